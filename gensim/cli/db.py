@@ -1,0 +1,7 @@
+"""`gensim db`: being built."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="db")

@@ -1,0 +1,45 @@
+"""The `gensim` console script. Sub-apps are imported here; heavy libraries only inside commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from gensim.cli import config_cmd, db, demos, eval_cmd, generate, tasks, train, ui
+from gensim.errors import GensimError
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+app = typer.Typer(
+    name="gensim",
+    help="Language models write simulation tasks as code; gensim keeps the ones that work.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(tasks.app, name="tasks")
+app.add_typer(generate.app, name="generate")
+app.add_typer(demos.app, name="demos")
+app.add_typer(train.app, name="train")
+app.add_typer(eval_cmd.app, name="eval")
+app.add_typer(db.app, name="db")
+app.add_typer(ui.app, name="ui")
+app.add_typer(config_cmd.app, name="config")
+
+
+def run() -> None:
+    """Entry point: expected failures become one line on stderr and their exit code."""
+    try:
+        app()
+    except GensimError as err:
+        sys.stderr.write(f"error: {err}\n")
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

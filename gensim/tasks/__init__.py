@@ -1,0 +1,1 @@
+"""The public task API (the CLIPort/Ravens/GenSim convention), the expert, the checker, the library."""

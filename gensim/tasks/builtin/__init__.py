@@ -1,0 +1,7 @@
+"""The built-in task library, registered as data (see `gensim.tasks.spec.TaskSpec`)."""
+
+from __future__ import annotations
+
+from gensim.tasks.spec import TaskSpec
+
+SPECS: list[TaskSpec] = []

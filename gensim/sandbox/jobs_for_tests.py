@@ -1,0 +1,28 @@
+"""Small jobs used by the sandbox's own tests (they exercise limits and deaths)."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+
+def echo(payload: dict[str, Any]) -> dict[str, Any]:
+    return {"echo": payload, "secret_seen": any("KEY" in k for k in os.environ), "cwd": os.getcwd()}
+
+
+def sleep(payload: dict[str, Any]) -> None:
+    time.sleep(float(payload.get("seconds", 60)))
+
+
+def crash(payload: dict[str, Any]) -> None:
+    os._exit(int(payload.get("code", 3)))
+
+
+def raise_error(payload: dict[str, Any]) -> None:
+    raise ValueError("bad task")
+
+
+def eat_memory(payload: dict[str, Any]) -> int:
+    blocks = [bytearray(64 * 1024 * 1024) for _ in range(int(payload.get("blocks", 200)))]
+    return len(blocks)

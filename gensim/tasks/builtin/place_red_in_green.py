@@ -1,0 +1,71 @@
+"""place-red-in-green (Ravens): red blocks into green bowls, among distractors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gensim.tasks import utils
+from gensim.tasks.task import Task
+
+if TYPE_CHECKING:
+    from gensim.sim.environment import Environment
+
+
+class PlaceRedInGreen(Task):
+    """One to three green bowls and at most as many red blocks are scattered on the table,
+    together with distractor blocks and bowls of other colours. Put every red block into a
+    green bowl, at most one red block per bowl."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.max_steps = 10
+        self.lang_template = "put the red blocks in a green bowl"
+        self.task_completed_desc = "done placing blocks in bowls."
+        self.additional_reset()
+
+    def reset(self, env: Environment) -> None:
+        super().reset(env)
+        n_bowls = int(self.rng.integers(1, 4))
+        n_blocks = int(self.rng.integers(1, n_bowls + 1))
+
+        bowl_size = (0.12, 0.12, 0)
+        bowl_urdf = "bowl/bowl.urdf"
+        bowl_poses = []
+        for _ in range(n_bowls):
+            bowl_pose = self.get_random_pose(env, bowl_size)
+            env.add_object(bowl_urdf, bowl_pose, category="fixed", color=utils.COLORS["green"])
+            bowl_poses.append(bowl_pose)
+
+        block_size = (0.04, 0.04, 0.04)
+        block_urdf = "stacking/block.urdf"
+        blocks = []
+        for _ in range(n_blocks):
+            block_pose = self.get_random_pose(env, block_size)
+            blocks.append(env.add_object(block_urdf, block_pose, color=utils.COLORS["red"]))
+
+        # Any red block may go into any green bowl, but each bowl takes only one.
+        self.add_goal(
+            objs=blocks,
+            matches=np.ones((n_blocks, n_bowls)),
+            targ_poses=bowl_poses,
+            replace=False,
+            rotations=True,
+            metric="pose",
+            params=None,
+            step_max_reward=1.0,
+            symmetries=[np.pi / 2] * n_blocks,
+            language_goal=self.lang_template,
+        )
+
+        # Distractors: blocks and bowls in any colour except red and green.
+        distractor_colors = [name for name in utils.COLORS if name not in ("red", "green")]
+        for _ in range(5):
+            color = distractor_colors[int(self.rng.integers(len(distractor_colors)))]
+            if self.rng.random() < 0.5:
+                pose = self.get_random_pose(env, block_size)
+                env.add_object(block_urdf, pose, color=utils.COLORS[color])
+            else:
+                pose = self.get_random_pose(env, bowl_size)
+                env.add_object(bowl_urdf, pose, category="fixed", color=utils.COLORS[color])

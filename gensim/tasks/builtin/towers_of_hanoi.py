@@ -1,0 +1,79 @@
+"""towers-of-hanoi (Ravens): move a stack of three disks to the far rod, one disk at a time."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gensim.tasks import utils
+from gensim.tasks.task import Task
+
+if TYPE_CHECKING:
+    from gensim.sim.environment import Environment
+
+# Rod positions in the stand's frame, and the height of one disk.
+ROD_OFFSETS = [(0, -0.12, 0.03), (0, 0, 0.03), (0, 0.12, 0.03)]
+DISK_HEIGHT = 0.015
+
+
+def hanoi_moves(disk: int, source: int, target: int, spare: int) -> list[tuple[int, int, int]]:
+    """The moves `(disk, from_rod, to_rod)` that carry disks `0..disk` (0 is the smallest) from
+    `source` to `target` without ever putting a disk on a smaller one."""
+    if disk < 0:
+        return []
+    return (
+        hanoi_moves(disk - 1, source, spare, target)
+        + [(disk, source, target)]
+        + hanoi_moves(disk - 1, spare, target, source)
+    )
+
+
+class TowersOfHanoi(Task):
+    """A fixed stand with three rods holds a stack of three disks of decreasing size on its first
+    rod. Move the whole stack to the third rod, one disk per step, never placing a larger disk on
+    a smaller one; the expert follows the shortest solution of seven moves."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.max_steps = 14
+        self.lang_template = "solve towers of hanoi"
+        self.task_completed_desc = "solved towers of hanoi."
+        self.additional_reset()
+
+    def reset(self, env: Environment) -> None:
+        super().reset(env)
+
+        stand_size = (0.12, 0.36, 0.01)
+        stand_pose = self.get_random_pose(env, stand_size)
+        env.add_object("hanoi/stand.urdf", stand_pose, category="fixed")
+
+        # Disk 0 is the smallest and sits on top of the starting stack.
+        n_disks = 3
+        rods = [utils.apply(stand_pose, offset) for offset in ROD_OFFSETS]
+        disks = []
+        for i in range(n_disks):
+            level = n_disks - 1 - i
+            pos = (rods[0][0], rods[0][1], rods[0][2] + level * DISK_HEIGHT)
+            disks.append(env.add_object(f"hanoi/disk{i}.urdf", (pos, stand_pose[1])))
+
+        # One goal per move. Disks are round, so yaw is neither carried nor checked.
+        stack_heights = [n_disks, 0, 0]
+        moves = hanoi_moves(n_disks - 1, 0, 2, 1)
+        for disk, source, target in moves:
+            stack_heights[source] -= 1
+            rod = rods[target]
+            pos = (rod[0], rod[1], rod[2] + stack_heights[target] * DISK_HEIGHT)
+            stack_heights[target] += 1
+            self.add_goal(
+                objs=[disks[disk]],
+                matches=np.ones((1, 1)),
+                targ_poses=[(pos, stand_pose[1])],
+                replace=False,
+                rotations=False,
+                metric="pose",
+                params=None,
+                step_max_reward=1 / len(moves),
+                symmetries=[0],
+                language_goal=self.lang_template,
+            )

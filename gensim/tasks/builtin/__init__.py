@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from gensim.tasks.builtin.group_a import SPECS as _GROUP_A
 from gensim.tasks.spec import TaskSpec
 
 SPECS: list[TaskSpec] = []
+
+SPECS += _GROUP_A

@@ -138,6 +138,6 @@ def _code_reply(code: str, fault: str | None) -> str:
     return f"```python\n{code}```\n"
 
 
-def make_offline_provider(settings: Any = None) -> OfflineComposer:
+def from_settings(settings: Any = None) -> OfflineComposer:
     """Factory used by `gensim.llm.factory`."""
     return OfflineComposer(getattr(settings, "llm_model", MODEL) if settings is not None else MODEL)

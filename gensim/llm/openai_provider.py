@@ -112,7 +112,7 @@ class OpenAIProvider:
                 if self.azure:
                     self._client = openai.AzureOpenAI(
                         api_key=self.api_key,
-                        azure_endpoint=self.azure_endpoint,
+                        azure_endpoint=self.azure_endpoint or "",
                         api_version=self.api_version,
                         timeout=self.timeout_s,
                         max_retries=0,

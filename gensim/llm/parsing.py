@@ -70,10 +70,14 @@ def _is_code(text: str) -> bool:
 
 
 def extract_json(text: str) -> dict[str, Any]:
-    """The first JSON object in a reply: fenced (```json or plain) or inline amid prose."""
+    """The first JSON object in a reply: a ```json block, a plain ``` block, or inline amid prose
+    (outside blocks of other languages first, so a dict in a python block does not win)."""
     if not text or not text.strip():
         raise ParseError("empty reply")
-    candidates = [body for tag, body in fenced_blocks(text) if tag in ("json", "")] + [text]
+    blocks = fenced_blocks(text)
+    candidates = [body for tag, body in blocks if tag == "json"]
+    candidates += [body for tag, body in blocks if tag == ""]
+    candidates += [_FENCE.sub("", text), text]  # inline JSON: outside code blocks first
     for candidate in candidates:
         found = _first_object(candidate)
         if found is not None:

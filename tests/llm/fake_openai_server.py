@@ -2,7 +2,7 @@
 
 It implements `POST /v1/chat/completions` and `GET /v1/models`. Answers come from a script
 (a queue of actions, consumed one per chat request) and, once the script is empty, from the
-`responder` (default: a deterministic text derived from the last user message). Actions can
+`responder(body, index)` (default: a text derived from the request and its arrival index). Actions can
 inject a 429 with Retry-After, a 5xx, a slow reply (client timeout), malformed JSON and empty
 content. Every received chat request body is kept in `requests`.
 
@@ -55,11 +55,12 @@ class Malformed:
 Action = Answer | Fail | Malformed
 
 
-def default_responder(body: dict[str, Any]) -> Answer:
-    """A deterministic answer that depends on the whole request (messages, model, temperature)."""
+def default_responder(body: dict[str, Any], index: int) -> Answer:
+    """An answer that depends on the whole request and on its arrival index, as a sampling model's
+    answers do: the same request sent twice gets two different answers."""
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:10]
     last = body["messages"][-1]["content"]
-    return Answer(content=f"answer {digest} to: {last[:40]}", prompt_tokens=len(last) // 4 + 5)
+    return Answer(content=f"answer {digest}#{index} to: {last[:40]}", prompt_tokens=len(last) // 4 + 5)
 
 
 class FakeOpenAIServer:
@@ -67,7 +68,7 @@ class FakeOpenAIServer:
 
     def __init__(self, models: list[str] | None = None, models_status: int = 200) -> None:
         self.script: deque[Action] = deque()
-        self.responder: Callable[[dict[str, Any]], Answer] = default_responder
+        self.responder: Callable[[dict[str, Any], int], Answer] = default_responder
         self.requests: list[dict[str, Any]] = []
         self.headers_seen: list[dict[str, str]] = []
         self.models = models if models is not None else ["fake-model"]
@@ -95,9 +96,10 @@ class FakeOpenAIServer:
     def _next(self, body: dict[str, Any]) -> Action:
         with self._lock:
             self.requests.append(body)
+            index = len(self.requests) - 1
             if self.script:
                 return self.script.popleft()
-        return self.responder(body)
+        return self.responder(body, index)
 
     def start(self) -> FakeOpenAIServer:
         server = self

@@ -8,7 +8,13 @@ import pytest
 
 from gensim.llm.openai_provider import OpenAIProvider
 from gensim.llm.protocol import ChatRequest, ProviderError
-from tests.llm.fake_openai_server import Answer, Fail, FakeOpenAIServer, Malformed, running_fake_openai
+from tests.llm.fake_openai_server import (
+    Answer,
+    Fail,
+    FakeOpenAIServer,
+    Malformed,
+    running_fake_openai,
+)
 
 
 def _request(text: str = "write a task", stage: str = "write_code", **meta: object) -> ChatRequest:

@@ -1,15 +1,67 @@
-"""`gensim generate`: placeholder until its issue lands."""
+"""`gensim generate`: a generation campaign (vanilla, bottom-up, top-down, top-down with a curriculum)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from gensim.cli.common import console
+from gensim.cli.common import console, print_json
 
-app = typer.Typer(help="generate (not built yet).")
+app = typer.Typer(help="Run a generation campaign: models write tasks, gensim keeps the ones that work.")
 
 
 @app.callback(invoke_without_command=True)
-def main(ctx: typer.Context) -> None:
-    """Not built yet: says so plainly."""
-    console.print("gensim generate is not built yet.")
+def generate(
+    mode: str = typer.Option("topdown-cot", help="vanilla | bottomup | topdown | topdown-cot"),
+    target: str = typer.Option(None, help="target task name for the top-down modes, e.g. build-car"),
+    trials: int = typer.Option(8, help="candidates at most"),
+    workers: int = typer.Option(None, help="candidates checked at once (default: the core count)"),
+    seeds: int = typer.Option(4, help="distinct seeds of the expert check"),
+    threshold: float = typer.Option(0.75, help="minimum expert success rate"),
+    repair_rounds: int = typer.Option(2, "--repair-rounds", help="repairs after a failed check"),
+    few_shot: int = typer.Option(3, "--few-shot", help="retrieved examples per prompt"),
+    llm: str = typer.Option(None, help="provider: offline | openai | azure | replay (default: settings)"),
+    model: str = typer.Option(None, help="model name (default: settings)"),
+    temperature: float = typer.Option(None, help="sampling temperature"),
+    seed: int = typer.Option(0, help="campaign seed"),
+    max_cost: float = typer.Option(None, "--max-cost", help="stop cleanly at this spend (USD)"),
+    max_tokens: int = typer.Option(None, "--max-tokens", help="stop cleanly at this many tokens"),
+    record: Path = typer.Option(None, help="record every model exchange to this session file"),
+    replay: Path = typer.Option(None, help="answer from this recorded session file"),
+    resume: bool = typer.Option(False, help="resume the latest unfinished campaign of this mode and target"),
+    no_media: bool = typer.Option(False, "--no-media", help="skip the PNG/GIF of admitted tasks"),
+    json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
+    quiet: bool = typer.Option(False, "--quiet", help="no progress output"),
+) -> None:
+    """Generate tasks and keep the ones that pass every stage.
+
+    Examples:
+      gensim generate --target build-car                 (top-down curriculum, offline composer)
+      gensim generate --mode bottomup --trials 10 --json
+      OPENAI_API_KEY=... gensim generate --mode topdown --target build-house --llm openai
+    """
+    from gensim.config import get_settings
+    from gensim.generation.campaign import CampaignConfig, run_campaign
+    from gensim.generation.progress import CampaignProgress, print_summary
+
+    settings = get_settings()
+    if seeds < 1:
+        from gensim.errors import UsageError
+
+        raise UsageError("--seeds must be at least 1")
+    cfg = CampaignConfig(
+        mode=mode, target=target, trials=trials, workers=workers or settings.workers,
+        seeds=tuple(2 * i for i in range(seeds)), threshold=threshold, repair_rounds=repair_rounds,
+        few_shot=few_shot, seed=seed, llm=llm, model=model, temperature=temperature,
+        max_cost=max_cost, max_tokens=max_tokens, record=str(record) if record else None,
+        replay=str(replay) if replay else None, resume=resume, media=not no_media,
+    )
+    with CampaignProgress(cfg, enabled=not (quiet or json_out)) as progress:
+        result = run_campaign(cfg, settings, on_event=progress.event)
+    if json_out:
+        doc = result.to_json()
+        doc.pop("details", None)
+        print_json(doc)
+    elif not quiet:
+        print_summary(result, console)

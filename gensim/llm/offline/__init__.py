@@ -83,6 +83,10 @@ class OfflineComposer:
         return f"Curriculum toward `{target}`.\n\n```json\n{json.dumps(doc, indent=2)}\n```\n"
 
     def _write_code(self, meta: dict[str, Any], rng: np.random.Generator) -> str:
+        if not meta.get("proposal"):  # vanilla mode: invent the task and write it in one reply
+            design = designs.propose(rng, set(meta.get("taken", [])))
+            head = f"```json\n{json.dumps(_proposal(design), indent=2)}\n```\n\n"
+            return head + _code_reply(codegen.write_code(design), faults.choose(rng, 0))
         design = _design_from(meta)
         return _code_reply(codegen.write_code(design), faults.choose(rng, int(meta.get("round", 0))))
 

@@ -1,0 +1,150 @@
+"""The task library as the pipeline sees it: names, prompt listings, few-shot examples, novelty.
+
+The library is every task whose latest version is admitted in the task DB (built-ins are synced
+into the DB first, so lineage can point at them). Few-shot examples and the novelty gate use
+retrieval (`gensim.retrieval`); the gate falls back to a code-hash and name check when the
+embedder is unavailable.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from gensim.db import repository as repo
+
+NOVELTY_THRESHOLD = 0.95  # cosine similarity at or above which a candidate is a near-duplicate
+
+
+@dataclass
+class LibraryTask:
+    """An admitted task version."""
+
+    version_id: int
+    name: str
+    version: int
+    description: str
+    code: str
+    origin: str
+    assets: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BuiltinRecord:
+    """A built-in task as the DB stores it: its file's text is the code."""
+
+    name: str
+    tags: tuple[str, ...]
+    description: str
+    code: str
+
+
+def builtin_records() -> list[BuiltinRecord]:
+    """Every registered built-in task with the text of its file (nothing is imported but specs)."""
+    import importlib.util
+    from pathlib import Path
+
+    from gensim.tasks.registry import builtin_specs
+
+    out = []
+    for spec in builtin_specs():
+        found = importlib.util.find_spec(spec.entry_point.split(":")[0])
+        if found is None or not found.origin:
+            continue
+        code = Path(found.origin).read_text(encoding="utf-8")
+        out.append(BuiltinRecord(spec.name, tuple(spec.tags), spec.description, code))
+    return out
+
+
+def sync_builtins(url: str | None = None) -> None:
+    """Make sure every built-in task is in the DB as an admitted version (idempotent)."""
+    repo.sync_builtin_tasks(builtin_records(), url=url)
+
+
+def admitted_versions(url: str | None = None) -> list[tuple[str, str, Any]]:
+    """(task name, task origin, version) of each task's newest admitted version."""
+    versions = repo.list_versions(status="admitted", latest_only=True, url=url)
+    origins = {t.id: (t.name, t.origin) for t in repo.list_tasks(url=url)}
+    return [(*origins[v.task_id], v) for v in versions if v.task_id in origins]
+
+
+class Library:
+    """Admitted tasks, refreshed from the DB; thread-safe for a campaign's workers."""
+
+    def __init__(self, url: str | None = None, novelty_threshold: float = NOVELTY_THRESHOLD,
+                 use_embeddings: bool = True) -> None:
+        self.url = url
+        self.novelty_threshold = novelty_threshold
+        self.use_embeddings = use_embeddings
+        self._lock = threading.RLock()
+        self._tasks: list[LibraryTask] = []
+        self._vectors: Any = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        with self._lock:
+            self._tasks = [
+                LibraryTask(v.id, name, v.version, v.description, v.code, origin, list(v.assets))
+                for name, origin, v in admitted_versions(self.url)
+            ]
+            self._vectors = None
+
+    @property
+    def tasks(self) -> list[LibraryTask]:
+        with self._lock:
+            return list(self._tasks)
+
+    def names(self) -> list[str]:
+        return [t.name for t in self.tasks]
+
+    def listing(self) -> list[dict[str, str]]:
+        """Name and description of every task, for the bottom-up proposal prompt."""
+        return [{"name": t.name, "description": t.description} for t in self.tasks]
+
+    def get(self, name: str) -> LibraryTask | None:
+        return next((t for t in self.tasks if t.name == name), None)
+
+    # Retrieval ------------------------------------------------------------------------------
+    def _docs(self) -> list[Any]:
+        from gensim.retrieval.records import Doc
+
+        return [Doc(id=t.version_id, name=t.name, version=t.version, description=t.description,
+                    code=t.code, origin=t.origin, assets=tuple(t.assets)) for t in self.tasks]
+
+    def few_shot(self, proposal: dict[str, Any], k: int) -> list[LibraryTask]:
+        """The k most relevant admitted tasks for a proposal, diverse among themselves (MMR)."""
+        if k <= 0 or not self.tasks:
+            return []
+        query = f"{proposal.get('name', '')} {proposal.get('description', '')}"
+        by_id = {t.version_id: t for t in self.tasks}
+        try:
+            from gensim.retrieval.search import few_shot
+
+            chosen = few_shot(query, k, self._docs())
+            return [by_id[d.id] for d in chosen if d.id in by_id]
+        except ImportError:
+            return self.tasks[:k]
+
+    def novelty(self, name: str, description: str, code: str) -> tuple[bool, str]:
+        """(passed, reason). Other versions of the same task are not compared (a new version of
+        a task is a revision, not a duplicate)."""
+        from gensim.db.repository import code_hash
+
+        digest = code_hash(code)
+        others = [t for t in self.tasks if t.name != name]
+        for t in others:
+            if code_hash(t.code) == digest:
+                return False, f"same code as {t.name} v{t.version}"
+        if not self.use_embeddings or not others:
+            return True, "no admitted task has the same code"
+        try:
+            from gensim.retrieval.search import nearest_neighbour
+
+            nearest, similarity = nearest_neighbour(f"{name} {description}", code, [
+                d for d in self._docs() if d.name != name])
+        except ImportError:
+            return True, "no admitted task has the same code (embeddings unavailable)"
+        if similarity >= self.novelty_threshold:
+            return False, f"near-duplicate of {nearest.name} v{nearest.version} (similarity {similarity:.3f})"
+        return True, f"nearest admitted task {nearest.name} v{nearest.version} (similarity {similarity:.3f})"

@@ -1,0 +1,84 @@
+"""Progress and summary output of a campaign (rich, on stderr so stdout stays parseable)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from gensim.generation.candidate import STAGES, Candidate
+
+
+class CampaignProgress:
+    """A progress bar over candidates: counts, rate, ETA, and one line per finished candidate."""
+
+    def __init__(self, cfg: Any, enabled: bool = True) -> None:
+        self.cfg = cfg
+        self.enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+        self.admitted = 0
+        self.done = 0
+
+    def __enter__(self) -> CampaignProgress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("admitted {task.fields[admitted]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                TimeRemainingColumn(), console=Console(stderr=True), transient=False,
+            )
+            self._progress.__enter__()
+            self._task = self._progress.add_task(
+                f"{self.cfg.mode} {self.cfg.target or ''}".strip(), total=self.cfg.trials, admitted=0)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(exc_type, exc, tb)
+
+    def event(self, kind: str, cand: Candidate | None) -> None:
+        if self._progress is None or cand is None:
+            return
+        if kind == "finished":
+            self.done += 1
+            self.admitted += cand.status == "admitted"
+            mark = "[green]admitted[/]" if cand.status == "admitted" else f"[red]rejected at {cand.stage}[/]"
+            rounds = max(0, len(cand.attempts) - 1)
+            self._progress.console.print(
+                f"  {cand.name}: {mark}" + (f" after {rounds} repair(s)" if rounds else "")
+                + (f" - {str(cand.reason)[:140]}" if cand.reason else ""), highlight=False)
+            self._progress.update(self._task, completed=self.done, admitted=self.admitted)
+
+
+def summary_rows(result: Any) -> list[tuple[str, int, str]]:
+    """(stage, passed, pass rate) rows of the funnel."""
+    n = max(1, result.candidates)
+    return [(s, result.counts.get(s, 0), f"{result.counts.get(s, 0) / n:.0%}") for s in STAGES]
+
+
+def print_summary(result: Any, console: Any) -> None:
+    """The final table: per-stage funnel, admitted and rejected tasks, spend."""
+    from rich.table import Table
+
+    table = Table(title=f"campaign {result.campaign_id}: {result.mode} {result.target or ''}".strip())
+    table.add_column("stage")
+    table.add_column("passed", justify="right")
+    table.add_column("rate", justify="right")
+    for row in summary_rows(result):
+        table.add_row(*(str(x) for x in row))
+    console.print(table)
+    if result.reasoning:
+        console.print(f"curriculum: {result.reasoning}", highlight=False)
+    console.print(f"admitted ({len(result.admitted)}): {', '.join(result.admitted) or '-'}", highlight=False)
+    for r in result.rejected:
+        console.print(f"rejected {r['name']} at {r['stage']}: {str(r['reason'])[:160]}", highlight=False)
+    console.print(
+        f"provider {result.provider} ({result.model}); {result.tokens} tokens, ${result.cost_usd:.4f}; "
+        f"{result.seconds:.1f} s; MLflow run {result.mlflow_run_id or '-'}", highlight=False)
+    if result.stopped:
+        console.print(f"[yellow]stopped early:[/] {result.stopped}")

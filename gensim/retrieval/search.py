@@ -1,0 +1,191 @@
+"""Hybrid task search and few-shot example selection over a library of `Doc`s.
+
+score = SEMANTIC_WEIGHT * max(cosine, 0) + (1 - SEMANTIC_WEIGHT) * keyword score, in [0, 1].
+A search whose best score is under `NO_MATCH_THRESHOLD` returns nothing ("no good match").
+Both constants are calibrated in tests/retrieval/test_retrieval_search.py on held-out
+paraphrases and nonsense queries against the built-in library (MiniLM embedder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gensim.errors import UsageError
+from gensim.retrieval.embedder import Embedder, get_embedder
+from gensim.retrieval.index import VectorIndex
+from gensim.retrieval.keywords import KeywordIndex
+
+from gensim.retrieval.records import Doc
+
+SEMANTIC_WEIGHT = 0.6
+NO_MATCH_THRESHOLD = 0.16
+MIN_SEMANTIC_CANDIDATES = 64  # nearest vectors always considered, beside the keyword matches
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: the record, its combined score and the two parts it was made of."""
+
+    doc: Doc
+    score: float  # combined, in [0, 1]
+    semantic: float  # cosine similarity of query and task text
+    keyword: float  # keyword score in [0, 1]
+
+
+class Library:
+    """Docs with their vectors (from a faiss index) and a keyword index: what searches run on."""
+
+    def __init__(
+        self, docs: Sequence[Doc], embedder: Embedder, index: VectorIndex | None = None
+    ) -> None:
+        self.docs = list(docs)
+        ids = [d.id for d in self.docs]
+        if len(set(ids)) != len(ids):
+            raise UsageError("the library has duplicate task-version ids")
+        self.embedder = embedder
+        if index is None:
+            index = VectorIndex.rebuild(self.docs, embedder)
+        elif index.is_stale(self.docs, embedder.name):
+            if index.embedder_name != embedder.name or index.dim != embedder.dim:
+                index = VectorIndex.rebuild(self.docs, embedder, kind=index.kind)
+            else:
+                index.sync(self.docs, embedder)
+        self.index = index
+        self.vectors = index.vectors(ids) if ids else np.zeros((0, embedder.dim), np.float32)
+        self._row = {doc_id: row for row, doc_id in enumerate(ids)}
+        self._keywords = KeywordIndex(self.docs)
+
+    @classmethod
+    def open(cls, docs: Sequence[Doc], embedder: Embedder, folder: Path) -> Library:
+        """Use the index saved in `folder`, bringing it up to date (and saving it) if stale."""
+        index = VectorIndex.load(folder) if (folder / "manifest.json").exists() else None
+        fresh = index is not None and not index.is_stale(docs, embedder.name)
+        library = cls(docs, embedder, index)
+        if not fresh:
+            library.index.save(folder)
+        return library
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The query's vector."""
+        return self.embedder.embed([text])[0]
+
+    def score_all(self, query: str, query_vec: np.ndarray | None = None) -> list[SearchHit]:
+        """Unfiltered hits for the candidate docs (nearest vectors and keyword matches)."""
+        if not self.docs:
+            return []
+        qvec = self.embed_query(query) if query_vec is None else query_vec
+        keyword = self._keywords.scores(query)
+        n_sem = min(len(self.docs), max(MIN_SEMANTIC_CANDIDATES, 4 * len(keyword)))
+        rows = {self._row[i] for i, _ in self.index.search(qvec, n_sem)} | set(keyword)
+        order = sorted(rows)
+        cosines = self.vectors[order] @ qvec
+        hits = []
+        for row, cos in zip(order, cosines.tolist(), strict=True):
+            kw = keyword.get(row, 0.0)
+            score = SEMANTIC_WEIGHT * max(cos, 0.0) + (1.0 - SEMANTIC_WEIGHT) * kw
+            hits.append(SearchHit(self.docs[row], min(score, 1.0), cos, kw))
+        hits.sort(key=lambda h: (-h.score, h.doc.name, h.doc.version))
+        return hits
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        origin: str | None = None,
+        tags: Sequence[str] = (),
+        status: str | None = None,
+        min_score: float = NO_MATCH_THRESHOLD,
+    ) -> list[SearchHit]:
+        """The up to `k` best hits passing the filters and `min_score`; `[]` = no good match."""
+        if not query.strip():
+            raise UsageError("empty search query")
+        hits = [
+            h
+            for h in self.score_all(query)
+            if (origin is None or h.doc.origin == origin)
+            and all(t in h.doc.tags for t in tags)
+            and (status is None or h.doc.status == status)
+            and h.score >= min_score
+        ]
+        return hits[:k]
+
+    def few_shot(
+        self,
+        query_text: str,
+        k: int,
+        lambda_: float = 0.5,
+        *,
+        exclude_names: Sequence[str] = (),
+    ) -> list[SearchHit]:
+        """Maximal marginal relevance among admitted docs: relevant to the query, unlike each other.
+
+        Each pick maximises `lambda_ * score - (1 - lambda_) * max cosine to the picks so far`;
+        `lambda_=1` is plain relevance ranking, lower values trade relevance for variety.
+        """
+        if not 0.0 <= lambda_ <= 1.0:
+            raise UsageError("lambda_ must be in [0, 1]")
+        qvec = self.embed_query(query_text)
+        pool = {
+            h.doc.id: h
+            for h in self._score_every(query_text, qvec)
+            if h.doc.status == "admitted" and h.doc.name not in exclude_names
+        }
+        chosen: list[SearchHit] = []
+        chosen_vecs: list[np.ndarray] = []
+        while pool and len(chosen) < k:
+            best_id, best_value = -1, -np.inf
+            for doc_id, hit in pool.items():
+                vec = self.vectors[self._row[doc_id]]
+                redundancy = max((float(vec @ c) for c in chosen_vecs), default=0.0)
+                value = lambda_ * hit.score - (1.0 - lambda_) * redundancy
+                if value > best_value:
+                    best_id, best_value = doc_id, value
+            chosen.append(pool.pop(best_id))
+            chosen_vecs.append(self.vectors[self._row[best_id]])
+        return chosen
+
+    def _score_every(self, query: str, qvec: np.ndarray) -> list[SearchHit]:
+        """Hits for every doc (few-shot pools are small: admitted tasks)."""
+        keyword = self._keywords.scores(query)
+        cosines = self.vectors @ qvec
+        hits = []
+        for row, doc in enumerate(self.docs):
+            kw = keyword.get(row, 0.0)
+            cos = float(cosines[row])
+            score = SEMANTIC_WEIGHT * max(cos, 0.0) + (1.0 - SEMANTIC_WEIGHT) * kw
+            hits.append(SearchHit(doc, min(score, 1.0), cos, kw))
+        return hits
+
+
+def search(
+    query: str,
+    records: Sequence[Doc],
+    k: int = 5,
+    *,
+    origin: str | None = None,
+    tags: Sequence[str] = (),
+    embedder: Embedder | None = None,
+) -> list[SearchHit]:
+    """`Library(records).search(...)` with the default embedder (vectors cached per process)."""
+    library = Library(records, embedder or get_embedder())
+    return library.search(query, k, origin=origin, tags=tags)
+
+
+def few_shot(
+    query_text: str,
+    k: int,
+    records: Sequence[Doc],
+    lambda_: float = 0.5,
+    *,
+    embedder: Embedder | None = None,
+) -> list[SearchHit]:
+    """`Library(records).few_shot(...)`: k examples for a prompt, relevant and varied."""
+    return Library(records, embedder or get_embedder()).few_shot(query_text, k, lambda_)

@@ -1,0 +1,221 @@
+"""The scripted expert returned by `Task.oracle(env)`.
+
+For the first goal it looks at the scene from above (exact top-down segmentation and heights),
+drops objects already on a target (and, when `replace` is False, the targets they took), picks
+the object farthest from its nearest allowed target, grasps it at the most interior point of its
+visible top surface and places it so that the object lands on that target, carrying the grasp
+offset (yaw only unless `sixdof`; no rotation when `rotations` is False). "zone" targets are
+reached at the free-most point inside the zone. With a push primitive (piles) it sweeps the
+outlying piece farthest from the zone towards the zone centre. No randomness: the same scene
+gives the same action.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gensim.tasks import rewards, utils
+from gensim.tasks.goals import IDENTITY_QUAT, Goal, Pose, Zone
+
+TOP_FACE_TOL = 0.006  # m: mask pixels this close to the highest one count as the top face
+GRID_STEP = 0.01  # m between candidate place points inside a zone or tolerance disc
+PUSH_BEHIND = 0.03  # m behind the piece where a push starts
+PUSH_PAST = 0.02  # m past the zone centre where a push ends
+
+Action = dict[str, Pose]
+
+
+class Oracle:
+    """The expert agent of a task in an environment: `act(obs, info)` -> action or None."""
+
+    def __init__(self, task: Any, env: Any) -> None:
+        self.task = task
+        self.env = env
+
+    def act(self, obs: Any = None, info: Any = None) -> Action | None:
+        """The next action for the first goal, or None when nothing can be done."""
+        if not self.task.goals:
+            return None
+        goal: Goal = self.task.goals[0]
+        from gensim.sim import primitives
+
+        if self.task.primitive is primitives.push:
+            return self._push(goal)
+        return self._pick_place(goal)
+
+    # ------------------------------------------------------------------ pick and place
+
+    def _pick_place(self, goal: Goal) -> Action | None:
+        task = self.task
+        _, height, segm = self.env.render_topdown(segmentation=True)
+        poses = {obj: self.env.get_object_pose(obj) for obj in goal.objs}
+        z_max = float(task.zone_bounds[2][1])
+        matches = goal.matches.copy()
+        done = np.zeros(len(goal.objs), dtype=bool)
+        for i, obj in enumerate(goal.objs):
+            if goal.metric == "zone":
+                done[i] = rewards.object_in_zone(poses[obj], goal.zones, z_max)
+                continue
+            for j in np.flatnonzero(matches[i]):
+                if rewards.is_match(poses[obj], goal.targ_poses[j], goal.symmetries[i],
+                                    task.pos_eps, task.rot_eps, goal.rotations):
+                    done[i] = True
+                    if not goal.replace:
+                        matches[:, j] = False
+                    break
+        if not goal.replace:
+            matches[done, :] = False
+
+        candidates = []
+        for i, obj in enumerate(goal.objs):
+            targets = np.flatnonzero(matches[i])
+            if done[i] or targets.size == 0:
+                continue
+            xyz = np.float64(poses[obj][0])
+            dists = [np.linalg.norm(np.float64(goal.targ_poses[j][0]) - xyz) for j in targets]
+            nearest = int(np.argmin(dists))
+            candidates.append((dists[nearest], i, int(targets[nearest])))
+        candidates.sort(key=lambda c: -c[0])
+
+        for _, i, j in candidates:
+            pick = self._pick_pose(segm, height, goal.objs[i])
+            if pick is None:
+                continue  # not visible from above (under another object): try the next one
+            target = self._target(goal, i, j, poses)
+            return {"pose0": pick, "pose1": self._place_pose(pick, poses[goal.objs[i]], target, goal, i)}
+        return None
+
+    def _pick_pose(self, segm: np.ndarray, height: np.ndarray, obj: int) -> Pose | None:
+        """The most interior point of the object's visible top face, suction pointing down."""
+        mask = segm == obj
+        if not mask.any():
+            return None
+        top = mask & (height >= height[mask].max() - TOP_FACE_TOL)
+        from scipy import ndimage
+
+        depth_in = ndimage.distance_transform_edt(np.pad(top, 1))[1:-1, 1:-1]
+        u, v = np.unravel_index(int(np.argmax(depth_in)), depth_in.shape)
+        xyz = utils.pix_to_xyz((u, v), height, self.task.bounds, self.task.pix_size)
+        return (xyz, IDENTITY_QUAT)
+
+    def _target(self, goal: Goal, i: int, j: int, poses: dict[int, Pose]) -> Pose:
+        """Where object i should land: target j, nudged to free room when several share it."""
+        task = self.task
+        target = goal.targ_poses[j]
+        others = [np.float64(poses[o][0][:2]) for k, o in enumerate(goal.objs) if k != i]
+        if goal.metric == "zone":
+            zone = _zone_for(goal, j)
+            size = self.env.get_object_size(goal.objs[i])
+            margin = float(np.hypot(size[0], size[1])) / 2
+            xy = _free_point_in_box(zone, margin, others)
+            return ((xy[0], xy[1], target[0][2]), target[1])
+        if goal.replace and goal.matches[:, j].sum() > 1:
+            xy = _free_point_in_disc(np.float64(target[0][:2]), 0.6 * task.pos_eps, others)
+            return ((xy[0], xy[1], target[0][2]), target[1])
+        return target
+
+    def _place_pose(self, pick: Pose, obj_pose: Pose, target: Pose, goal: Goal, i: int) -> Pose:
+        """End-effector pose that puts the object on `target`, keeping the grasp offset."""
+        if not self.task.sixdof:
+            obj_pose = (obj_pose[0], _yaw_quat(rewards.yaw_of(obj_pose[1])))
+        obj_yaw = rewards.yaw_of(obj_pose[1])
+        if not goal.rotations:
+            target = (target[0], _yaw_quat(obj_yaw))  # no rotation: land with the current yaw
+        elif not self.task.sixdof:
+            yaw = _nearest_symmetric_yaw(rewards.yaw_of(target[1]), obj_yaw, goal.symmetries[i])
+            target = (target[0], _yaw_quat(yaw))
+        pick_to_obj = utils.invert(utils.multiply(utils.invert(pick), obj_pose))
+        place = utils.multiply(target, pick_to_obj)
+        if not goal.rotations:
+            place = (place[0], IDENTITY_QUAT)
+        return place
+
+    # ------------------------------------------------------------------ push (piles)
+
+    def _push(self, goal: Goal) -> Action | None:
+        """Sweep the piece farthest outside the zone through it, towards the zone centre."""
+        if not goal.zones:
+            return None
+        z_max = float(self.task.zone_bounds[2][1])
+        zone = goal.zones[0]
+        centre = np.float64(zone.pose[0][:2])
+        outside = []
+        for obj in goal.objs:
+            pose = self.env.get_object_pose(obj)
+            if not rewards.object_in_zone(pose, goal.zones, z_max):
+                outside.append(np.float64(pose[0][:2]))
+        if not outside:
+            return None
+        far = max(outside, key=lambda xy: float(np.linalg.norm(xy - centre)))
+        direction = centre - far
+        dist = float(np.linalg.norm(direction))
+        if dist < 1e-6:
+            return None
+        direction /= dist
+        start = far - direction * PUSH_BEHIND
+        end = centre + direction * PUSH_PAST
+        quat = _yaw_quat(float(np.arctan2(direction[1], direction[0])))
+        return {"pose0": ((float(start[0]), float(start[1]), 0.0), quat),
+                "pose1": ((float(end[0]), float(end[1]), 0.0), quat)}
+
+
+def _yaw_quat(yaw: float) -> tuple[float, float, float, float]:
+    return utils.eulerXYZ_to_quatXYZW((0.0, 0.0, yaw))
+
+
+def _nearest_symmetric_yaw(target_yaw: float, current_yaw: float, symmetry: float) -> float:
+    """The target yaw shifted by whole symmetry periods to be closest to the current yaw."""
+    if not 0 < symmetry < 2 * np.pi - 1e-6:
+        period = 2 * np.pi
+    else:
+        period = symmetry
+    k = np.round((current_yaw - target_yaw) / period)
+    return float(target_yaw + k * period)
+
+
+def _zone_for(goal: Goal, j: int) -> Zone:
+    if len(goal.zones) == len(goal.targ_poses):
+        return goal.zones[j]
+    target = np.float64(goal.targ_poses[j][0][:2])
+    return min(goal.zones, key=lambda z: float(np.linalg.norm(np.float64(z.pose[0][:2]) - target)))
+
+
+def _best_point(points: np.ndarray, centre: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """The candidate farthest from the other objects (ties: closest to the centre)."""
+    if not others or len(points) == 1:
+        clearance = np.zeros(len(points))
+    else:
+        diffs = points[:, None, :] - np.stack(others)[None, :, :]
+        clearance = np.round(np.linalg.norm(diffs, axis=-1).min(axis=1), 3)
+    to_centre = np.linalg.norm(points - centre, axis=1)
+    order = np.lexsort((to_centre, -clearance))
+    return points[order[0]]
+
+
+def _free_point_in_box(zone: Zone, margin: float, others: list[np.ndarray]) -> np.ndarray:
+    """A point inside the zone (kept `margin` from its edges) with the most room around it."""
+    half_x = max(zone.size[0] / 2 - margin, 0.0)
+    half_y = max((zone.size[1] if len(zone.size) > 1 else zone.size[0]) / 2 - margin, 0.0)
+    xs = np.arange(-half_x, half_x + 1e-9, GRID_STEP) if half_x > 0 else np.zeros(1)
+    ys = np.arange(-half_y, half_y + 1e-9, GRID_STEP) if half_y > 0 else np.zeros(1)
+    xs, ys = xs - (xs[-1] + xs[0]) / 2, ys - (ys[-1] + ys[0]) / 2  # centre the grid
+    local = np.array([(x, y, 0.0) for x in xs for y in ys]).T
+    world = np.float64(utils.apply(zone.pose, local)).reshape(3, -1)[:2].T
+    near = [o for o in others if _in_zone_xy(o, zone)]
+    return _best_point(world, np.float64(zone.pose[0][:2]), near)
+
+
+def _free_point_in_disc(centre: np.ndarray, radius: float, others: list[np.ndarray]) -> np.ndarray:
+    """A point within `radius` of `centre` with the most room from nearby objects."""
+    steps = np.arange(-radius, radius + 1e-9, max(radius / 3, 1e-3))
+    pts = np.array([(centre[0] + dx, centre[1] + dy) for dx in steps for dy in steps
+                    if dx * dx + dy * dy <= radius * radius + 1e-12])
+    near = [o for o in others if np.linalg.norm(o - centre) < 3 * max(radius, 0.01)]
+    return _best_point(pts, centre, near)
+
+
+def _in_zone_xy(xy: np.ndarray, zone: Zone) -> bool:
+    pt = np.array([[xy[0]], [xy[1]], [0.0]])
+    return bool(rewards.points_in_zone(pt, zone, np.inf)[0])

@@ -1,0 +1,82 @@
+"""Collision-free random placement on the table: a top-down free-space map, eroded and sampled.
+
+`free_space_map` marks the heightmap pixels not covered by any object of the scene;
+`erode` shrinks the free region by a square of the object's diagonal (so the whole object
+fits), and `sample_pose` draws a pixel of what is left with the episode's Generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from gensim.tasks import utils
+from gensim.tasks.goals import Pose
+
+
+def free_space_map(segmentation: np.ndarray, object_ids: Iterable[int]) -> np.ndarray:
+    """True where no listed object is seen from above (the table, the floor, nothing)."""
+    ids = np.fromiter((int(i) for i in object_ids), dtype=np.int64)
+    free = ~np.isin(np.asarray(segmentation, dtype=np.int64), ids)
+    return free
+
+
+def erode(free: np.ndarray, size: int) -> np.ndarray:
+    """Pixels whose centred `size` x `size` window is entirely free; outside the map is not free."""
+    if size <= 1:
+        return free.copy()
+    occupied = np.pad((~free).astype(np.int32), size, constant_values=1)
+    integral = np.pad(occupied.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    h, w = free.shape
+    lo = size // 2
+    hi = size - lo
+    rows = np.arange(h)[:, None] + size
+    cols = np.arange(w)[None, :] + size
+    r0, r1, c0, c1 = rows - lo, rows + hi, cols - lo, cols + hi
+    count = integral[r1, c1] - integral[r0, c1] - integral[r1, c0] + integral[r0, c0]
+    return count == 0
+
+
+def object_footprint(obj_size: Sequence[float]) -> tuple[float, float, float]:
+    """A size as (dx, dy, dz); a 2-element size gets zero height."""
+    size = [float(s) for s in obj_size]
+    if len(size) == 2:
+        size.append(0.0)
+    if len(size) != 3:
+        raise ValueError(f"get_random_pose: object size must have 2 or 3 numbers, got {obj_size!r}")
+    return (abs(size[0]), abs(size[1]), abs(size[2]))
+
+
+def sample_pose(
+    free: np.ndarray, obj_size: Sequence[float], bounds: Any, pix_size: float,
+    rng: np.random.Generator,
+) -> Pose | None:
+    """A random pose whose erosion-safe centre lies in free space, or None when none is left."""
+    dx, dy, dz = object_footprint(obj_size)
+    diagonal = float(np.hypot(dx, dy))
+    eroded = erode(free, max(1, int(np.round(diagonal / pix_size))))
+    if not eroded.any():
+        return None
+    pix = utils.sample_distribution(eroded.astype(np.float32), rng=rng)
+    x, y, _ = utils.pix_to_xyz(pix, None, bounds, pix_size, skip_height=True)
+    theta = float(rng.random() * 2 * np.pi)
+    return ((x, y, dz / 2), utils.eulerXYZ_to_quatXYZW((0.0, 0.0, theta)))
+
+
+def fallback_pose(obj_size: Sequence[float], bounds: Any, rng: np.random.Generator) -> Pose:
+    """A random in-bounds pose with no collision check (the object kept inside when it fits)."""
+    dx, dy, dz = object_footprint(obj_size)
+    b = np.asarray(bounds, dtype=float).reshape(3, 2)
+    half = float(np.hypot(dx, dy)) / 2
+    lo_x, hi_x = b[0, 0] + half, b[0, 1] - half
+    lo_y, hi_y = b[1, 0] + half, b[1, 1] - half
+    if lo_x > hi_x:
+        lo_x = hi_x = float(b[0].mean())
+    if lo_y > hi_y:
+        lo_y = hi_y = float(b[1].mean())
+    x = float(rng.uniform(lo_x, hi_x))
+    y = float(rng.uniform(lo_y, hi_y))
+    theta = float(rng.random() * 2 * np.pi)
+    return ((x, y, dz / 2), utils.eulerXYZ_to_quatXYZW((0.0, 0.0, theta)))

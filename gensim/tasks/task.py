@@ -1,0 +1,261 @@
+"""`Task`: the base class of the convention (CLIPort/Ravens/GenSim) that task code derives from.
+
+A subclass sets `max_steps`, `lang_template`, `task_completed_desc` in `__init__` (then calls
+`additional_reset()`), and in `reset(env)` calls `super().reset(env)`, adds objects with
+`env.add_object` and goals with `self.add_goal`. The environment calls `reward()` and `done()`
+after each action; `oracle(env)` is the scripted expert. The public surface follows
+`shared/spec/task-api.md`; inside, goals are typed records and randomness comes from
+`self.rng`, one `numpy.random.Generator` per episode (`seed(seed)`).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from gensim.tasks import context, goals, rewards, scene, utils
+from gensim.tasks.goals import Goal, Pose
+from gensim.tasks.placement import fallback_pose, free_space_map, sample_pose
+
+
+def kebab(name: str) -> str:
+    """`PlaceRedInGreen` -> `place-red-in-green`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+class Task:
+    """Base class of every task: goals, reward bookkeeping, placement helpers and the expert."""
+
+    def __init__(self) -> None:
+        from gensim.sim import cameras, grippers, primitives
+        from gensim.sim.assets import default_assets_root
+
+        self.name: str = kebab(type(self).__name__)
+        self.ee: Any = grippers.Suction  # end-effector class; the environment instantiates it
+        self.mode = "train"  # "train" | "val" | "test"
+        self.sixdof = False
+        self.primitive: Any = primitives.PickPlace()
+        self.oracle_cams = cameras.Oracle.CONFIG
+        self.pos_eps = 0.01  # m, position tolerance of the "pose" metric (xy)
+        self.rot_eps = float(np.deg2rad(15))  # rad, yaw tolerance of the "pose" metric
+        self.pix_size = 0.003125  # m per heightmap pixel
+        self.bounds = np.array([[0.25, 0.75], [-0.5, 0.5], [0.0, 0.3]])
+        self.zone_bounds = np.copy(self.bounds)
+        self.goals: list[Goal] = []
+        self.lang_goals: list[str] = []
+        self.progress: float = 0.0
+        self._rewards: float = 0.0
+        self.max_steps = 10
+        self.assets_root: str = default_assets_root()
+        self.homogeneous = False
+        self.train_set = np.arange(0, 14)
+        self.test_set = np.arange(14, 20)
+        self.num_blocks = 50
+        self.lang_template = ""
+        self.task_completed_desc = "task completed."
+        self.rng: np.random.Generator = np.random.default_rng(0)
+        self.warnings: list[str] = []
+        self.env: Any = None
+
+    # ------------------------------------------------------------------ set-up
+
+    def additional_reset(self) -> None:
+        """Adapt tolerances, end effector and primitive to words of `lang_template`."""
+        from gensim.sim import grippers, primitives
+
+        template = self.lang_template or ""
+        if "bowl" in template:
+            self.pos_eps = 0.05
+        if "piles" in template:
+            self.ee = grippers.Spatula
+            self.primitive = primitives.push
+        if "rope" in template:
+            self.primitive = primitives.PickPlace(height=0.02, speed=0.001)
+            self.pos_eps = 0.02
+
+    def seed(self, seed: int) -> np.random.Generator:
+        """Start an episode's randomness: `self.rng` and the global `numpy.random` and `random`.
+
+        The globals are seeded too because task code written in the convention calls them.
+        """
+        self.rng = np.random.default_rng(seed)
+        np.random.seed(seed % 2**32)
+        random.seed(seed)
+        return self.rng
+
+    def set_assets_root(self, assets_root: str) -> None:
+        """Folder that asset paths are relative to (the environment sets its own)."""
+        self.assets_root = assets_root
+
+    def reset(self, env: Any) -> None:
+        """Clear goals, language goals, progress and rewards; subclasses then build the scene."""
+        self.env = env
+        self.goals = []
+        self.lang_goals = []
+        self.progress = 0.0
+        self._rewards = 0.0
+        self.warnings = []
+        assets_root = getattr(env, "assets_root", None)
+        if assets_root:
+            self.assets_root = assets_root
+        context.bind(getattr(env, "client", None), self.warnings)
+
+    def warn(self, message: str) -> None:
+        """Record a fallback that rescued sloppy task code (deduplicated)."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    # ------------------------------------------------------------------ goals
+
+    def add_goal(
+        self, objs: Any, matches: Any, targ_poses: Any, replace: bool, rotations: bool,
+        metric: str, params: Any, step_max_reward: float, symmetries: Any = None,
+        language_goal: str | Sequence[str] | None = None, **kwargs: Any,
+    ) -> Goal:
+        """Record one goal step (see the spec): objects, which targets they may go to, how it
+        is measured and its share of the total reward. Returns the typed record."""
+        found: list[str] = []
+        ids, syms = goals.normalize_objects(objs, symmetries)
+        targets = goals.target_list(targ_poses, "add_goal target", found)
+        zones = goals.normalize_zones(params, found) if metric == "zone" else []
+        goal = Goal(
+            objs=ids, matches=goals.normalize_matches(matches, len(ids), len(targets)),
+            targ_poses=targets, replace=bool(replace), rotations=bool(rotations),
+            metric=str(metric), step_max_reward=float(step_max_reward), symmetries=syms,
+            zones=zones, language_goal=goals.language_goals(language_goal), extra=dict(kwargs),
+        )
+        if metric == "zone":
+            goal.object_points = {i: self.get_box_object_points(i) for i in ids}
+        for message in found:
+            self.warn(message)
+        self.goals.append(goal)
+        self.lang_goals.extend(goal.language_goal)
+        return goal
+
+    def _pose_of(self, obj_id: int) -> Pose:
+        return self.env.get_object_pose(obj_id)
+
+    def is_match(self, pose0: Pose, pose1: Pose, symmetry: float) -> bool:
+        """Whether `pose0` reaches `pose1` (xy within `pos_eps`, yaw within `rot_eps` mod symmetry)."""
+        return rewards.is_match(pose0, pose1, symmetry, self.pos_eps, self.rot_eps, True)
+
+    def reward(self) -> tuple[float, dict[str, Any]]:
+        """`(delta_reward, info)` for the first goal; a completed goal is removed, `progress`
+        grows by its share and one language goal is popped."""
+        if not self.goals:
+            return 0.0, {}
+        goal = self.goals[0]
+        if goal.metric == "zone":
+            step_reward = rewards.zone_step_reward(goal, self._pose_of, float(self.zone_bounds[2][1]))
+        else:
+            step_reward = rewards.pose_step_reward(goal, self._pose_of, self.pos_eps, self.rot_eps)
+        delta = self.progress + step_reward - self._rewards
+        self._rewards = self.progress + step_reward
+        if abs(goal.step_max_reward - step_reward) < 0.01:
+            self.progress += goal.step_max_reward
+            self.goals.pop(0)
+            if self.lang_goals:
+                self.lang_goals.pop(0)
+        return float(delta), {}
+
+    def done(self) -> bool:
+        """No goals left, or the total reward exceeds 0.99."""
+        return len(self.goals) == 0 or self._rewards > 0.99
+
+    def get_reward(self) -> float:
+        """The total reward so far."""
+        return float(self._rewards)
+
+    def get_lang_goal(self) -> str:
+        """The current language goal, or `task_completed_desc` once none is left."""
+        return self.lang_goals[0] if self.lang_goals else self.task_completed_desc
+
+    def oracle(self, env: Any) -> Any:
+        """The scripted expert: an object with `act(obs, info) -> {'pose0', 'pose1'} | None`."""
+        from gensim.tasks.oracle import Oracle
+
+        return Oracle(self, env)
+
+    # ------------------------------------------------------------------ placement
+
+    def get_random_pose(self, env: Any, obj_size: Sequence[float]) -> Pose:
+        """A collision-free random pose on the table for an object of `obj_size` (z = half the
+        height, random yaw). Always returns a pose: with no free space left it falls back to a
+        random in-bounds pose and records a warning."""
+        segm = scene.topdown_segmentation(env, self.bounds, self.pix_size)
+        object_ids = [i for ids in env.obj_ids.values() for i in ids]
+        free = free_space_map(segm, object_ids)
+        pose = sample_pose(free, obj_size, self.bounds, self.pix_size, self.rng)
+        if pose is None:
+            self.warn(f"get_random_pose: no free space for an object of size {tuple(obj_size)}; "
+                      "used a random in-bounds pose")
+            pose = fallback_pose(obj_size, self.bounds, self.rng)
+        return pose
+
+    def get_random_size(
+        self, min_x: float, max_x: float, min_y: float, max_y: float, min_z: float, max_z: float
+    ) -> tuple[float, float, float]:
+        """A random size, uniform per axis."""
+        return (float(self.rng.uniform(min_x, max_x)), float(self.rng.uniform(min_y, max_y)),
+                float(self.rng.uniform(min_z, max_z)))
+
+    def fill_template(self, template: str, replace: dict[str, Any]) -> str:
+        """Path of a filled copy of an asset template (see `gensim.sim.assets.fill_template`)."""
+        from gensim.sim.assets import fill_template
+
+        out_dir = getattr(self.env, "scratch_dir", None)
+        return fill_template(self.assets_root, template, replace, out_dir=out_dir, warnings=self.warnings)
+
+    # ------------------------------------------------------------------ helpers of the convention
+
+    def get_colors(self, n_colors: int = -1) -> list[str]:
+        """Colour names of this task's split (train colours in "train" mode, eval colours else)."""
+        _, names = utils.get_colors(self.mode, n_colors, rng=None if n_colors == -1 else self.rng)
+        return names
+
+    def get_kitting_shapes(self, n_objects: int) -> list[int]:
+        """`n_objects` kitting shape indices of this task's split (one repeated if homogeneous)."""
+        shape_set = self.train_set if self.mode == "train" else self.test_set
+        if self.homogeneous:
+            return [int(self.rng.choice(shape_set))] * n_objects
+        return [int(s) for s in self.rng.choice(shape_set, n_objects)]
+
+    def make_piles(self, env: Any, block_color: Any = None) -> list[int]:
+        """`num_blocks` small blocks in a loose pile on the table; returns their ids."""
+        return scene.make_piles(self, env, block_color)
+
+    def make_ropes(
+        self, env: Any, corners: Any, radius: float = 0.005, n_parts: int = 20,
+        color_name: str = "red",
+    ) -> tuple[list[int], list[Pose], np.ndarray]:
+        """A rope of `n_parts` linked beads near the line between two corners.
+
+        Returns `(objects, targets, matches)`: the beads, their target poses along the line and
+        the identity-like match matrix (a bead may go to its own target or its mirror)."""
+        return scene.make_rope(self, env, corners, radius, n_parts, color_name)
+
+    make_rope = make_ropes
+
+    def add_corner_anchor_for_pose(self, env: Any, pose: Any) -> int:
+        """A small fixed corner marker at `pose` (a bare xyz is accepted)."""
+        urdf = self.fill_template("corner/corner-template.urdf", {"DIMX": (0.04,), "DIMY": (0.04,)})
+        found: list[str] = []
+        return env.add_object(urdf, goals.normalize_pose(pose, "corner anchor", found), "fixed")
+
+    def get_box_object_points(self, obj: int) -> np.ndarray:
+        """Points (3 x N) on a 2 cm grid inside the object's box, in its own frame."""
+        return scene.box_points(self.env, obj)
+
+    def get_mesh_object_points(self, obj: int) -> np.ndarray:
+        """The object's mesh vertices (3 x N) in its own frame (box points when unavailable)."""
+        return scene.mesh_points(self.env, obj)
+
+    def color_random_brown(self, obj: int) -> None:
+        """Give the object a random shade of brown."""
+        shade = float(self.rng.uniform(0.85, 1.0))
+        base = np.array(utils.COLORS["brown"]) * shade
+        self.env.set_color(obj, [float(c) for c in base])

@@ -75,14 +75,16 @@ def make_provider(
 ) -> Provider:
     """The provider `name` (default `settings.llm_provider`; `auto` -> `settings.resolved_provider`).
 
-    `replay_file` overrides `settings.llm_replay_file` (and implies `replay` when no name is
-    given); `record` appends every exchange to that session file; `use_cache` caches replies
+    `replay_file` overrides `settings.llm_replay_file` and selects `replay` (with no name,
+    `auto` or `replay`; any other name is a `UsageError`); `record` appends every exchange to that session file; `use_cache` caches replies
     of remote models under `settings.cache_dir / "llm"`; with a `ledger` every reply is
     accounted and `budget` is checked before each call. Call `preflight()` before work starts.
     """
     if replay_file is not None:
+        if name not in (None, "auto", "replay"):
+            raise UsageError(f"a replay file is answered by the replay provider, not '{name}'")
         settings = settings.model_copy(update={"llm_replay_file": Path(replay_file)})
-        name = name or "replay"
+        name = "replay"
     chosen = name or settings.llm_provider
     if chosen == "auto":
         chosen = settings.resolved_provider

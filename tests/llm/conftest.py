@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.llm.fake_openai_server import FakeOpenAIServer, running_fake_openai
+_REPO = str(Path(__file__).resolve().parents[2])
+if _REPO not in sys.path:  # plain `pytest` (not `python -m pytest`) leaves the repo root off the path
+    sys.path.insert(0, _REPO)
+
+from tests.llm.fake_openai_server import FakeOpenAIServer, running_fake_openai  # noqa: E402
 
 
 @pytest.fixture

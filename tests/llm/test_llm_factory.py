@@ -60,9 +60,12 @@ def test_record_replay_and_ledger_stack(
     assert isinstance(live, MeteredProvider) and isinstance(live.inner, RecordingProvider)
     text = live.complete(_req("x")).text
     assert ledger.summary()["total"]["calls"] == 1
-    replay = factory.make_provider(settings, replay_file=session)
-    assert isinstance(replay, ReplayProvider)  # replays are never cached
-    assert replay.complete(_req("x")).text == text
+    for name in (None, "auto", "replay"):
+        replay = factory.make_provider(settings, name, replay_file=session)
+        assert isinstance(replay, ReplayProvider)  # replays are never cached
+        assert replay.complete(_req("x")).text == text
+    with pytest.raises(UsageError, match="not 'openai'"):
+        factory.make_provider(settings, "openai", replay_file=session)
 
 
 def test_unknown_names_and_missing_replay_file(gensim_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

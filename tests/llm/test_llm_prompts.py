@@ -71,3 +71,12 @@ def test_bad_templates_are_usage_errors(example_prompts: Path) -> None:
         load_prompt("demo", "syntax", root=example_prompts)
     with pytest.raises(UsageError, match="prompt folder not found"):
         load_prompt("demo", "propose", root=example_prompts / "missing")
+
+
+def test_every_repo_prompt_loads() -> None:
+    names = list_prompts()
+    for name in names:
+        mode, stage = name.split("/")
+        prompt = load_prompt(mode, stage)
+        assert prompt.name == name and len(prompt.hash) == 64
+    assert len({load_prompt(*n.split("/")).hash for n in names}) == len(names)

@@ -1,0 +1,71 @@
+"""CLIPort task `align-rope`: lay a rope along one side of a square, between two named corners."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gensim.tasks import utils
+from gensim.tasks.task import Task
+
+if TYPE_CHECKING:
+    from gensim.sim.environment import Environment
+
+
+class AlignRope(Task):
+    """A square outline is drawn on the table and a red rope (a chain of twenty small linked
+    beads) lies loose nearby. Straighten the rope along one side of the square, so that it runs
+    between the two corners named in the instruction (near or far from the robot, on its left
+    or right)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.max_steps = 20
+        self.lang_template = "align the rope from the {direction}"
+        self.task_completed_desc = "done aligning the rope."
+        self.additional_reset()
+
+    def reset(self, env: Environment) -> None:
+        super().reset(env)
+        n_parts = 20
+        radius = 0.005
+        length = 2 * radius * n_parts * np.sqrt(2)
+
+        # Keep the square close to axis-aligned so that "far/near, left/right" stay true.
+        square_size = (length, length, 0)
+        position, _ = self.get_random_pose(env, square_size)
+        yaw = self.rng.uniform(-np.pi / 12, np.pi / 12)
+        square_pose = (position, utils.eulerXYZ_to_quatXYZW((0, 0, yaw)))
+        replace = {"DIM": (length,), "HALF": (np.float32(length) / 2 - 0.005,)}
+        square_urdf = self.fill_template("square/square-template.urdf", replace)
+        env.add_object(square_urdf, square_pose, "fixed")
+
+        # Corners in the square's frame: +x is away from the robot, +y is the robot's left.
+        half = length / 2
+        far_left = utils.apply(square_pose, (half, half, 0.001))
+        far_right = utils.apply(square_pose, (half, -half, 0.001))
+        near_left = utils.apply(square_pose, (-half, half, 0.001))
+        near_right = utils.apply(square_pose, (-half, -half, 0.001))
+        sides = [
+            ((far_left, far_right), "far left corner to the far right corner"),
+            ((near_left, near_right), "near left corner to the near right corner"),
+            ((near_left, far_left), "near left corner to the far left corner"),
+            ((near_right, far_right), "near right corner to the far right corner"),
+        ]
+        corners, direction = sides[self.rng.integers(len(sides))]
+
+        objects, targets, matches = self.make_ropes(
+            env, corners=corners, radius=radius, n_parts=n_parts, color_name="red"
+        )
+        self.add_goal(
+            objs=objects,
+            matches=matches,
+            targ_poses=targets,
+            replace=False,
+            rotations=False,
+            metric="pose",
+            params=None,
+            step_max_reward=1,
+            language_goal=self.lang_template.format(direction=direction),
+        )

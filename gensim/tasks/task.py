@@ -205,10 +205,12 @@ class Task:
 
     def fill_template(self, template: str, replace: dict[str, Any]) -> str:
         """Path of a filled copy of an asset template (see `gensim.sim.assets.fill_template`)."""
+        env_fill = getattr(self.env, "fill_template", None)
+        if callable(env_fill) and getattr(self.env, "assets_root", None) == self.assets_root:
+            return str(env_fill(template, replace))  # into the environment's scratch folder
         from gensim.sim.assets import fill_template
 
-        out_dir = getattr(self.env, "scratch_dir", None)
-        return fill_template(self.assets_root, template, replace, out_dir=out_dir, warnings=self.warnings)
+        return fill_template(self.assets_root, template, replace, warnings=self.warnings)
 
     # ------------------------------------------------------------------ helpers of the convention
 

@@ -1,0 +1,54 @@
+"""Free-space erosion and sampling behind `Task.get_random_pose`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gensim.tasks import utils
+from gensim.tasks.placement import erode, fallback_pose, free_space_map, sample_pose
+
+BOUNDS = np.array([[0.25, 0.75], [-0.5, 0.5], [0.0, 0.3]])
+PIX = 0.003125
+
+
+def test_erode_keeps_only_centres_whose_window_is_free() -> None:
+    free = np.ones((20, 30), dtype=bool)
+    free[10, 15] = False
+    eroded = erode(free, 5)
+    # a 5x5 window centred within 2 px of the obstacle touches it; the border is not free either
+    assert not eroded[8:13, 13:18].any()
+    assert eroded[10, 10] and eroded[5, 15]
+    assert not eroded[:2].any() and not eroded[:, :2].any() and not eroded[-2:].any()
+    brute = np.zeros_like(free)
+    padded = np.pad(free, 5, constant_values=False)
+    for u in range(20):
+        for v in range(30):
+            brute[u, v] = padded[u + 5 - 2:u + 5 + 3, v + 5 - 2:v + 5 + 3].all()
+    assert np.array_equal(eroded, brute)
+
+
+def test_free_space_map_excludes_listed_objects_only() -> None:
+    segm = np.full((4, 4), -1)
+    segm[0, 0], segm[1, 1], segm[2, 2] = 7, 8, 1  # 1: the table, not an object of the scene
+    free = free_space_map(segm, [7, 8])
+    assert not free[0, 0] and not free[1, 1] and free[2, 2] and free[3, 3]
+
+
+def test_sampled_poses_are_in_free_space_and_in_bounds() -> None:
+    rng = np.random.default_rng(0)
+    free = np.ones((320, 160), dtype=bool)
+    free[:, :80] = False  # the near half of the table is taken
+    for _ in range(50):
+        (x, y, z), quat = sample_pose(free, (0.04, 0.06, 0.02), BOUNDS, PIX, rng)
+        u, v = utils.xyz_to_pix((x, y, z), BOUNDS, PIX)
+        assert free[u, v] and v >= 80 + 11  # half the 7.2 cm diagonal away from the taken half
+        assert 0.25 <= x <= 0.75 and -0.5 <= y <= 0.5 and z == 0.01
+        assert np.isclose(np.linalg.norm(quat), 1)
+
+
+def test_no_free_space_gives_none_and_fallback_stays_in_bounds() -> None:
+    rng = np.random.default_rng(1)
+    assert sample_pose(np.zeros((320, 160), bool), (0.04, 0.04, 0.04), BOUNDS, PIX, rng) is None
+    for size in [(0.04, 0.04, 0.04), (0.1, 0.3), (2.0, 2.0, 0.1)]:
+        (x, y, _), _ = fallback_pose(size, BOUNDS, rng)
+        assert 0.25 <= x <= 0.75 and -0.5 <= y <= 0.5

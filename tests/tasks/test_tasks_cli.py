@@ -1,0 +1,66 @@
+"""`gensim tasks`: listing is light, exit codes are right, errors are one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from gensim.cli.main import app
+
+runner = CliRunner()
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "convention"
+
+
+def test_list_json_imports_no_heavy_library() -> None:
+    code = (
+        "import sys, io, contextlib\n"
+        "from gensim.cli.main import app\n"
+        "buf = io.StringIO()\n"
+        "with contextlib.redirect_stdout(buf):\n"
+        "    try:\n"
+        "        app(['tasks', 'list', '--json'])\n"
+        "    except SystemExit as e:\n"
+        "        assert not e.code, e.code\n"
+        "heavy = [m for m in ('torch', 'pybullet', 'mlflow', 'openai', 'faiss') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+        "print(buf.getvalue())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    heavy, _, listing = proc.stdout.partition("\n")
+    assert heavy == ""
+    doc = json.loads(listing)
+    assert doc and set(doc[0]) == {"name", "version", "origin", "tags", "description"}
+
+
+def test_unknown_task_is_one_line_and_exit_2() -> None:
+    result = runner.invoke(app, ["tasks", "check", "place-red-in-gren"])
+    assert result.exit_code == 2
+    assert "place-red-in-green" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["tasks", "render", "no-such-task", "--out", "x.png"])
+    assert result.exit_code == 2
+
+
+def test_check_needs_exactly_one_subject() -> None:
+    assert runner.invoke(app, ["tasks", "check"]).exit_code == 2
+    result = runner.invoke(app, ["tasks", "check", "--file", "does/not/exist.py"])
+    assert result.exit_code == 2 and "not found" in result.output
+
+
+def test_check_file_that_fails_to_load_reports_the_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["tasks", "check", "--file", str(FIXTURES / "imports_missing_module.py"), "--json"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert list(doc) == ["name", "version", "seeds", "successes", "success_rate", "passed", "stage",
+                         "warnings", "errors", "seconds"]
+    assert doc["stage"] == "load" and not doc["passed"]
+    assert "line 5" in doc["errors"][0] and "shapely_geometry_not_installed" in doc["errors"][0]
+
+
+def test_help_has_examples() -> None:
+    for command in ("list", "check", "render"):
+        result = runner.invoke(app, ["tasks", command, "--help"])
+        assert result.exit_code == 0 and "Example" in result.output

@@ -1,0 +1,120 @@
+"""Migrations: round trip on SQLite, schema equals the models, newer/bad databases, `gensim db`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gensim.cli.main import app
+from gensim.db import repository as repo
+from gensim.db import session as db
+from gensim.errors import UsageError
+
+runner = CliRunner()
+
+
+def _tables(url: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    return set(inspect(db.get_engine(url)).get_table_names())
+
+
+def test_down_to_base_and_up_round_trip(db_url: str) -> None:
+    head = db.head_revision()
+    assert db.current_revision(db_url) is None
+    assert db.upgrade(db_url) == head
+    repo.add_task_version("build-car", "pass\n", url=db_url)
+    assert {"task", "task_version", "task_version_parent", "dataset"} <= _tables(db_url)
+
+    assert db.downgrade(db_url, "base") is None
+    assert _tables(db_url) == {"alembic_version"}
+
+    assert db.upgrade(db_url) == head
+    assert repo.list_tasks(url=db_url) == []  # the round trip emptied the tables
+    assert repo.add_task_version("build-car", "pass\n", url=db_url).version == 1
+
+
+def test_migrated_schema_matches_the_models(db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import gensim.db.models  # noqa: F401
+
+    db.upgrade(db_url)
+    with db.get_engine(db_url).connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == [], "models changed without a migration: run `alembic revision --autogenerate`"
+
+
+def test_first_use_creates_the_schema_and_sqlite_settings(db_url: str) -> None:
+    from sqlalchemy import text
+
+    repo.get_or_create_task("build-car")  # no explicit upgrade
+    assert db.current_revision(db_url) == db.head_revision()
+    with db.get_engine(db_url).connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
+
+
+def _stamp(url: str, revision: str) -> None:
+    path = url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+
+
+def test_newer_database_gives_one_clear_usage_error(db_url: str) -> None:
+    db.upgrade(db_url)
+    _stamp(db_url, "9f9f9f9f9f9f")
+    db.dispose_engines()  # a new process: the schema check runs again
+
+    with pytest.raises(UsageError) as caught:
+        repo.list_tasks()
+    message = str(caught.value)
+    assert message == "database schema 9f9f9f9f9f9f is newer than this gensim; upgrade gensim"
+
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert "newer than this gensim" in result.output and "Traceback" not in result.output
+
+
+def test_bad_urls_are_usage_errors(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="bad database URL"):
+        db.current_revision("not a url")
+    not_a_db = tmp_path / "junk.db"
+    not_a_db.write_text("this is not sqlite")
+    with pytest.raises(UsageError, match="cannot open database"):
+        repo.list_tasks(url=f"sqlite:///{not_a_db}")
+    db.dispose_engines()
+
+
+def test_cli_upgrade_current_downgrade(db_url: str) -> None:
+    head = db.head_revision()
+    result = runner.invoke(app, ["db", "current", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["revision"] is None
+
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert head in result.stdout
+    assert Path(db_url.removeprefix("sqlite:///")).is_file()
+
+    result = runner.invoke(app, ["db", "downgrade", "base"])
+    assert result.exit_code == 2 and "--yes" in result.output
+    assert db.current_revision(db_url) == head  # nothing happened without --yes
+
+    result = runner.invoke(app, ["db", "downgrade", "base", "--yes", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "url": db_url,
+        "revision": None,
+        "head": head,
+        "at_head": False,
+    }
+    result = runner.invoke(app, ["db", "downgrade", "no-such-rev", "--yes"])
+    assert result.exit_code == 2 and "no-such-rev" in result.output

@@ -1,0 +1,34 @@
+"""Numbers of the tabletop convention and of this simulator, in SI units (metres, seconds, newtons).
+
+The workspace and pixel size are facts of the convention (see the task API spec); the rest are
+this simulator's own choices, gathered here so that the environment, grippers and primitives
+agree on them.
+"""
+
+from __future__ import annotations
+
+# Workspace [[x_min, x_max], [y_min, y_max], [z_min, z_max]] in metres; the table top is z = 0.
+BOUNDS: tuple[tuple[float, float], tuple[float, float], tuple[float, float]] = (
+    (0.25, 0.75),
+    (-0.5, 0.5),
+    (0.0, 0.3),
+)
+PIX_SIZE = 0.003125  # metres per heightmap pixel
+IMAGE_SHAPE = (320, 160)  # (rows along y, columns along x) of the top-down observation
+
+HZ = 480  # physics steps per simulated second
+GRAVITY = -9.8  # m/s^2 along z
+
+SETTLE_SPEED = 0.005  # m/s: rigid objects slower than this count as settled
+SETTLE_CAP_S = 2.0  # s of simulated time: the settling wait never runs longer
+SETTLE_CHECK_EVERY = 4  # physics steps between two settling checks (the check costs calls)
+
+HOME_POSITION = (0.5, 0.0, 0.45)  # where a new end effector starts (above the workspace)
+EE_MAX_FORCE = 300.0  # N: force cap of the constraint that drives the end effector
+EE_POS_TOL = 0.002  # m: movep counts a pose as reached within this distance
+EE_ROT_TOL = 0.02  # rad: ... and within this angle
+EE_MAX_ROT_STEP = 0.04  # rad per physics step: rotation speed limit of movep
+MOVE_WAIT_S = 0.5  # s of simulated time movep waits for the body to reach its target
+
+DESCEND_STEP = 0.001  # m per physics step when descending the last centimetres to contact
+DESCEND_MARGIN = 0.02  # m above the expected contact where the fine descent starts

@@ -1,0 +1,333 @@
+"""The tabletop environment: PyBullet physics, the end effector, objects and observations.
+
+Call order of `step(action)` (a task never steps the simulation itself):
+  1. if `action` is given: `timed_out = task.primitive(env, action["pose0"], action["pose1"])`
+     (the primitive moves the end effector with `movep` and physics steps);
+  2. step physics until every rigid object moves slower than `SETTLE_SPEED` (5 mm/s), checked
+     every `SETTLE_CHECK_EVERY` steps, for at most `SETTLE_CAP_S` (2 s) of simulated time;
+  3. `reward, _ = task.reward()` (only after an action; 0 otherwise), `done = task.done()`, and
+     done is also True when the primitive timed out (the convention ends such episodes);
+  4. render the observation (unless `render_obs` is False: then `obs` is `{}`);
+  5. read `info` (poses and sizes of all objects, the language goal).
+
+`reset()`: reset the simulation, load the ground and the workspace surface, create the end
+effector from `task.ee`, call `task.reset(env)`, settle (step 2), render. Seeding is the
+caller's job: the task owns its random generator.
+
+Headless by default (`p.DIRECT`); every PyBullet call passes `physicsClientId=self.client`, so
+several environments can live in one process. The end effector is hidden from cameras while
+they render (alpha 0), so it never occludes the observation.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gensim.errors import UsageError
+from gensim.sim import render
+from gensim.sim.assets import default_assets_root, fill_template
+from gensim.sim.cameras import RealSenseD415, TopDown
+from gensim.sim.colors import resolve_color
+from gensim.sim.constants import (
+    EE_MAX_ROT_STEP, EE_POS_TOL, EE_ROT_TOL, GRAVITY, HZ, MOVE_WAIT_S, SETTLE_CAP_S,
+    SETTLE_CHECK_EVERY, SETTLE_SPEED,
+)
+from gensim.sim.grippers import Gripper, Pose, Suction
+from gensim.sim.loading import load_object
+from gensim.sim.primitives import PickPlace, as_pose
+
+CATEGORIES = ("fixed", "rigid", "deformable")
+
+
+def _angle_between(q0: Any, q1: Any) -> float:
+    dot = abs(float(np.dot(q0, q1)))
+    return 2.0 * float(np.arccos(min(dot, 1.0)))
+
+
+def _slerp(q0: np.ndarray, q1: np.ndarray, t: float) -> np.ndarray:
+    if np.dot(q0, q1) < 0:
+        q1 = -q1
+    dot = min(float(np.dot(q0, q1)), 1.0)
+    if dot > 0.9995:
+        q = q0 + t * (q1 - q0)
+        return q / np.linalg.norm(q)
+    theta = np.arccos(dot)
+    return (np.sin((1 - t) * theta) * q0 + np.sin(t * theta) * q1) / np.sin(theta)
+
+
+class Environment:
+    """A PyBullet tabletop with a floating end effector (see the module docstring).
+
+    `assets_root`: folder of the assets (default: the packaged `gensim/assets`). `hz`: physics
+    steps per second. `render_views`: also render the three RGB-D views into `obs["views"]`.
+    `render_obs`: render observations at all (checks turn it off).
+    """
+
+    def __init__(
+        self, assets_root: str | None = None, gui: bool = False, hz: int = HZ,
+        render_views: bool = False, render_obs: bool = True,
+    ) -> None:
+        import pybullet
+
+        self.p: Any = pybullet
+        self.assets_root = str(assets_root) if assets_root is not None else default_assets_root()
+        self.gui = gui
+        self.hz = hz
+        self.render_views = render_views
+        self.render_obs = render_obs
+        self.client: int = pybullet.connect(pybullet.GUI if gui else pybullet.DIRECT)
+        self.tmp_dir = Path(tempfile.mkdtemp(prefix="gensim-env-"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.tmp_dir, True)
+        self.task: Any = None
+        self.obj_ids: dict[str, list[int]] = {c: [] for c in CATEGORIES}
+        self.warnings: list[str] = []
+        self.ee: Gripper | None = None  # type: ignore[assignment]
+        self.step_count = 0  # actions executed since reset
+        self.sim_steps = 0  # physics steps since reset
+        self.last_timeout = False  # whether the last action's primitive timed out
+        self._dims: dict[int, tuple[float, ...]] = {}
+        self._fallback_rng = np.random.default_rng(0)
+        self.scenery: list[render.Visibility] = []  # ground and table, hidden for the top-down camera
+        self.table_color = np.zeros(3, np.uint8)
+        self.closed = False
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def set_task(self, task: Any) -> None:
+        """Use `task` (an object with ee, primitive, reset, reward, done) from the next reset."""
+        self.task = task
+
+    def reset(self) -> dict[str, Any]:
+        """Reset the world, let the task add its objects, settle, and return the observation."""
+        if self.task is None:
+            raise UsageError("Environment.reset() needs a task: call set_task(task) first")
+        p, c = self.p, self.client
+        if self.gui:
+            p.configureDebugVisualizer(p.COV_ENABLE_RENDERING, 0, physicsClientId=c)
+        p.resetSimulation(physicsClientId=c)
+        p.setGravity(0, 0, GRAVITY, physicsClientId=c)
+        p.setTimeStep(1.0 / self.hz, physicsClientId=c)
+        self.obj_ids = {cat: [] for cat in CATEGORIES}
+        self.warnings = []
+        self._dims = {}
+        self.step_count = self.sim_steps = 0
+        self.last_timeout = False
+        self._fallback_rng = np.random.default_rng(0)
+        root = self.assets_root
+        plane = p.loadURDF(f"{root}/plane/plane.urdf", (0, 0, 0), useFixedBase=True, physicsClientId=c)
+        table = p.loadURDF(f"{root}/workspace/workspace.urdf", (0, 0, 0), useFixedBase=True, physicsClientId=c)
+        self.scenery = [render.Visibility(p, c, plane), render.Visibility(p, c, table)]
+        table_rgba = self.scenery[1].colors[-1]
+        self.table_color = np.round(np.asarray(table_rgba[:3]) * 255).astype(np.uint8)
+        ee_cls = getattr(self.task, "ee", None) or Suction
+        if not (isinstance(ee_cls, type) and issubclass(ee_cls, Gripper)):
+            raise UsageError(f"task.ee must be a gripper class (Suction or Spatula), not {ee_cls!r}")
+        self.ee = ee_cls(self)
+        if not self.gui:
+            self.ee.set_visible(False)  # no viewer: only cameras could see it, and they must not
+        self.task.reset(self)
+        if self.gui:
+            p.configureDebugVisualizer(p.COV_ENABLE_RENDERING, 1, physicsClientId=c)
+        self.wait_until_settled()
+        return self.observe()
+
+    def close(self) -> None:
+        """Disconnect from PyBullet and remove the temporary folder (filled templates)."""
+        if not self.closed:
+            self.p.disconnect(physicsClientId=self.client)
+            self.closed = True
+        self._cleanup()
+
+    def __enter__(self) -> Environment:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- objects ----------------------------------------------------------------------------
+    @property
+    def rng(self) -> np.random.Generator:
+        """The generator used by fallbacks: the task's when it has one (same-seed determinism)."""
+        rng = getattr(self.task, "rng", None)
+        return rng if isinstance(rng, np.random.Generator) else self._fallback_rng
+
+    def add_object(
+        self, urdf: str, pose: Any, category: str = "rigid", color: Any = None, **kwargs: Any
+    ) -> int:
+        """Load `urdf` (relative to `assets_root` or absolute) at `pose` and register it.
+
+        Fallbacks, each recorded in `warnings`: a missing "-template" file is looked up without
+        "-template"; unfilled DIM/HALF placeholders get 3 to 5 cm; a missing or unloadable asset
+        becomes the standard 4 cm block; a bare xyz pose gets identity rotation; an unknown
+        colour name becomes red; an unknown category counts as rigid. Keyword arguments:
+        `replace` (a template's replacement dict), `size` (fills DIM/HALF), `scale` (global
+        scaling); other keywords are ignored with a warning.
+        """
+        if category not in CATEGORIES:
+            self.warnings.append(f"unknown object category '{category}': treated as rigid")
+            category = "rigid"
+        obj_id = load_object(self, urdf, pose, fixed=category == "fixed", **kwargs)
+        self.obj_ids[category].append(obj_id)
+        if color is not None:
+            self.set_color(obj_id, color)
+        shapes = self.p.getVisualShapeData(obj_id, physicsClientId=self.client)
+        self._dims[obj_id] = tuple(shapes[0][3]) if shapes else self.get_object_size(obj_id)
+        return obj_id
+
+    def fill_template(self, template: str, replace: dict[str, Any]) -> str:
+        """A filled copy of `template` in this environment's temporary folder."""
+        return fill_template(self.assets_root, template, replace, self.tmp_dir, self.warnings)
+
+    def get_object_pose(self, obj_id: int) -> Pose:
+        """(xyz, quat_xyzw) of an object's base."""
+        pos, orn = self.p.getBasePositionAndOrientation(obj_id, physicsClientId=self.client)
+        return tuple(pos), tuple(orn)  # type: ignore[return-value]
+
+    def get_object_size(self, obj_id: int) -> tuple[float, float, float]:
+        """(dx, dy, dz) extents of the object's axis-aligned bounding box, all links included."""
+        p, c = self.p, self.client
+        lo, hi = (np.array(v) for v in p.getAABB(obj_id, -1, physicsClientId=c))
+        for link in range(p.getNumJoints(obj_id, physicsClientId=c)):
+            llo, lhi = p.getAABB(obj_id, link, physicsClientId=c)
+            lo, hi = np.minimum(lo, llo), np.maximum(hi, lhi)
+        dx, dy, dz = (float(v) for v in hi - lo)
+        return dx, dy, dz
+
+    def set_color(self, obj_id: int, color: Any) -> None:
+        """Colour every link of an object: an RGB(A) sequence or a colour name."""
+        rgba = resolve_color(color, self.warnings)
+        for link in range(-1, self.p.getNumJoints(obj_id, physicsClientId=self.client)):
+            self.p.changeVisualShape(obj_id, link, rgbaColor=rgba, physicsClientId=self.client)
+
+    @property
+    def info(self) -> dict[Any, Any]:
+        """`{object_id: (xyz, quat, dims), ..., "lang_goal": str}` for every registered object."""
+        info: dict[Any, Any] = {}
+        for ids in self.obj_ids.values():
+            for obj_id in ids:
+                pos, orn = self.get_object_pose(obj_id)
+                info[obj_id] = (pos, orn, self._dims.get(obj_id, ()))
+        get_goal = getattr(self.task, "get_lang_goal", None)
+        info["lang_goal"] = get_goal() if callable(get_goal) else ""
+        return info
+
+    # -- physics and motion -----------------------------------------------------------------
+    def step_physics(self, n: int = 1) -> None:
+        """Advance physics by `n` steps (for primitives; tasks never call this)."""
+        for _ in range(n):
+            self.p.stepSimulation(physicsClientId=self.client)
+        self.sim_steps += n
+
+    @property
+    def is_static(self) -> bool:
+        """Whether every rigid object moves slower than `SETTLE_SPEED`."""
+        for obj_id in self.obj_ids["rigid"]:
+            lin, _ = self.p.getBaseVelocity(obj_id, physicsClientId=self.client)
+            if lin[0] * lin[0] + lin[1] * lin[1] + lin[2] * lin[2] > SETTLE_SPEED**2:
+                return False
+        return True
+
+    def wait_until_settled(self) -> bool:
+        """Step until `is_static` (checked every few steps) or the cap; True if it settled.
+
+        It always steps once before the first check: an object just placed in mid-air has zero
+        velocity and would otherwise count as settled.
+        """
+        cap = int(SETTLE_CAP_S * self.hz)
+        steps = 0
+        while steps < cap:
+            self.step_physics(SETTLE_CHECK_EVERY)
+            steps += SETTLE_CHECK_EVERY
+            if self.is_static:
+                return True
+        return False
+
+    def movep(self, pose: Any, speed: float = 0.01) -> bool:
+        """Move the end effector to `pose` by `speed` metres (and at most `EE_MAX_ROT_STEP`
+        radians) per physics step, then wait up to `MOVE_WAIT_S` for it to arrive. Returns True
+        on timeout (blocked or too slow)."""
+        ee = self._require_ee()
+        pos1, orn1 = (np.asarray(v, float) for v in as_pose(pose))
+        pos0, orn0 = (np.asarray(v, float) for v in ee.target)
+        dist = float(np.linalg.norm(pos1 - pos0))
+        angle = _angle_between(orn0, orn1)
+        n = max(1, int(np.ceil(max(dist / max(speed, 1e-6), angle / EE_MAX_ROT_STEP))))
+        for i in range(1, n + 1):
+            t = i / n
+            ee.set_target((tuple(pos0 + t * (pos1 - pos0)), tuple(_slerp(orn0, orn1, t))))  # type: ignore[arg-type]
+            self.step_physics()
+        for _ in range(int(MOVE_WAIT_S * self.hz)):
+            pos, orn = ee.pose()
+            if np.linalg.norm(np.subtract(pos, pos1)) < EE_POS_TOL and _angle_between(orn, orn1) < EE_ROT_TOL:
+                return False
+            self.step_physics()
+        return True
+
+    def _require_ee(self) -> Gripper:
+        if self.ee is None:
+            raise UsageError("the environment has no end effector yet: call reset() first")
+        return self.ee
+
+    # -- the loop ---------------------------------------------------------------------------
+    def step(self, action: dict[str, Any] | None = None) -> tuple[dict[str, Any], float, bool, dict[Any, Any]]:
+        """One action (see the call order in the module docstring) -> (obs, reward, done, info)."""
+        if self.task is None:
+            raise UsageError("Environment.step() needs a task: call set_task(task) and reset()")
+        timed_out = False
+        if action is not None:
+            if not isinstance(action, dict) or "pose0" not in action or "pose1" not in action:
+                raise UsageError(f"an action is a dict with 'pose0' and 'pose1', not {action!r}")
+            primitive = getattr(self.task, "primitive", None) or PickPlace()
+            timed_out = bool(primitive(self, action["pose0"], action["pose1"]))
+            self.step_count += 1
+        self.last_timeout = timed_out
+        self.wait_until_settled()
+        reward = float(self.task.reward()[0]) if action is not None else 0.0
+        done = bool(self.task.done()) or timed_out
+        return self.observe(), reward, done, self.info
+
+    # -- observations -----------------------------------------------------------------------
+    def render_topdown(self, segmentation: bool = False) -> tuple[np.ndarray, ...]:
+        """(color uint8 (320, 160, 3), height float32 (320, 160)[, segmentation int32 ids]) from
+        the orthographic top-down camera, end effector hidden."""
+        with _Hidden([self.ee.visibility] if self.ee else [], *self.scenery):
+            color, height, segm = render.render_topdown(
+                self.p, self.client, segmentation, TopDown.CONFIG, self.table_color
+            )
+        return (color, height, segm) if segm is not None else (color, height)
+
+    def render_camera(self, config: dict[str, Any], segmentation: bool = False) -> tuple[np.ndarray, ...]:
+        """(rgb, depth[, segmentation]) of one perspective camera config, end effector hidden."""
+        with _Hidden([self.ee.visibility] if self.ee else []):
+            rgb, depth, segm = render.render_camera(self.p, self.client, config, segmentation)
+        return (rgb, depth, segm) if segm is not None else (rgb, depth)
+
+    def observe(self) -> dict[str, Any]:
+        """The observation dict (see the module docstring); `{}` when `render_obs` is False."""
+        if not self.render_obs:
+            return {}
+        color, height = self.render_topdown()[:2]
+        obs: dict[str, Any] = {"color": color, "height": height}
+        if self.render_views:
+            obs["views"] = [self.render_camera(cfg)[:2] for cfg in RealSenseD415.CONFIG]
+        return obs
+
+
+class _Hidden:
+    """Context manager that hides bodies from cameras while they render, then restores them."""
+
+    def __init__(self, bodies: list[render.Visibility], *more: render.Visibility) -> None:
+        self.bodies = [b for b in [*bodies, *more] if b.visible]
+
+    def __enter__(self) -> None:
+        for body in self.bodies:
+            body.set(False)
+
+    def __exit__(self, *exc: object) -> None:
+        for body in self.bodies:
+            body.set(True)

@@ -1,0 +1,143 @@
+"""Motion primitives: pick-and-place with suction and pushing with the spatula.
+
+A primitive is a callable `(env, pose0, pose1) -> bool` that returns True when a motion timed
+out (the end effector could not reach a target or found nothing to touch). Poses are
+`(xyz, quat_xyzw)`; a bare xyz means identity rotation.
+
+Pick-and-place: approach `height` above the pick pose, descend along the tool axis until contact
+(fast until `DESCEND_MARGIN` above the pose, then 1 mm per physics step, checking contact every
+step), switch suction on, lift back to the approach pose; if something is held, move `height`
+above the place pose, descend until the held object touches something, release, and lift.
+`PickPlace(height=0.02, speed=0.001)` is the slow, low variant the convention uses for ropes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gensim.errors import UsageError
+from gensim.sim.cameras import quaternion_to_matrix
+from gensim.sim.constants import DESCEND_MARGIN, DESCEND_STEP
+
+if TYPE_CHECKING:
+    from gensim.sim.environment import Environment
+
+Pose = tuple[tuple[float, float, float], tuple[float, float, float, float]]
+IDENTITY = (0.0, 0.0, 0.0, 1.0)
+DESCEND_OVERSHOOT = 0.05  # m below the expected contact before a descent gives up
+
+
+def as_pose(pose: Any) -> Pose:
+    """A `(xyz, quat)` tuple of floats from a pose, or a bare xyz (identity rotation)."""
+    try:
+        if len(pose) == 3 and np.ndim(pose[0]) == 0:
+            return (tuple(float(c) for c in pose), IDENTITY)  # type: ignore[return-value]
+        pos, orn = pose
+        pos_t = tuple(float(c) for c in pos)
+        orn_t = tuple(float(c) for c in orn)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"not a pose (xyz, quat_xyzw): {pose!r}") from exc
+    if len(pos_t) != 3 or len(orn_t) != 4:
+        raise UsageError(f"not a pose (xyz, quat_xyzw): {pose!r}")
+    return pos_t, orn_t  # type: ignore[return-value]
+
+
+def offset_along_tool(pose: Pose, distance: float) -> Pose:
+    """`pose` moved by `distance` along its own z axis (up for an identity rotation)."""
+    axis = quaternion_to_matrix(pose[1])[:, 2]
+    pos = tuple(float(c) for c in np.asarray(pose[0]) + distance * axis)
+    return pos, pose[1]  # type: ignore[return-value]
+
+
+def descend(env: Environment, pose: Pose, speed: float) -> bool:
+    """Move down the tool axis from the current target until contact; True if none came
+    within `DESCEND_OVERSHOOT` below `pose`. On contact the target is set to where the
+    body is, so that it stops pressing."""
+    ee = env.ee
+    start = np.asarray(ee.target[0], float)
+    axis = quaternion_to_matrix(pose[1])[:, 2]
+    to_pose = float(np.dot(start - np.asarray(pose[0]), axis))  # distance left above `pose`
+    travelled, fine = 0.0, min(speed, DESCEND_STEP)
+    while travelled < to_pose + DESCEND_OVERSHOOT:
+        travelled += speed if to_pose - travelled > DESCEND_MARGIN else fine
+        ee.set_target((tuple(start - travelled * axis), pose[1]))  # type: ignore[arg-type]
+        env.step_physics()
+        if ee.detect_contact():
+            ee.set_target(ee.pose())
+            return False
+    return True
+
+
+class PickPlace:
+    """Suction pick-and-place: `PickPlace(height, speed)(env, pose0, pose1) -> timed_out`.
+
+    `height` (m) is the approach and lift height above the poses; `speed` (m per physics step)
+    the travel increment.
+    """
+
+    def __init__(self, height: float = 0.32, speed: float = 0.01) -> None:
+        self.height = height
+        self.speed = speed
+
+    def __call__(self, env: Environment, pose0: Any, pose1: Any) -> bool:
+        pick, place = as_pose(pose0), as_pose(pose1)
+        over_pick = offset_along_tool(pick, self.height)
+        timeout = env.movep(over_pick, self.speed)
+        timeout |= descend(env, pick, self.speed)
+        if timeout:
+            env.ee.release()
+            return True
+        env.ee.activate()
+        timeout |= env.movep(over_pick, self.speed)
+        if not env.ee.check_grasp():
+            env.ee.release()
+            return timeout
+        over_place = offset_along_tool(place, self.height)
+        timeout |= env.movep(over_place, self.speed)
+        timeout |= descend(env, place, self.speed)
+        env.ee.release()
+        timeout |= env.movep(over_place, self.speed)
+        return timeout
+
+
+class Push:
+    """Spatula push from pose0 to pose1 at table height: `Push()(env, pose0, pose1) -> timed_out`.
+
+    The blade is turned across the push direction, lowered 2 cm behind the start point, swept at
+    `push_speed` to 5 cm short of the end point (so that what it pushes ends near pose1) and
+    lifted to `height`.
+    """
+
+    def __init__(self, height: float = 0.31, speed: float = 0.01, push_speed: float = 0.003) -> None:
+        self.height = height
+        self.speed = speed
+        self.push_speed = push_speed
+        self.blade_z = 0.003  # m: the blade's bottom edge just clears the table
+
+    def __call__(self, env: Environment, pose0: Any, pose1: Any) -> bool:
+        start = np.array(as_pose(pose0)[0][:2], float)
+        end = np.array(as_pose(pose1)[0][:2], float)
+        vec = end - start
+        length = float(np.linalg.norm(vec))
+        if length < 1e-6:
+            return False
+        vec /= length
+        start, end = start - 0.02 * vec, end - 0.05 * vec
+        yaw = float(np.arctan2(vec[1], vec[0]))
+        rot = (0.0, 0.0, float(np.sin(yaw / 2)), float(np.cos(yaw / 2)))
+
+        def at(xy: np.ndarray, z: float) -> Pose:
+            return (float(xy[0]), float(xy[1]), z), rot
+
+        timeout = env.movep(at(start, self.height), self.speed)
+        timeout |= env.movep(at(start, self.blade_z), self.speed)
+        # The blade may be held back by what it pushes; that is not a failure of the push.
+        env.movep(at(end, self.blade_z), self.push_speed)
+        timeout |= env.movep(at(end, self.height), self.speed)
+        return timeout
+
+
+push = Push()
+"""The convention's push primitive (an instance: call it as `push(env, pose0, pose1)`)."""

@@ -18,12 +18,20 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
+from asset_shapes import (
+    GOOGLE_OBJECTS,
+    KIT_SHAPES,
+    annulus,
+    annulus_polys,
+    loft,
+    prism,
+    regular_polygon,
+)
 from PIL import Image
 
-from asset_shapes import GOOGLE_OBJECTS, KIT_SHAPES, annulus, loft, prism, regular_polygon
-
 ASSETS = Path(__file__).resolve().parents[1] / "gensim" / "assets"
-Vec = Sequence[float]
+# Coordinates and sizes; a string is a template placeholder such as "DIM0" or "-HALF1".
+Vec = Sequence[float | str]
 
 # The convention's kitting scale: mesh units * (0.003, 0.003, 0.001) = metres.
 KIT_SCALE = (0.003, 0.003, 0.001)
@@ -49,7 +57,7 @@ RGBA = {
 }
 
 
-def _n(values: float | Vec) -> str:
+def _n(values: float | Vec | np.ndarray) -> str:
     """Numbers as short, stable text."""
     if isinstance(values, int | float):
         values = [values]
@@ -255,8 +263,8 @@ def make_stands() -> None:
     write_text("hanoi/stand.urdf", urdf(
         "hanoi_stand", parts, 0.5, RGBA["lightbrown"], size=(0.12, 0.36, 0.01),
         note="Base 12 x 36 x 1 cm; three pegs (r 6 mm, top at z 0.061) at y = -0.12, 0, 0.12."))
-    colours = ("0.9 0.3 0.3 1", "0.3 0.5 0.9 1", "0.3 0.8 0.4 1", "0.95 0.8 0.2 1")
-    for i, (radius, rgba) in enumerate(zip(HANOI_DISK_RADII, colours, strict=True)):
+    disk_colours = ("0.9 0.3 0.3 1", "0.3 0.5 0.9 1", "0.3 0.8 0.4 1", "0.95 0.8 0.2 1")
+    for i, (radius, rgba) in enumerate(zip(HANOI_DISK_RADII, disk_colours, strict=True)):
         write_obj(f"hanoi/disk{i}.obj", annulus(radius, HANOI_HOLE_RADIUS, -0.0075, 0.0075, 20),
                   f"disk {i}")
         write_text(f"hanoi/disk{i}.urdf", urdf(
@@ -268,12 +276,9 @@ def make_containers() -> None:
     r_bottom, r_top, height, wall = 0.04, 0.06, 0.05, 0.004
     n = 20
     parts = [prism(regular_polygon(n, r_bottom), 0.0, 0.005)]
-    for k in range(n):
-        a0, a1 = 2 * math.pi * k / n, 2 * math.pi * (k + 1) / n
-        def quad(r: float) -> list[tuple[float, float]]:
-            return [(r * math.cos(a0), r * math.sin(a0)), ((r + wall) * math.cos(a0), (r + wall) * math.sin(a0)),
-                    ((r + wall) * math.cos(a1), (r + wall) * math.sin(a1)), (r * math.cos(a1), r * math.sin(a1))]
-        parts.append(loft(quad(r_bottom - wall), 0.0, quad(r_top - wall), height))
+    bottoms = annulus_polys(r_bottom, r_bottom - wall, n)
+    tops = annulus_polys(r_top, r_top - wall, n)
+    parts += [loft(b, 0.0, t, height) for b, t in zip(bottoms, tops, strict=True)]
     write_obj("bowl/bowl.obj", parts, "bowl")
     write_text("bowl/bowl.urdf", urdf(
         "bowl", [Shape(mesh("bowl.obj"))], 0.2, "0.8 0.8 0.8 1", size=(0.12, 0.12, 0.05),

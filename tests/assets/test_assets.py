@@ -1,0 +1,320 @@
+"""The convention's assets under gensim/assets/: present, loadable, sized and shaped as documented.
+
+Each test runs its own headless PyBullet client with a ground plane at z = 0. Templates are
+filled here by plain text replacement (and relative mesh paths made absolute, as the simulator's
+`fill_template` does), so these tests do not depend on gensim.sim.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import re
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ASSETS = REPO / "gensim" / "assets"
+PLACEHOLDER = re.compile(r"\b(DIMX|DIMY|DIM|HALF|FNAME|SCALE|COLOR)(\d)\b")
+# PyBullet's AABB of a mesh (convex hull) body is this much larger on each side, that of a body
+# made of several primitives 1 mm larger, that of a single primitive exact.
+MESH_AABB_MARGIN = 0.003
+COMPOUND_AABB_MARGIN = 0.001
+# A mesh body keeps this collision margin around its hull: it rests that much higher.
+MESH_CONTACT_MARGIN = 0.001
+
+
+def aabb_margin(urdf_text: str) -> float:
+    if "<mesh" in urdf_text:
+        return MESH_AABB_MARGIN
+    return COMPOUND_AABB_MARGIN if urdf_text.count("<collision>") > 1 else 0.0
+
+# Template -> (exact placeholders, a sensible filling, expected AABB extents or None).
+TEMPLATES: dict[str, tuple[set[str], dict[str, Sequence[Any]], tuple[float, float, float] | None]] = {
+    "box/box-template.urdf": ({"DIM0", "DIM1", "DIM2"}, {"DIM": (0.05, 0.03, 0.02)}, (0.05, 0.03, 0.02)),
+    "container/container-template.urdf": (
+        {"DIM0", "DIM1", "DIM2", "HALF0", "HALF1", "HALF2"},
+        {"DIM": (0.2, 0.15, 0.05), "HALF": (0.1, 0.075, 0.025)}, (0.204, 0.154, 0.052)),
+    "cylinder/cylinder-template.urdf": ({"DIM0", "DIM2"}, {"DIM": (0.04, 0.04, 0.06)}, (0.04, 0.04, 0.06)),
+    "ball/ball-template.urdf": ({"DIM0"}, {"DIM": (0.04, 0.04, 0.04)}, (0.04, 0.04, 0.04)),
+    "sphere/sphere-template.urdf": ({"DIM0"}, {"DIM": (0.03, 0.03, 0.03)}, (0.03, 0.03, 0.03)),
+    "line/line-template.urdf": ({"DIM0"}, {"DIM": (0.3, 0.01, 0.01)}, None),
+    "line/single-green-line-template.urdf": ({"DIM0"}, {"DIM": (0.3,)}, None),
+    "corner/corner-template.urdf": (
+        {"DIMX0", "DIMX1", "DIMY0", "DIMY1"}, {"DIMX": (0.0275, 0.0025), "DIMY": (0.0025, 0.0275)}, None),
+    "square/square-template.urdf": ({"DIM0", "HALF0"}, {"DIM": (0.2,), "HALF": (0.095,)}, None),
+    "kitting/object-template.urdf": (
+        {"FNAME0", "SCALE0", "SCALE1", "SCALE2", "COLOR0", "COLOR1", "COLOR2"},
+        {"FNAME": (str(ASSETS / "kitting" / "03.obj"),), "SCALE": (0.003, 0.003, 0.001), "COLOR": (1, 0, 0)},
+        (0.048, 0.048, 0.01)),
+}
+
+# Fixed asset -> (z that rests it on the table (half its nominal height), bottom-z check wanted).
+FIXED: dict[str, float] = {
+    "stacking/block.urdf": 0.02, "stacking/stand.urdf": 0.0025, "block/block.urdf": 0.02,
+    "block/small.urdf": 0.005, "block/block_for_anchors.urdf": 0.02, "bowl/bowl.urdf": 0.0,
+    "pallet/pallet.urdf": 0.01, "insertion/ell.urdf": 0.02, "insertion/fixture.urdf": 0.02,
+    "sphere/sphere.urdf": 0.02, "ball/ball.urdf": 0.02, "kitting/kit.urdf": 0.0025,
+    "hanoi/stand.urdf": 0.005, "hanoi/disk0.urdf": 0.0075, "hanoi/disk1.urdf": 0.0075,
+    "hanoi/disk2.urdf": 0.0075,
+}
+MARKERS = ["zone/zone.urdf"]
+SPEC_PATHS = (list(TEMPLATES) + list(FIXED) + MARKERS
+              + [f"kitting/{i:02d}.obj" for i in range(20)] + ["kitting/shapes.json", "google/objects.json"])
+
+
+def fill(rel: str, replace: Mapping[str, Sequence[Any]], out_dir: Path) -> str:
+    """The filled copy of a template: `Ki` -> i-th value; relative mesh paths made absolute."""
+    path = ASSETS / rel
+    text = path.read_text()
+    for key, values in replace.items():
+        for i, value in enumerate(values):
+            text = re.sub(rf"\b{key}{i}\b", str(value), text)
+    text = re.sub(r'filename="([^"/][^"]*)"', lambda m: f'filename="{path.parent / m.group(1)}"', text)
+    # A fresh name per copy: PyBullet caches what it loaded by file name.
+    out = out_dir / f"{path.stem}.{len(list(out_dir.iterdir()))}.urdf"
+    out.write_text(text)
+    return str(out)
+
+
+@pytest.fixture
+def sim() -> Iterator[Any]:
+    """A headless client with gravity and a ground plane at z = 0; yields (pybullet, client)."""
+    import pybullet as p
+
+    client = p.connect(p.DIRECT)
+    p.setGravity(0, 0, -9.8, physicsClientId=client)
+    p.setTimeStep(1 / 240, physicsClientId=client)
+    plane = p.createCollisionShape(p.GEOM_PLANE, physicsClientId=client)
+    p.createMultiBody(0, plane, physicsClientId=client)
+    yield p, client
+    p.disconnect(client)
+
+
+def load(sim: Any, urdf: str, xyz: Sequence[float], yaw: float = 0.0, fixed: bool = False) -> int:
+    p, client = sim
+    quat = p.getQuaternionFromEuler((0, 0, yaw))
+    path = urdf if Path(urdf).is_absolute() else str(ASSETS / urdf)
+    return int(p.loadURDF(path, xyz, quat, useFixedBase=fixed, physicsClientId=client))
+
+
+def step(sim: Any, seconds: float) -> None:
+    p, client = sim
+    for _ in range(int(seconds * 240)):
+        p.stepSimulation(physicsClientId=client)
+
+
+def aabb(sim: Any, body: int) -> tuple[Sequence[float], Sequence[float]]:
+    p, client = sim
+    lo, hi = p.getAABB(body, physicsClientId=client)
+    return lo, hi
+
+
+def position(sim: Any, body: int) -> Sequence[float]:
+    p, client = sim
+    return p.getBasePositionAndOrientation(body, physicsClientId=client)[0]
+
+
+def test_every_spec_asset_exists() -> None:
+    missing = [rel for rel in SPEC_PATHS if not (ASSETS / rel).is_file()]
+    assert not missing, f"missing assets: {missing}"
+
+
+@pytest.mark.parametrize("rel", sorted(TEMPLATES))
+def test_template_placeholders_are_exactly_the_spec_ones(rel: str) -> None:
+    found = {"".join(m) for m in PLACEHOLDER.findall((ASSETS / rel).read_text())}
+    assert found == TEMPLATES[rel][0]
+
+
+@pytest.mark.parametrize("rel", sorted(TEMPLATES))
+def test_filled_template_loads_with_documented_size(rel: str, sim: Any, tmp_path: Path) -> None:
+    _, replace, size = TEMPLATES[rel]
+    urdf = fill(rel, replace, tmp_path)
+    assert not PLACEHOLDER.search(Path(urdf).read_text())
+    body = load(sim, urdf, (0, 0, 0.1))
+    if size is not None:
+        lo, hi = aabb(sim, body)
+        margin = 2 * aabb_margin(Path(urdf).read_text())
+        for axis in range(3):
+            assert hi[axis] - lo[axis] - margin == pytest.approx(size[axis], abs=0.0015), (rel, axis)
+
+
+def test_unit_meshes_keep_the_template_frame_centred(sim: Any, tmp_path: Path) -> None:
+    # A cylinder placed at z = height / 2 must rest with its bottom on the table.
+    body = load(sim, fill("cylinder/cylinder-template.urdf", {"DIM": (0.05, 0.05, 0.1)}, tmp_path), (0, 0, 0.05))
+    lo, hi = aabb(sim, body)
+    assert lo[2] + MESH_AABB_MARGIN == pytest.approx(0.0, abs=0.001)
+    assert hi[2] - MESH_AABB_MARGIN == pytest.approx(0.1, abs=0.001)
+    step(sim, 0.5)
+    assert position(sim, body)[2] == pytest.approx(0.05, abs=0.002)
+
+
+@pytest.mark.parametrize("rel", sorted(FIXED))
+def test_fixed_asset_rests_on_the_table_at_half_its_height(rel: str, sim: Any) -> None:
+    z = FIXED[rel]
+    body = load(sim, rel, (0.1, -0.2, z))
+    lo, _ = aabb(sim, body)
+    margin = aabb_margin((ASSETS / rel).read_text())
+    assert lo[2] + margin == pytest.approx(0.0, abs=0.001), f"{rel}: bottom at {lo[2]:.4f}"
+    step(sim, 0.4)
+    moved = math.dist(position(sim, body), (0.1, -0.2, z))
+    assert moved < 0.004, f"{rel} moved {moved:.4f} m after settling"
+
+
+def test_zone_is_a_static_visual_marker_on_the_table(sim: Any) -> None:
+    p, client = sim
+    body = load(sim, "zone/zone.urdf", (0.3, 0, 0))
+    step(sim, 0.2)
+    assert position(sim, body)[2] == pytest.approx(0.0, abs=1e-6)  # mass 0: static even if not fixed
+    shapes = p.getVisualShapeData(body, physicsClientId=client)
+    xs = [s[5][0] + s[3][0] / 2 for s in shapes]
+    assert max(xs) == pytest.approx(0.06, abs=0.001)  # 12 cm outline
+    assert all(s[5][2] - s[3][2] / 2 >= -1e-9 for s in shapes)  # nothing below the table
+    block = load(sim, "block/block.urdf", (0.3 + 0.055, 0, 0.02))
+    step(sim, 0.3)
+    assert position(sim, block)[2] == pytest.approx(0.02, abs=0.002)  # no collision with the marker
+
+
+@pytest.mark.parametrize("offset", [(0.0, 0.0), (0.03, -0.02)])
+def test_block_dropped_into_the_bowl_stays_inside(offset: tuple[float, float], sim: Any) -> None:
+    load(sim, "bowl/bowl.urdf", (0.5, 0, 0), fixed=True)
+    block = load(sim, "block/block.urdf", (0.5 + offset[0], offset[1], 0.09), yaw=0.4)
+    step(sim, 1.5)
+    x, y, z = position(sim, block)
+    assert math.hypot(x - 0.5, y) < 0.035, "block left the bowl"
+    assert z < 0.03, f"block did not reach the bowl floor (z = {z:.3f})"
+
+
+def test_ell_dropped_above_the_fixture_slot_goes_in(sim: Any) -> None:
+    load(sim, "insertion/fixture.urdf", (0.5, 0.1, 0.02), yaw=0.3, fixed=True)
+    ell = load(sim, "insertion/ell.urdf", (0.502, 0.098, 0.07), yaw=0.3 + 0.05)
+    step(sim, 1.0)
+    x, y, z = position(sim, ell)
+    assert z == pytest.approx(0.02, abs=0.004), f"ell stuck at z = {z:.3f}"
+    assert math.hypot(x - 0.5, y - 0.1) < 0.006  # the slot keeps it within the 1 cm goal tolerance
+
+
+def test_ell_turned_a_quarter_does_not_fit_the_slot(sim: Any) -> None:
+    load(sim, "insertion/fixture.urdf", (0.5, 0.1, 0.02), fixed=True)
+    ell = load(sim, "insertion/ell.urdf", (0.5, 0.1, 0.07), yaw=math.pi / 2)
+    step(sim, 1.0)
+    assert position(sim, ell)[2] > 0.03  # caught by the frame: the slot really is L-shaped
+
+
+def test_hanoi_disks_slide_down_the_pegs(sim: Any) -> None:
+    load(sim, "hanoi/stand.urdf", (0.5, 0, 0.005), fixed=True)
+    bottom = 0.01 + MESH_CONTACT_MARGIN  # top of the 1 cm base
+    for i in (2, 1, 0):  # largest first
+        disk = load(sim, f"hanoi/disk{i}.urdf", (0.5, 0.12, 0.09))
+        step(sim, 0.8)
+        x, y, z = position(sim, disk)
+        assert math.hypot(x - 0.5, y - 0.12) < 0.006
+        assert z == pytest.approx(bottom + 0.0075, abs=0.0015), f"disk{i} at z = {z:.4f}"
+        bottom += 0.015 + 2 * MESH_CONTACT_MARGIN
+    radii = [aabb(sim, load(sim, f"hanoi/disk{i}.urdf", (0, 0.5, 0.1), fixed=True)) for i in range(3)]
+    widths = [hi[0] - lo[0] - 2 * MESH_AABB_MARGIN for lo, hi in radii]
+    assert widths == pytest.approx([0.05, 0.065, 0.08], abs=0.001)  # disk0 is the smallest
+
+
+def test_pyramid_stand_tiles_are_where_the_readme_says(sim: Any) -> None:
+    load(sim, "stacking/stand.urdf", (0.5, 0, 0.0025), fixed=True)
+    for y in (-0.05, 0.0, 0.05):
+        block = load(sim, "stacking/block.urdf", (0.5, y, 0.035))
+        step(sim, 0.4)
+        assert position(sim, block)[2] == pytest.approx(0.005 + 0.02, abs=0.002)
+
+
+def test_kitting_table_and_meshes(sim: Any, tmp_path: Path) -> None:
+    doc = json.loads((ASSETS / "kitting" / "shapes.json").read_text())
+    shapes = doc["shapes"]
+    assert [s["index"] for s in shapes] == list(range(20))
+    assert doc["train_set"] == list(range(14)) and doc["test_set"] == list(range(14, 20))
+    assert len({s["name"] for s in shapes}) == 20
+    for s in shapes:
+        urdf = fill("kitting/object-template.urdf",
+                    {"FNAME": (str(ASSETS / s["file"]),), "SCALE": doc["scale"], "COLOR": (0.5, 0.5, 0.5)},
+                    tmp_path)
+        lo, hi = aabb(sim, load(sim, urdf, (0, 0, 0.5), fixed=True))
+        dx, dy, dz = (hi[a] - lo[a] for a in range(3))
+        dx, dy, dz = (d - 2 * MESH_AABB_MARGIN for d in (dx, dy, dz))
+        assert 0.045 <= max(dx, dy) <= 0.0605 and min(dx, dy) >= 0.03, (s["name"], dx, dy)
+        assert dz == pytest.approx(0.01, abs=0.001)
+        assert [round(dx, 3), round(dy, 3)] == pytest.approx(s["size_m_at_scale"][:2], abs=0.0011)
+    for slot in doc["kit_slots_m"]:  # a 6 cm shape in any slot stays on the 28 x 20 cm board
+        assert abs(slot[0]) + 0.03 <= 0.14 and abs(slot[1]) + 0.03 <= 0.1
+
+
+def test_concave_kitting_shape_collides_as_its_outline(sim: Any, tmp_path: Path) -> None:
+    ring = json.loads((ASSETS / "kitting" / "shapes.json").read_text())["shapes"][16]
+    assert ring["name"] == "ring"
+    urdf = fill("kitting/object-template.urdf",
+                {"FNAME": (str(ASSETS / ring["file"]),), "SCALE": (0.003, 0.003, 0.001), "COLOR": (1, 1, 1)},
+                tmp_path)
+    load(sim, urdf, (0, 0, 0.005))  # rigid: PyBullet uses one convex hull per OBJ group
+    p, client = sim
+    pebble = p.createMultiBody(0.01, p.createCollisionShape(p.GEOM_SPHERE, radius=0.004, physicsClientId=client),
+                               basePosition=(0, 0, 0.05), physicsClientId=client)
+    step(sim, 0.6)
+    assert position(sim, pebble)[2] < 0.006  # fell through the hole onto the table
+
+
+def test_household_objects_table(sim: Any) -> None:
+    p, client = sim
+    doc = json.loads((ASSETS / "google" / "objects.json").read_text())
+    objects = doc["objects"]
+    assert len(objects) >= 16 and len({o["name"] for o in objects}) == len(objects)
+    assert sorted(doc["splits"]["train"] + doc["splits"]["test"]) == sorted(o["name"] for o in objects)
+    for o in objects:
+        for key in ("urdf", "mesh", "texture"):
+            assert (ASSETS / o[key]).is_file(), o[key]
+        body = load(sim, o["urdf"], (0.5, 0, o["size_m"][2] / 2))
+        lo, hi = aabb(sim, body)
+        size = [hi[a] - lo[a] - 2 * MESH_AABB_MARGIN for a in range(3)]
+        assert size == pytest.approx(o["size_m"], abs=0.001), o["name"]
+        assert 0.06 <= max(size) <= 0.1, o["name"]
+        assert lo[2] + MESH_AABB_MARGIN == pytest.approx(0.0, abs=0.001), o["name"]
+        # A flat-ish top: a patch of downward rays lands within 4 mm of the highest point.
+        n = 15
+        starts = [(lo[0] + (hi[0] - lo[0]) * (i + 0.5) / n, lo[1] + (hi[1] - lo[1]) * (j + 0.5) / n, 0.3)
+                  for i in range(n) for j in range(n)]
+        hits = p.rayTestBatch(starts, [(x, y, -0.1) for x, y, _ in starts], physicsClientId=client)
+        heights = [h[3][2] for h in hits if h[0] == body]
+        assert sum(z >= max(heights) - 0.004 for z in heights) >= 4, o["name"]
+        p.removeBody(body, physicsClientId=client)
+
+
+def test_assets_are_small() -> None:
+    total = sum(f.stat().st_size for f in ASSETS.rglob("*") if f.is_file())
+    assert total < 3_000_000
+
+
+def test_committed_assets_match_the_generator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scripts = REPO / "scripts"
+    monkeypatch.syspath_prepend(str(scripts))
+    spec = importlib.util.spec_from_file_location("make_assets_under_test", scripts / "make_assets.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "ASSETS", tmp_path)
+    module.main()
+    generated = sorted(f.relative_to(tmp_path) for f in tmp_path.rglob("*") if f.is_file())
+    assert len(generated) > 100
+    stale = [str(rel) for rel in generated if (ASSETS / rel).read_bytes() != (tmp_path / rel).read_bytes()]
+    assert not stale, f"re-run scripts/make_assets.py: {stale[:5]}"
+
+
+@pytest.mark.parametrize("rel", ["cylinder/cylinder-template.urdf", "ball/ball-template.urdf"])
+def test_mesh_templates_load_through_the_simulators_fill_template(rel: str, sim: Any) -> None:
+    # These templates scale unit meshes stored next to them; the simulator's filled copies live
+    # in a scratch folder, so they rely on fill_template making relative mesh paths absolute.
+    assets = pytest.importorskip("gensim.sim.assets")
+    urdf = assets.fill_template(str(ASSETS), rel, {"DIM": (0.05, 0.05, 0.08), "COLOR": "blue"})
+    assert Path(urdf).parent != (ASSETS / rel).parent
+    lo, hi = aabb(sim, load(sim, urdf, (0, 0, 0.2)))
+    assert hi[0] - lo[0] - 2 * MESH_AABB_MARGIN == pytest.approx(0.05, abs=0.001)

@@ -86,11 +86,15 @@ class DiversityReport:
         return out
 
 
-def library_diversity(vectors: np.ndarray, asset_sets: Sequence[Collection[str]]) -> DiversityReport:
+def library_diversity(
+    vectors: np.ndarray, asset_sets: Sequence[Collection[str]]
+) -> DiversityReport:
     """Both diversity figures of a whole library (`vectors` rows align with `asset_sets`)."""
     if len(vectors) != len(asset_sets):
         raise UsageError("vectors and asset sets must describe the same tasks")
-    return DiversityReport(len(asset_sets), embedding_diversity(vectors), asset_diversity(asset_sets))
+    return DiversityReport(
+        len(asset_sets), embedding_diversity(vectors), asset_diversity(asset_sets)
+    )
 
 
 def campaign_diversity(
@@ -157,13 +161,9 @@ def novelty(
     return Novelty(nearest_id, similarity, similarity < threshold)
 
 
-def novelty_of(
-    doc: Doc, library: Library, threshold: float = NEAR_DUPLICATE_SIMILARITY
-) -> Novelty:
+def novelty_of(doc: Doc, library: Library, threshold: float = NEAR_DUPLICATE_SIMILARITY) -> Novelty:
     """`novelty` of a candidate record against the library's admitted tasks (itself excluded)."""
-    rows = [
-        r for r, d in enumerate(library.docs) if d.status == "admitted" and d.id != doc.id
-    ]
+    rows = [r for r, d in enumerate(library.docs) if d.status == "admitted" and d.id != doc.id]
     vec = library.embedder.embed([doc_text(doc)])[0]
     ids = [library.docs[r].id for r in rows]
     return novelty(vec, (ids, library.vectors[rows]), threshold)

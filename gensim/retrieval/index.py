@@ -32,6 +32,7 @@ APPROX_THRESHOLD = 50_000  # vectors; at and above it `choose_kind` picks HNSW (
 HNSW_M = 32  # graph degree
 HNSW_EF_CONSTRUCTION = 80  # build-time beam width
 HNSW_EF_SEARCH = 128  # query-time beam width
+COMPACT_MIN_DEAD = 1000  # hnsw: rebuild the graph once this many (and 1/4 of all) are dead
 MANIFEST = "manifest.json"
 FORMAT = 1
 
@@ -84,7 +85,9 @@ class VectorIndex:
         """The fingerprint of the records the vectors were made from (see `records.fingerprint`)."""
         return fingerprint_of_hashes(self.doc_hashes.items(), self.embedder_name)
 
-    def add(self, ids: Sequence[int], vectors: np.ndarray, hashes: Sequence[str] | None = None) -> None:
+    def add(
+        self, ids: Sequence[int], vectors: np.ndarray, hashes: Sequence[str] | None = None
+    ) -> None:
         """Add or replace vectors. `hashes` are the text hashes of their records (for staleness)."""
         ids_arr = np.asarray(list(ids), dtype=np.int64)
         vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids_arr), -1)
@@ -120,7 +123,7 @@ class VectorIndex:
                 self._labels[label] = -1
                 removed += 1
         dead = int(self._index.ntotal) - len(self._label_of)
-        if dead > max(1000, self._index.ntotal // 4):
+        if dead > max(COMPACT_MIN_DEAD, self._index.ntotal // 4):
             self._compact()
         return removed
 

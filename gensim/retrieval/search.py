@@ -18,7 +18,6 @@ from gensim.errors import UsageError
 from gensim.retrieval.embedder import Embedder, get_embedder
 from gensim.retrieval.index import VectorIndex
 from gensim.retrieval.keywords import KeywordIndex
-
 from gensim.retrieval.records import Doc
 
 SEMANTIC_WEIGHT = 0.6
@@ -76,18 +75,21 @@ class Library:
         """The query's vector."""
         return self.embedder.embed([text])[0]
 
-    def score_all(self, query: str, query_vec: np.ndarray | None = None) -> list[SearchHit]:
-        """Unfiltered hits for the candidate docs (nearest vectors and keyword matches)."""
+    def score_all(
+        self, query: str, query_vec: np.ndarray | None = None, rows: Sequence[int] | None = None
+    ) -> list[SearchHit]:
+        """Unfiltered hits, best first, for `rows` of `docs` (default: the candidates, i.e. the
+        nearest vectors and every keyword match; other docs cannot score higher)."""
         if not self.docs:
             return []
         qvec = self.embed_query(query) if query_vec is None else query_vec
         keyword = self._keywords.scores(query)
-        n_sem = min(len(self.docs), max(MIN_SEMANTIC_CANDIDATES, 4 * len(keyword)))
-        rows = {self._row[i] for i, _ in self.index.search(qvec, n_sem)} | set(keyword)
-        order = sorted(rows)
-        cosines = self.vectors[order] @ qvec
+        if rows is None:
+            n_sem = min(len(self.docs), max(MIN_SEMANTIC_CANDIDATES, 4 * len(keyword)))
+            rows = sorted({self._row[i] for i, _ in self.index.search(qvec, n_sem)} | set(keyword))
+        cosines = self.vectors[list(rows)] @ qvec if rows else np.zeros(0, np.float32)
         hits = []
-        for row, cos in zip(order, cosines.tolist(), strict=True):
+        for row, cos in zip(rows, cosines.tolist(), strict=True):
             kw = keyword.get(row, 0.0)
             score = SEMANTIC_WEIGHT * max(cos, 0.0) + (1.0 - SEMANTIC_WEIGHT) * kw
             hits.append(SearchHit(self.docs[row], min(score, 1.0), cos, kw))
@@ -107,14 +109,18 @@ class Library:
         """The up to `k` best hits passing the filters and `min_score`; `[]` = no good match."""
         if not query.strip():
             raise UsageError("empty search query")
-        hits = [
-            h
-            for h in self.score_all(query)
-            if (origin is None or h.doc.origin == origin)
-            and all(t in h.doc.tags for t in tags)
-            and (status is None or h.doc.status == status)
-            and h.score >= min_score
-        ]
+        if origin is None and not tags and status is None:
+            hits = self.score_all(query)
+        else:  # score every doc that passes, so rare origins or tags are not crowded out
+            rows = [
+                r
+                for r, d in enumerate(self.docs)
+                if (origin is None or d.origin == origin)
+                and all(t in d.tags for t in tags)
+                and (status is None or d.status == status)
+            ]
+            hits = self.score_all(query, rows=rows)
+        hits = [h for h in hits if h.score >= min_score]
         return hits[:k]
 
     def few_shot(
@@ -132,12 +138,12 @@ class Library:
         """
         if not 0.0 <= lambda_ <= 1.0:
             raise UsageError("lambda_ must be in [0, 1]")
-        qvec = self.embed_query(query_text)
-        pool = {
-            h.doc.id: h
-            for h in self._score_every(query_text, qvec)
-            if h.doc.status == "admitted" and h.doc.name not in exclude_names
-        }
+        rows = [
+            r
+            for r, d in enumerate(self.docs)
+            if d.status == "admitted" and d.name not in exclude_names
+        ]
+        pool = {h.doc.id: h for h in self.score_all(query_text, rows=rows)}
         chosen: list[SearchHit] = []
         chosen_vecs: list[np.ndarray] = []
         while pool and len(chosen) < k:
@@ -151,18 +157,6 @@ class Library:
             chosen.append(pool.pop(best_id))
             chosen_vecs.append(self.vectors[self._row[best_id]])
         return chosen
-
-    def _score_every(self, query: str, qvec: np.ndarray) -> list[SearchHit]:
-        """Hits for every doc (few-shot pools are small: admitted tasks)."""
-        keyword = self._keywords.scores(query)
-        cosines = self.vectors @ qvec
-        hits = []
-        for row, doc in enumerate(self.docs):
-            kw = keyword.get(row, 0.0)
-            cos = float(cosines[row])
-            score = SEMANTIC_WEIGHT * max(cos, 0.0) + (1.0 - SEMANTIC_WEIGHT) * kw
-            hits.append(SearchHit(doc, min(score, 1.0), cos, kw))
-        return hits
 
 
 def search(

@@ -63,14 +63,15 @@ def test_bad_input_is_a_usage_error() -> None:
         index.vectors([42])
 
 
-def test_hnsw_tombstones_are_compacted() -> None:
+def test_hnsw_tombstones_are_compacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("gensim.retrieval.index.COMPACT_MIN_DEAD", 10)
     rng = np.random.default_rng(1)
     index = VectorIndex(8, "hnsw")
-    index.add(list(range(3000)), _unit(rng, 3000, 8))
-    index.remove(range(0, 2000))
-    assert len(index) == 1000
-    assert index._index.ntotal == 1000  # compacted: dead vectors are gone from the graph
-    assert all(i >= 2000 for i, _ in index.search(_unit(rng, 1, 8)[0], 20))
+    index.add(list(range(300)), _unit(rng, 300, 8))
+    index.remove(range(0, 200))
+    assert len(index) == 100
+    assert index._index.ntotal == 100  # compacted: dead vectors are gone from the graph
+    assert all(i >= 200 for i, _ in index.search(_unit(rng, 1, 8)[0], 20))
 
 
 def test_exact_and_approximate_agree_on_small_data() -> None:

@@ -52,7 +52,6 @@ RGBA = {
     "lightbrown": "0.85 0.68 0.53 1",
     "darkbrown": "0.35 0.26 0.2 1",
     "wood": "0.87 0.72 0.53 1",
-    "dark": "0.2 0.2 0.2 1",
     "kit": "0.75 0.75 0.72 1",
 }
 
@@ -66,6 +65,7 @@ def _n(values: float | Vec | np.ndarray) -> str:
 
 # ----------------------------------------------------------------------------- files
 def write_text(rel: str, text: str) -> None:
+    """Write `text` to `rel` under the assets folder."""
     path = ASSETS / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
@@ -106,6 +106,7 @@ def centred(parts: list[trimesh.Trimesh], xy: bool = True) -> list[trimesh.Trime
 
 
 def extents(parts: Sequence[trimesh.Trimesh]) -> np.ndarray:
+    """Size (dx, dy, dz) of the joint bounding box of the parts."""
     bounds = np.array([p.bounds for p in parts])
     return bounds[:, 1].max(axis=0) - bounds[:, 0].min(axis=0)
 
@@ -123,6 +124,7 @@ class Shape:
 
 
 def box(size: Vec) -> str:
+    """URDF geometry elements (sizes may be placeholders)."""
     return f'<box size="{_n(size)}"/>'
 
 
@@ -182,6 +184,7 @@ def marker_urdf(name: str, shapes: Sequence[Shape], rgba: str, note: str) -> str
 
 # ----------------------------------------------------------------------------- templates
 def make_templates() -> None:
+    """The parametric templates, their unit meshes and the GenSim-era aliases."""
     write_text("box/box-template.urdf", urdf(
         "box", [Shape(box(("DIM0", "DIM1", "DIM2")))], 0.1, RGBA["brown"],
         note="Solid box; DIM0-2 = full sizes (m)."))
@@ -237,6 +240,7 @@ def make_templates() -> None:
 
 # ----------------------------------------------------------------------------- fixed assets
 def make_blocks() -> None:
+    """Cubes and balls."""
     cube = [Shape(box((0.04, 0.04, 0.04)))]
     for rel in ("block/block.urdf", "stacking/block.urdf", "block/block_for_anchors.urdf"):
         write_text(rel, urdf("block", cube, 0.1, RGBA["gray"], note="4 cm cube."))
@@ -249,6 +253,7 @@ def make_blocks() -> None:
 
 
 def make_stands() -> None:
+    """Pyramid stand, hanoi stand and disks."""
     tiles = [Shape(box((0.05, 0.15, 0.003)), (0, 0, -0.001))]
     colours = (RGBA["lightbrown"], RGBA["brown"], RGBA["darkbrown"])
     tiles += [Shape(box((0.045, 0.045, 0.002)), (x, y, 0.0015), rgba=c)
@@ -273,6 +278,7 @@ def make_stands() -> None:
 
 
 def make_containers() -> None:
+    """Bowl, zone, pallet and kit board."""
     r_bottom, r_top, height, wall = 0.04, 0.06, 0.05, 0.004
     n = 20
     parts = [prism(regular_polygon(n, r_bottom), 0.0, 0.005)]
@@ -301,6 +307,7 @@ def make_containers() -> None:
 
 
 def make_insertion() -> None:
+    """The L block and its fixture (same frame)."""
     # The ell's frame is the centre of its 8 x 8 cm bounding square; arms are 3 cm wide, 4 cm tall.
     arm_x = Shape(box((0.08, 0.03, 0.04)), (0.0, -0.025, 0))
     arm_y = Shape(box((0.03, 0.05, 0.04)), (-0.025, 0.015, 0))
@@ -319,6 +326,7 @@ def make_insertion() -> None:
 
 # ----------------------------------------------------------------------------- meshes + tables
 def make_kitting() -> None:
+    """The 20 kitting meshes and kitting/shapes.json."""
     table = []
     for index, shape in enumerate(KIT_SHAPES):
         parts = [prism(poly, -5.0, 5.0) for poly in shape.polygons]
@@ -336,6 +344,7 @@ def make_kitting() -> None:
 
 
 def make_google() -> None:
+    """The household objects: meshes, URDFs, plain textures and google/objects.json."""
     table = []
     for obj in GOOGLE_OBJECTS:
         parts = centred(obj.parts)
@@ -358,6 +367,7 @@ def make_google() -> None:
 
 
 def main() -> None:
+    """Write every asset (idempotent)."""
     (ASSETS / "google" / "textures").mkdir(parents=True, exist_ok=True)
     make_templates()
     make_blocks()

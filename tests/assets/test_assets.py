@@ -318,3 +318,67 @@ def test_mesh_templates_load_through_the_simulators_fill_template(rel: str, sim:
     assert Path(urdf).parent != (ASSETS / rel).parent
     lo, hi = aabb(sim, load(sim, urdf, (0, 0, 0.2)))
     assert hi[0] - lo[0] - 2 * MESH_AABB_MARGIN == pytest.approx(0.05, abs=0.001)
+
+
+class _SceneTask:
+    """The smallest task the simulator accepts: it adds the given objects and nothing else."""
+
+    def __init__(self, objects: list[tuple[str, Any, str]]) -> None:
+        from gensim.sim.grippers import Suction
+        from gensim.sim.primitives import PickPlace
+
+        self.objects, self.ee, self.primitive = objects, Suction, PickPlace()
+        self.ids: list[int] = []
+
+    def reset(self, env: Any) -> None:
+        self.ids = [env.add_object(urdf, pose, category) for urdf, pose, category in self.objects]
+
+    def reward(self) -> tuple[float, dict[str, Any]]:
+        return 0.0, {}
+
+    def done(self) -> bool:
+        return False
+
+    def get_lang_goal(self) -> str:
+        return "move things"
+
+
+def test_suction_pick_and_place_uses_the_assets_as_documented() -> None:
+    """With the real environment and primitive: ell into a turned fixture, disk down a peg,
+    block into the bowl. Each pick is at a point on the object, each place carries that offset."""
+    environment = pytest.importorskip("gensim.sim.environment")
+    import pybullet as p
+
+    def yaw(angle: float) -> tuple[float, ...]:
+        return tuple(p.getQuaternionFromEuler((0, 0, angle)))
+
+    identity = (0.0, 0.0, 0.0, 1.0)
+    task = _SceneTask([
+        ("insertion/ell.urdf", ((0.4, 0.0, 0.02), identity), "rigid"),
+        ("insertion/fixture.urdf", ((0.6, 0.0, 0.02), yaw(0.5)), "fixed"),
+        ("hanoi/stand.urdf", ((0.65, 0.3, 0.005), identity), "fixed"),
+        ("hanoi/disk1.urdf", ((0.4, 0.3, 0.0075), identity), "rigid"),
+        ("block/block.urdf", ((0.4, -0.3, 0.02), identity), "rigid"),
+        ("bowl/bowl.urdf", ((0.6, -0.3, 0.0), identity), "fixed"),
+    ])
+    env = environment.Environment(render_obs=False)
+    try:
+        env.set_task(task)
+        env.reset()
+        assert env.warnings == []
+        ell, _, _, disk, block, _ = task.ids
+        moves = [(ell, (0.0, -0.025), ((0.6, 0.0, 0.02), 0.5), 0.02),
+                 (disk, (0.02, 0.0), ((0.65, 0.42, 0.0175), 0.0), 0.0075),
+                 (block, (0.0, 0.0), ((0.6, -0.3, 0.025), 0.0), 0.02)]
+        for body, (gx, gy), (target, target_yaw), half_height in moves:
+            pos, _ = env.get_object_pose(body)
+            c, s = math.cos(target_yaw), math.sin(target_yaw)
+            pick = (pos[0] + gx, pos[1] + gy, pos[2] + half_height)
+            place = (target[0] + c * gx - s * gy, target[1] + s * gx + c * gy, target[2] + half_height)
+            assert not task.primitive(env, (pick, identity), (place, yaw(target_yaw)))
+            env.wait_until_settled()
+            final, _ = env.get_object_pose(body)
+            assert math.dist(final[:2], target[:2]) < 0.005
+            assert final[2] == pytest.approx(target[2], abs=0.003)  # inserted / down the peg / in the bowl
+    finally:
+        env.close()

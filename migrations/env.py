@@ -49,7 +49,9 @@ def _run(connection: Connection) -> None:
     # SQLite cannot ALTER most things: batch mode rebuilds the table instead. Its DDL is
     # transactional, and one transaction (begun IMMEDIATE by gensim) makes concurrent upgrades
     # of one file wait for each other instead of racing.
-    _configure(connection=connection, render_as_batch=sqlite, transactional_ddl=True if sqlite else None)
+    _configure(
+        connection=connection, render_as_batch=sqlite, transactional_ddl=True if sqlite else None
+    )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})

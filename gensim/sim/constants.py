@@ -25,7 +25,7 @@ SETTLE_CHECK_EVERY = 4  # physics steps between two settling checks (the check c
 
 HOME_POSITION = (0.5, 0.0, 0.45)  # where a new end effector starts (above the workspace)
 EE_MAX_FORCE = 300.0  # N: force cap of the constraint that drives the end effector
-EE_POS_TOL = 0.002  # m: movep counts a pose as reached within this distance
+EE_POS_TOL = 0.005  # m: movep counts a pose as reached within this distance
 EE_ROT_TOL = 0.02  # rad: ... and within this angle
 EE_MAX_ROT_STEP = 0.04  # rad per physics step: rotation speed limit of movep
 MOVE_WAIT_S = 0.5  # s of simulated time movep waits for the body to reach its target

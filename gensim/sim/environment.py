@@ -3,8 +3,9 @@
 Call order of `step(action)` (a task never steps the simulation itself):
   1. if `action` is given: `timed_out = task.primitive(env, action["pose0"], action["pose1"])`
      (the primitive moves the end effector with `movep` and physics steps);
-  2. step physics until every rigid object moves slower than `SETTLE_SPEED` (5 mm/s), checked
-     every `SETTLE_CHECK_EVERY` steps, for at most `SETTLE_CAP_S` (2 s) of simulated time;
+  2. step physics until every rigid object moves slower than `SETTLE_SPEED` (5 mm/s) at two
+     checks in a row, `SETTLE_CHECK_EVERY` steps apart, for at most `SETTLE_CAP_S` (2 s) of
+     simulated time;
   3. `reward, _ = task.reward()` (only after an action; 0 otherwise), `done = task.done()`, and
      done is also True when the primitive timed out (the convention ends such episodes);
   4. render the observation (unless `render_obs` is False: then `obs` is `{}`);
@@ -35,8 +36,15 @@ from gensim.sim.assets import default_assets_root, fill_template
 from gensim.sim.cameras import RealSenseD415, TopDown
 from gensim.sim.colors import resolve_color
 from gensim.sim.constants import (
-    EE_MAX_ROT_STEP, EE_POS_TOL, EE_ROT_TOL, GRAVITY, HZ, MOVE_WAIT_S, SETTLE_CAP_S,
-    SETTLE_CHECK_EVERY, SETTLE_SPEED,
+    EE_MAX_ROT_STEP,
+    EE_POS_TOL,
+    EE_ROT_TOL,
+    GRAVITY,
+    HZ,
+    MOVE_WAIT_S,
+    SETTLE_CAP_S,
+    SETTLE_CHECK_EVERY,
+    SETTLE_SPEED,
 )
 from gensim.sim.grippers import Gripper, Pose, Suction
 from gensim.sim.loading import load_object
@@ -233,17 +241,20 @@ class Environment:
         return True
 
     def wait_until_settled(self) -> bool:
-        """Step until `is_static` (checked every few steps) or the cap; True if it settled.
+        """Step until `is_static` holds at two checks in a row (checks every few steps) or the
+        cap; True if it settled.
 
-        It always steps once before the first check: an object just placed in mid-air has zero
-        velocity and would otherwise count as settled.
+        It always steps before the first check (an object just placed in mid-air has zero
+        velocity), and one check is not enough: a released object thrown upwards is at rest
+        for an instant at the top of its flight.
         """
         cap = int(SETTLE_CAP_S * self.hz)
-        steps = 0
+        steps, calm = 0, 0
         while steps < cap:
             self.step_physics(SETTLE_CHECK_EVERY)
             steps += SETTLE_CHECK_EVERY
-            if self.is_static:
+            calm = calm + 1 if self.is_static else 0
+            if calm >= 2:
                 return True
         return False
 
@@ -251,15 +262,20 @@ class Environment:
         """Move the end effector to `pose` by `speed` metres (and at most `EE_MAX_ROT_STEP`
         radians) per physics step, then wait up to `MOVE_WAIT_S` for it to arrive. Returns True
         on timeout (blocked or too slow)."""
-        ee = self._require_ee()
+        ee = self.require_ee()
         pos1, orn1 = (np.asarray(v, float) for v in as_pose(pose))
         pos0, orn0 = (np.asarray(v, float) for v in ee.target)
         dist = float(np.linalg.norm(pos1 - pos0))
         angle = _angle_between(orn0, orn1)
         n = max(1, int(np.ceil(max(dist / max(speed, 1e-6), angle / EE_MAX_ROT_STEP))))
-        for i in range(1, n + 1):
-            t = i / n
-            ee.set_target((tuple(pos0 + t * (pos1 - pos0)), tuple(_slerp(orn0, orn1, t))))  # type: ignore[arg-type]
+        fractions = np.arange(1, n + 1) / n
+        positions = (pos0 + fractions[:, None] * (pos1 - pos0)).tolist()
+        if angle > 1e-6:
+            orientations = [tuple(_slerp(orn0, orn1, float(t))) for t in fractions]
+        else:
+            orientations = [tuple(orn1.tolist())] * n
+        for position, orientation in zip(positions, orientations, strict=True):
+            ee.set_target((tuple(position), orientation))  # type: ignore[arg-type]
             self.step_physics()
         for _ in range(int(MOVE_WAIT_S * self.hz)):
             pos, orn = ee.pose()
@@ -268,7 +284,8 @@ class Environment:
             self.step_physics()
         return True
 
-    def _require_ee(self) -> Gripper:
+    def require_ee(self) -> Gripper:
+        """The end effector; a `UsageError` before the first reset."""
         if self.ee is None:
             raise UsageError("the environment has no end effector yet: call reset() first")
         return self.ee

@@ -18,8 +18,14 @@ import numpy as np
 
 from gensim.errors import UsageError
 from gensim.sim.assets import (
-    SIZE_PLACEHOLDER, absolutize_mesh_paths, fill_size_placeholders, fill_template, fill_text,
-    resolve_path, untemplated, write_filled,
+    SIZE_PLACEHOLDER,
+    absolutize_mesh_paths,
+    fill_size_placeholders,
+    fill_template,
+    fill_text,
+    resolve_path,
+    untemplated,
+    write_filled,
 )
 
 if TYPE_CHECKING:

@@ -19,6 +19,7 @@ the matrix and `zbuffer_to_depth` inverts the formula in both cases. Pixels outs
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -103,45 +104,117 @@ class Visibility:
         self.visible = visible
 
 
+@dataclass
+class Backdrop:
+    """What a camera sees of the ground and table alone: colour, depth and segmentation."""
+
+    color: np.ndarray  # (rows, cols, 3) uint8
+    depth: np.ndarray  # (rows, cols) float32, m along the optical axis (far plane: sky)
+    segm: np.ndarray  # (rows, cols) int32 body ids, -1 for sky
+
+
+@dataclass
+class Ground:
+    """The ground and the table top, flat at z = 0, drawn here instead of by the renderer.
+
+    While cameras render, the caller hides both bodies; pixels where nothing was drawn are then
+    copied from the camera's backdrop: each ray's hit on z = 0 gets the table colour inside
+    `table_xy` and the ground colour outside. The CPU renderer spends more time on these two
+    large faces than on all objects together, while their image is known exactly (top faces
+    under the overhead light render at their own colour) and is the same for every frame of a
+    camera, so it is computed once per camera.
+    """
+
+    table_color: tuple[int, int, int]  # RGB uint8
+    ground_color: tuple[int, int, int]  # RGB uint8
+    table_xy: tuple[float, float, float, float]  # x_min, x_max, y_min, y_max of the table top, m
+    table_id: int  # body ids, for segmentation
+    ground_id: int
+    _backdrops: dict[Any, Backdrop] = field(default_factory=dict, repr=False)
+
+    def _paint(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x0, x1, y0, y1 = self.table_xy
+        on_table = (xy[..., 0] >= x0) & (xy[..., 0] <= x1) & (xy[..., 1] >= y0) & (xy[..., 1] <= y1)
+        color = np.where(on_table[..., None], self.table_color, self.ground_color).astype(np.uint8)
+        return color, np.where(on_table, self.table_id, self.ground_id).astype(np.int32)
+
+    def topdown(self, cfg: dict[str, Any]) -> Backdrop:
+        """The backdrop of the orthographic top-down camera (in the renderer's row order)."""
+        key = ("topdown", repr(cfg))
+        if key not in self._backdrops:
+            rows, cols = cfg["image_size"]
+            (x0, _), (_, y1), _ = cfg["bounds"]
+            r, c = np.mgrid[0:rows, 0:cols]
+            xy = np.stack([x0 + c * cfg["pix_size"], y1 - (r + 1) * cfg["pix_size"]], axis=-1)
+            color, segm = self._paint(xy)
+            self._backdrops[key] = Backdrop(color, np.full((rows, cols), cfg["height"], np.float32), segm)
+        return self._backdrops[key]
+
+    def camera(self, cfg: dict[str, Any]) -> Backdrop:
+        """The backdrop of a perspective camera config."""
+        key = ("camera", repr(cfg))
+        if key not in self._backdrops:
+            rows, cols = cfg["image_size"]
+            fx, _, cx, _, fy, cy, *_ = cfg["intrinsics"]
+            near, far = cfg["zrange"]
+            r, c = np.mgrid[0:rows, 0:cols]
+            rays = np.stack([(c - cx) / fx, (r - cy) / fy, np.ones((rows, cols))], axis=-1)
+            dirs = rays @ quaternion_to_matrix(cfg["rotation"]).T
+            origin = np.asarray(cfg["position"], float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = -origin[2] / dirs[..., 2]  # depth along the optical axis (rays have z_opt = 1)
+            hit = (dirs[..., 2] < 0) & (t >= near) & (t <= far)
+            color, segm = self._paint(origin[:2] + np.where(hit, t, 0.0)[..., None] * dirs[..., :2])
+            color[~hit] = 255
+            segm[~hit] = -1
+            self._backdrops[key] = Backdrop(color, np.where(hit, t, far).astype(np.float32), segm)
+        return self._backdrops[key]
+
+    @staticmethod
+    def fill(
+        backdrop: Backdrop, nothing: np.ndarray, color: np.ndarray, depth: np.ndarray, segm: np.ndarray | None
+    ) -> None:
+        """Copy the backdrop into the pixels where nothing was drawn."""
+        np.copyto(color, backdrop.color, where=nothing[..., None])
+        np.copyto(depth, backdrop.depth, where=nothing)
+        if segm is not None:
+            np.copyto(segm, backdrop.segm, where=nothing)
+
+
 def _capture(
-    p: Any, client: int, size: tuple[int, int], view: list[float], proj: list[float], segmentation: bool,
-    empty: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Render; pixels where nothing was drawn get the colour `empty` (when given) and depth inf."""
+    p: Any, client: int, size: tuple[int, int], view: list[float], proj: list[float], segmentation: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """Render: colour, depth, segmentation (or None) and the mask of pixels where nothing was drawn."""
     rows, cols = size
     flags = 0 if segmentation else p.ER_NO_SEGMENTATION_MASK
     _, _, rgba, zbuf, seg = p.getCameraImage(
         cols, rows, view, proj, renderer=p.ER_TINY_RENDERER, flags=flags, physicsClientId=client, **LIGHT
     )
-    color = np.asarray(rgba, dtype=np.uint8).reshape(rows, cols, 4)[..., :3]
+    color = np.array(rgba, dtype=np.uint8).reshape(rows, cols, 4)[..., :3]
     zbuf = np.asarray(zbuf, np.float32).reshape(rows, cols)
     depth = zbuffer_to_depth(zbuf, *depth_planes(proj))
-    if empty is not None:
-        nothing = zbuf >= EMPTY_ZBUFFER
-        color[nothing] = empty
-        depth[nothing] = np.inf
-    segm = np.asarray(seg, dtype=np.int32).reshape(rows, cols) if segmentation else None
-    return color, depth, segm
+    segm = np.array(seg, dtype=np.int32).reshape(rows, cols) if segmentation else None
+    return np.ascontiguousarray(color), depth, segm, zbuf >= EMPTY_ZBUFFER
 
 
 def render_topdown(
     p: Any, client: int, segmentation: bool = False, config: dict[str, Any] | None = None,
-    table_color: Any = None,
+    ground: Ground | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Colour (rows, cols, 3) uint8, height (rows, cols) float32 in metres above the table and,
-    when asked, the segmentation (rows, cols) int32 of object ids, -1 for nothing.
+    when asked, the segmentation (rows, cols) int32 of body ids (-1: nothing).
 
-    With `table_color` (RGB uint8), the caller has hidden the table: pixels where nothing is
-    drawn are the table top (height 0, that colour). Drawing the table costs more than every
-    object together with the CPU renderer, and its top-down image is known exactly.
+    With `ground`, the caller has hidden the ground and table bodies (see `Ground`).
     """
     cfg = config or TopDown.CONFIG
     (x0, x1), (y0, y1), (z0, _) = cfg["bounds"]
     centre = ((x0 + x1) / 2, (y0 + y1) / 2, z0 + cfg["height"])
     view = view_matrix(centre, (1.0, 0.0, 0.0, 0.0))  # optical z down, y along world -y
     proj = orthographic_projection((x1 - x0) / 2, (y1 - y0) / 2, *cfg["zrange"])
-    color, depth, segm = _capture(p, client, cfg["image_size"], view, proj, segmentation, table_color)
-    height = np.maximum(cfg["height"] - depth, 0.0).astype(np.float32)  # inf depth -> 0
+    color, depth, segm, nothing = _capture(p, client, cfg["image_size"], view, proj, segmentation)
+    if ground is not None:
+        Ground.fill(ground.topdown(cfg), nothing, color, depth, segm)
+    height = np.maximum(cfg["height"] - depth, 0.0).astype(np.float32)
     color, height = np.ascontiguousarray(color[::-1]), np.ascontiguousarray(height[::-1])
     if segm is not None:
         segm = np.ascontiguousarray(segm[::-1])
@@ -149,12 +222,20 @@ def render_topdown(
 
 
 def render_camera(
-    p: Any, client: int, config: dict[str, Any], segmentation: bool = False
+    p: Any, client: int, config: dict[str, Any], segmentation: bool = False, ground: Ground | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """RGB (rows, cols, 3) uint8, depth (rows, cols) float32 in metres along the optical axis,
-    and optionally the segmentation, of one perspective camera config."""
+    and optionally the segmentation, of one perspective camera config. Pixels that see nothing
+    have depth `zrange[1]`. With `ground`, the caller has hidden the ground and table bodies."""
     view = view_matrix(config["position"], config["rotation"])
-    return _capture(p, client, config["image_size"], view, perspective_projection(config), segmentation)
+    color, depth, segm, nothing = _capture(
+        p, client, config["image_size"], view, perspective_projection(config), segmentation
+    )
+    if ground is not None:
+        Ground.fill(ground.camera(config), nothing, color, depth, segm)
+    else:
+        depth[nothing] = config["zrange"][1]
+    return color, depth, segm
 
 
 def get_pointcloud(depth: np.ndarray, intrinsics: Sequence[float]) -> np.ndarray:

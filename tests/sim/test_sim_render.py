@@ -34,7 +34,8 @@ def test_block_appears_at_the_expected_pixels(make_env, block_urdf):
     from gensim.sim.colors import COLORS
 
     assert np.allclose(color[u, v], np.array(COLORS["blue"]) * 255, atol=3)
-    assert np.array_equal(color[5, 5], env.table_color)
+    assert np.array_equal(color[5, 5], env.ground.table_color)
+    assert segm[5, 5] == env.ground.table_id
 
 
 def test_heights_follow_object_tops(make_env, tmp_path):
@@ -57,7 +58,7 @@ def test_end_effector_never_occludes(make_env, block_urdf):
 
 
 def test_three_views_and_their_fusion(make_env, block_urdf):
-    from gensim.sim.cameras import RealSenseD415
+    from gensim.sim.cameras import RealSenseD415, look_at_rotation
     from gensim.sim.render import fuse_views
 
     env = make_env([(block_urdf, ((0.45, -0.1, 0.02), IDENTITY), {})], render_obs=True, render_views=True)
@@ -68,6 +69,12 @@ def test_three_views_and_their_fusion(make_env, block_urdf):
         assert depth.shape == (480, 640) and depth.dtype == np.float32
     # The front camera looks at the workspace centre: the centre pixel is about 0.90 m away.
     assert views[0][1][240, 320] == pytest.approx(np.linalg.norm((0.5, 0.0, 0.75)), abs=2e-3)
+    assert np.array_equal(views[0][0][240, 320], env.ground.table_color)
+    # A camera looking at the horizon sees sky (white, depth = far) above and ground below.
+    level = dict(RealSenseD415.CONFIG[0], position=(0.0, 0.0, 0.1), rotation=look_at_rotation((0, 0, 0.1), (1, 0, 0.1)))
+    rgb, depth = env.render_camera(level)
+    assert np.array_equal(rgb[10, 320], (255, 255, 255)) and depth[10, 320] == pytest.approx(10.0)
+    assert depth[470, 320] == pytest.approx(450 * 0.1 / (470 - 240), rel=0.01)  # ground hit
     color, height = fuse_views(views, RealSenseD415.CONFIG, BOUNDS, PIX_SIZE)
     assert color.shape == (320, 160, 3) and height.shape == (320, 160)
     u, v = pixel_of(0.45, -0.1)

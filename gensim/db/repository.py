@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import func
@@ -386,7 +388,8 @@ def children_of(version_id: int, *, url: str | None = None) -> list[LinkedVersio
 
 
 class BuiltinLike(Protocol):
-    """What `sync_builtin_tasks` reads from a built-in task spec."""
+    """What `sync_builtin_tasks` reads from a built-in task spec (`gensim.tasks.spec.TaskSpec`
+    fits; an `entry_point` attribute is used when `code` is None)."""
 
     @property
     def name(self) -> str: ...
@@ -410,18 +413,31 @@ class SyncReport:
 def sync_builtin_tasks(specs: Iterable[BuiltinLike], *, url: str | None = None) -> SyncReport:
     """Make every spec a builtin Task whose latest admitted version has the spec's code.
 
-    `spec.code` must hold the task file's text (for built-ins, the caller reads the file).
-    A changed file gets a new admitted version; running it again changes nothing. Each task
-    is checked and written in one transaction, so concurrent syncs do not duplicate versions.
+    The code is `spec.code`, or else the text of the module file named by `spec.entry_point`
+    ("package.module:Class"; found without importing the module). A changed file gets a new
+    admitted version; running it again changes nothing. Each task is checked and written in
+    one transaction, so concurrent syncs do not duplicate versions.
     """
     report = SyncReport()
     for spec in specs:
         check_task_name(spec.name)
-        if spec.code is None:
-            raise UsageError(f"built-in task '{spec.name}' has no code text to store")
-        outcome = run_write(functools.partial(_sync_one, spec=spec, code=spec.code), url)
+        code = _spec_code(spec)
+        outcome = run_write(functools.partial(_sync_one, spec=spec, code=code), url)
         getattr(report, outcome).append(spec.name)
     return report
+
+
+def _spec_code(spec: BuiltinLike) -> str:
+    if spec.code is not None:
+        return spec.code
+    module = str(getattr(spec, "entry_point", "") or "").partition(":")[0]
+    try:
+        found = importlib.util.find_spec(module) if module else None
+    except (ImportError, ValueError):
+        found = None
+    if found is None or not found.origin or not found.origin.endswith(".py"):
+        raise UsageError(f"built-in task '{spec.name}' has no code text or module file to store")
+    return Path(found.origin).read_text(encoding="utf-8")
 
 
 def _sync_one(session: Session, *, spec: BuiltinLike, code: str) -> str:

@@ -74,6 +74,8 @@ def _create_engine(url: str) -> Engine:
         parsed = make_url(url)
     except Exception as err:
         raise UsageError(f"bad database URL '{display_url(url)}': {err}") from None
+    if parsed.drivername == "postgresql" and not _has_module("psycopg2") and _has_module("psycopg"):
+        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is what gensim installs
     is_sqlite = parsed.get_backend_name() == "sqlite"
     kwargs: dict[str, Any] = {"pool_pre_ping": not is_sqlite}
     database = parsed.database or ""
@@ -93,6 +95,12 @@ def _create_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas(in_memory))
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
 
 
 def _sqlite_pragmas(in_memory: bool) -> Any:

@@ -128,3 +128,25 @@ def test_sync_builtin_tasks_is_idempotent_and_versions_changes(db_url: str) -> N
     assert len(repo.list_versions(status="admitted")) == 3
     with pytest.raises(UsageError, match="no code"):
         repo.sync_builtin_tasks([FakeSpec("align-rope", (), "", None)])
+
+
+@dataclass(frozen=True)
+class EntryPointSpec:
+    name: str
+    entry_point: str
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    code: str | None = None
+
+
+def test_sync_reads_the_module_file_of_an_entry_point(db_url: str) -> None:
+    import gensim.errors
+
+    report = repo.sync_builtin_tasks([EntryPointSpec("some-task", "gensim.errors:UsageError")])
+    assert report.created == ["some-task"]
+    stored = repo.get_task_version("some-task")
+    with open(gensim.errors.__file__, encoding="utf-8") as source:
+        assert stored.code == source.read()
+    assert stored.status == "admitted"
+    with pytest.raises(UsageError, match="no code text or module file"):
+        repo.sync_builtin_tasks([EntryPointSpec("other-task", "gensim.no_such_module:X")])

@@ -22,7 +22,14 @@ from gensim.retrieval.diversity import (
 from gensim.retrieval.embedder import Embedder, HashingEmbedder, MiniLMEmbedder, get_embedder
 from gensim.retrieval.index import APPROX_THRESHOLD, VectorIndex, choose_kind
 from gensim.retrieval.records import Doc, doc_text, fingerprint
-from gensim.retrieval.search import NO_MATCH_THRESHOLD, Library, SearchHit, few_shot, search
+from gensim.retrieval.search import (
+    NO_MATCH_THRESHOLD,
+    Library,
+    SearchHit,
+    few_shot,
+    nearest_neighbour,
+    search,
+)
 from gensim.retrieval.summary import CodeSummary, summarize_code
 
 __all__ = [
@@ -49,6 +56,7 @@ __all__ = [
     "get_embedder",
     "library_diversity",
     "library_report",
+    "nearest_neighbour",
     "novelty",
     "novelty_of",
     "search",

@@ -64,7 +64,7 @@ def name_words(name: str) -> str:
 
 def doc_text(doc: Doc) -> str:
     """The text embedded for a task version: name in words, description, code summary."""
-    parts = [doc.title + "."]
+    parts = [doc.title + "."] if doc.title else []
     if doc.description:
         parts.append(" ".join(doc.description.split()))
     code_part = doc.summary.to_text()

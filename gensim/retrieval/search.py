@@ -1,9 +1,13 @@
 """Hybrid task search and few-shot example selection over a library of `Doc`s.
 
 score = SEMANTIC_WEIGHT * max(cosine, 0) + (1 - SEMANTIC_WEIGHT) * keyword score, in [0, 1].
-A search whose best score is under `NO_MATCH_THRESHOLD` returns nothing ("no good match").
-Both constants are calibrated in tests/retrieval/test_retrieval_search.py on held-out
-paraphrases and nonsense queries against the built-in library (MiniLM embedder).
+
+A hit is a good match when its score reaches `NO_MATCH_THRESHOLD` and either its meaning
+(cosine >= `MIN_SEMANTIC`) or its words (keyword >= `MIN_KEYWORD`) match well; a search with no
+good match returns nothing. The constants are calibrated in
+tests/retrieval/test_retrieval_search.py on held-out paraphrases and nonsense queries, against
+the stand-in library and the registry's built-in tasks (MiniLM embedder): paraphrases reach a
+cosine of 0.23 or more with their task, nonsense queries at most 0.15 with any task.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from gensim.errors import UsageError
 from gensim.retrieval.embedder import Embedder, get_embedder
 from gensim.retrieval.index import VectorIndex
 from gensim.retrieval.keywords import KeywordIndex
-from gensim.retrieval.records import Doc
+from gensim.retrieval.records import Doc, doc_text
 
 SEMANTIC_WEIGHT = 0.6
 NO_MATCH_THRESHOLD = 0.16
+MIN_SEMANTIC = 0.2
+MIN_KEYWORD = 0.5
 MIN_SEMANTIC_CANDIDATES = 64  # nearest vectors always considered, beside the keyword matches
 
 
@@ -33,6 +39,11 @@ class SearchHit:
     score: float  # combined, in [0, 1]
     semantic: float  # cosine similarity of query and task text
     keyword: float  # keyword score in [0, 1]
+
+
+def is_good_match(hit: SearchHit) -> bool:
+    """Whether a hit matches in meaning or in words (see the module docstring)."""
+    return hit.semantic >= MIN_SEMANTIC or hit.keyword >= MIN_KEYWORD
 
 
 class Library:
@@ -106,7 +117,9 @@ class Library:
         status: str | None = None,
         min_score: float = NO_MATCH_THRESHOLD,
     ) -> list[SearchHit]:
-        """The up to `k` best hits passing the filters and `min_score`; `[]` = no good match."""
+        """The up to `k` best good matches passing the filters; `[]` = no good match.
+
+        `min_score=0` returns every candidate, good match or not (for inspection)."""
         if not query.strip():
             raise UsageError("empty search query")
         if origin is None and not tags and status is None:
@@ -120,10 +133,22 @@ class Library:
                 and (status is None or d.status == status)
             ]
             hits = self.score_all(query, rows=rows)
-        hits = [h for h in hits if h.score >= min_score]
+        if min_score > 0:
+            hits = [h for h in hits if h.score >= min_score and is_good_match(h)]
         return hits[:k]
 
     def few_shot(
+        self,
+        query_text: str,
+        k: int,
+        lambda_: float = 0.5,
+        *,
+        exclude_names: Sequence[str] = (),
+    ) -> list[Doc]:
+        """k examples for a prompt: the docs of `mmr`."""
+        return [h.doc for h in self.mmr(query_text, k, lambda_, exclude_names=exclude_names)]
+
+    def mmr(
         self,
         query_text: str,
         k: int,
@@ -180,6 +205,24 @@ def few_shot(
     lambda_: float = 0.5,
     *,
     embedder: Embedder | None = None,
-) -> list[SearchHit]:
-    """`Library(records).few_shot(...)`: k examples for a prompt, relevant and varied."""
+) -> list[Doc]:
+    """k admitted records for a prompt, relevant to `query_text` and varied (MMR, see `mmr`)."""
     return Library(records, embedder or get_embedder()).few_shot(query_text, k, lambda_)
+
+
+def nearest_neighbour(
+    text: str,
+    code: str | None,
+    records: Sequence[Doc],
+    *,
+    embedder: Embedder | None = None,
+) -> tuple[Doc, float]:
+    """The record most similar to a candidate (its name/description `text` and `code`), with
+    the cosine similarity of their embedded texts. `records` must not be empty."""
+    if not records:
+        raise UsageError("no records to compare with")
+    library = Library(records, embedder or get_embedder())
+    vec = library.embedder.embed([doc_text(Doc(id=-1, name="", description=text, code=code))])[0]
+    sims = library.vectors @ vec
+    best = int(np.argmax(sims))
+    return library.docs[best], float(sims[best])

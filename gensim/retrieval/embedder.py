@@ -25,6 +25,7 @@ MINILM_DIM = 384
 # Batches up to this size (queries) run on one torch thread: intra-op threads gain nothing on
 # a sentence or two and, on shared cores, made a one-query embed 10-30x slower (measured).
 SMALL_BATCH = 8
+_ENCODE_LOCK = threading.Lock()
 
 
 @runtime_checkable
@@ -46,9 +47,18 @@ class Embedder(Protocol):
         ...
 
 
-@lru_cache(maxsize=1)
+_LOAD_LOCK = threading.Lock()
+
+
 def _load_minilm() -> Any:
-    """Load the packaged all-MiniLM-L6-v2 once per process, never touching the network."""
+    """The packaged all-MiniLM-L6-v2, loaded once per process (thread-safe)."""
+    with _LOAD_LOCK:
+        return _load_minilm_once()
+
+
+@lru_cache(maxsize=1)
+def _load_minilm_once() -> Any:
+    """Load the packaged all-MiniLM-L6-v2, never touching the network."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     try:
@@ -111,7 +121,9 @@ class MiniLMEmbedder:
                     out[i] = self._cache[key]
         if missing:
             model = _load_minilm()
-            with _torch_threads(1 if len(missing) <= SMALL_BATCH else None):
+            # one encode at a time: the thread-count switch is process-wide, and parallel
+            # encodes on the same cores gain nothing
+            with _ENCODE_LOCK, _torch_threads(1 if len(missing) <= SMALL_BATCH else None):
                 vectors = model.encode(
                     [texts[i] for i in missing],
                     batch_size=self.batch_size,

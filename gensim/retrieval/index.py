@@ -56,6 +56,7 @@ class VectorIndex:
         self.doc_hashes: dict[int, str] = {}  # id -> hash of the text its vector came from
         self._labels = np.empty(0, dtype=np.int64)  # hnsw: faiss label -> id, -1 = tombstone
         self._label_of: dict[int, int] = {}
+        self._search_params: tuple[Any, Any, Any] | None = None  # reset when tombstones change
         self._index: Any
         if kind == "flat":
             self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
@@ -121,6 +122,7 @@ class VectorIndex:
             label = self._label_of.pop(doc_id, None)
             if label is not None:
                 self._labels[label] = -1
+                self._search_params = None
                 removed += 1
         dead = int(self._index.ntotal) - len(self._label_of)
         if dead > max(COMPACT_MIN_DEAD, self._index.ntotal // 4):
@@ -156,11 +158,24 @@ class VectorIndex:
         if self.kind == "flat":
             scores, ids = self._index.search(queries, min(k, n_live))
         else:
-            dead = int(self._index.ntotal) - n_live
-            scores, labels = self._index.search(queries, min(k + dead, int(self._index.ntotal)))
-            mapped = np.where(labels >= 0, self._labels[np.maximum(labels, 0)], -1)
-            ids, scores = _first_live(mapped, scores, min(k, n_live))
+            scores, labels = self._index.search(queries, min(k, n_live), params=self._params())
+            ids = np.where(labels >= 0, self._labels[np.maximum(labels, 0)], -1)
         return _pad(ids, k, -1), _pad(scores, k, 0.0)
+
+    def _params(self) -> Any:
+        """HNSW search parameters that skip tombstones (rebuilt when the dead set changes)."""
+        import faiss
+
+        if self._search_params is None:
+            dead = np.flatnonzero(self._labels < 0).astype(np.int64)
+            inner = faiss.IDSelectorBatch(dead) if len(dead) else None
+            selector = faiss.IDSelectorNot(inner) if inner is not None else None
+            params = faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH)  # type: ignore[attr-defined]
+            if selector is not None:
+                params.sel = selector
+            # the SWIG objects hold raw pointers to each other: keep them all alive together
+            self._search_params = (params, selector, inner)
+        return self._search_params[0]
 
     def _compact(self) -> None:
         live = np.flatnonzero(self._labels >= 0)
@@ -170,6 +185,7 @@ class VectorIndex:
         fresh = VectorIndex(self.dim, "hnsw", self.embedder_name)
         fresh.add(ids.tolist(), vecs, [hashes.get(int(i), "") for i in ids])
         self._index, self._labels, self._label_of = fresh._index, fresh._labels, fresh._label_of
+        self._search_params = None
         self.doc_hashes = fresh.doc_hashes
 
     # records ------------------------------------------------------------------------------
@@ -260,16 +276,6 @@ class VectorIndex:
             index._labels = np.asarray(manifest["labels"], dtype=np.int64)
             index._label_of = {int(i): pos for pos, i in enumerate(index._labels) if i >= 0}
         return index
-
-
-def _first_live(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    out_ids = np.full((len(ids), k), -1, dtype=np.int64)
-    out_scores = np.zeros((len(ids), k), dtype=np.float32)
-    for row in range(len(ids)):
-        keep = np.flatnonzero(ids[row] >= 0)[:k]
-        out_ids[row, : len(keep)] = ids[row, keep]
-        out_scores[row, : len(keep)] = scores[row, keep]
-    return out_ids, out_scores
 
 
 def _pad(values: np.ndarray, k: int, fill: float) -> np.ndarray:

@@ -37,8 +37,12 @@ MANIFEST = "manifest.json"
 FORMAT = 1
 
 
-def choose_kind(n_vectors: int) -> str:
-    """`flat` for small libraries, `hnsw` from `APPROX_THRESHOLD` vectors on."""
+def choose_kind(n_vectors: int, current: str | None = None) -> str:
+    """`flat` for small libraries, `hnsw` from `APPROX_THRESHOLD` vectors on. An existing
+    `current` HNSW index stays so until the library shrinks under half the threshold, so that a
+    library hovering at the threshold is not converted back and forth."""
+    if current == "hnsw" and n_vectors >= APPROX_THRESHOLD // 2:
+        return "hnsw"
     return "hnsw" if n_vectors >= APPROX_THRESHOLD else "flat"
 
 
@@ -139,6 +143,14 @@ class VectorIndex:
             except (KeyError, RuntimeError) as err:
                 raise UsageError(f"id {doc_id} is not in the index") from err
         return out
+
+    def with_kind(self, kind: str) -> VectorIndex:
+        """A copy of this index as another kind (same ids, vectors and record hashes)."""
+        ids = self.ids
+        other = VectorIndex(self.dim, kind, self.embedder_name)
+        if ids:
+            other.add(ids, self.vectors(ids), [self.doc_hashes.get(i, "") for i in ids])
+        return other
 
     # search -------------------------------------------------------------------------------
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:

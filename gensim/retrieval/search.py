@@ -20,7 +20,7 @@ import numpy as np
 
 from gensim.errors import UsageError
 from gensim.retrieval.embedder import Embedder, get_embedder
-from gensim.retrieval.index import VectorIndex
+from gensim.retrieval.index import VectorIndex, choose_kind
 from gensim.retrieval.keywords import KeywordIndex
 from gensim.retrieval.records import Doc, doc_text
 
@@ -71,9 +71,12 @@ class Library:
 
     @classmethod
     def open(cls, docs: Sequence[Doc], embedder: Embedder, folder: Path) -> Library:
-        """Use the index saved in `folder`, bringing it up to date (and saving it) if stale."""
+        """Use the index saved in `folder`, bringing it up to date (and saving it) if stale;
+        it becomes approximate (or exact again) when the library crosses the size threshold."""
         index = VectorIndex.load(folder) if (folder / "manifest.json").exists() else None
         fresh = index is not None and not index.is_stale(docs, embedder.name)
+        if index is not None and index.kind != choose_kind(len(docs), index.kind):
+            index, fresh = index.with_kind(choose_kind(len(docs), index.kind)), False
         library = cls(docs, embedder, index)
         if not fresh:
             library.index.save(folder)

@@ -92,6 +92,17 @@ def test_choose_kind_threshold() -> None:
     assert choose_kind(10) == "flat"
     assert choose_kind(APPROX_THRESHOLD - 1) == "flat"
     assert choose_kind(APPROX_THRESHOLD) == "hnsw"
+    assert choose_kind(APPROX_THRESHOLD - 1, "hnsw") == "hnsw"  # hysteresis
+    assert choose_kind(APPROX_THRESHOLD // 2 - 1, "hnsw") == "flat"
+
+
+def test_with_kind_keeps_vectors_and_staleness() -> None:
+    docs = _docs()
+    flat = VectorIndex.rebuild(docs, HashingEmbedder(32), kind="flat")
+    hnsw = flat.with_kind("hnsw")
+    assert hnsw.kind == "hnsw" and sorted(hnsw.ids) == sorted(flat.ids)
+    assert not hnsw.is_stale(docs) and hnsw.fingerprint == flat.fingerprint
+    np.testing.assert_allclose(hnsw.vectors([5, 9]), flat.vectors([5, 9]))
 
 
 def _docs() -> list[Doc]:

@@ -9,8 +9,23 @@ import typer
 
 from gensim.cli import config_cmd, db, demos, eval_cmd, generate, tasks, train, ui
 from gensim.errors import GensimError
+from gensim.tasks import registry
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+# Model-loading progress bars and advisories of transformers/huggingface are noise here.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+def _db_specs() -> list:
+    """Admitted generated/imported tasks of the task DB, for the registry (see `admitted_specs`)."""
+    from gensim.generation.library import admitted_specs
+
+    return admitted_specs()
+
+
+registry.register_source(_db_specs)
 
 app = typer.Typer(
     name="gensim",

@@ -88,10 +88,11 @@ class Author:
         return check_proposal(parsing.extract_json(text)), parsing.extract_code(text)
 
     def repair(self, trial: int, round_: int, proposal: dict[str, Any], code: str | None,
-               error: dict[str, Any], log: list[dict[str, Any]], prompts: dict[str, str]) -> str:
-        text = self.ask("repair", "repair", log, prompts,
-                        {"trial": trial, "round": round_, "proposal": proposal, "error": error},
-                        proposal=proposal, code=code or "", error=error)
+               error: dict[str, Any], history: list[dict[str, Any]], log: list[dict[str, Any]],
+               prompts: dict[str, str]) -> str:
+        meta = {"trial": trial, "round": round_, "proposal": proposal, "error": error, "history": history}
+        text = self.ask("repair", "repair", log, prompts, meta, proposal=proposal, code=code or "",
+                        error=error, history=history[:-1])
         return parsing.extract_code(text)
 
     def critic(self, trial: int, proposal: dict[str, Any], code: str, successes: int, n_seeds: int,

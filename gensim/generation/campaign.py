@@ -16,12 +16,9 @@ In `topdown-cot` the target comes last, with the admitted stepping stones as its
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from gensim.errors import UsageError
@@ -84,7 +81,7 @@ class CampaignResult:
 
 
 def run_campaign(cfg: CampaignConfig, settings: Any = None,
-                 on_event: Callable[[str, Candidate | None], None] | None = None) -> CampaignResult:
+                 on_event: Callable[[str, Any], None] | None = None) -> CampaignResult:
     """Run (or resume) one campaign; see the module docstring for the call order."""
     from gensim.config import get_settings
     from gensim.generation.runner import CampaignRunner
@@ -106,6 +103,7 @@ def process_candidate(cand: Candidate, author: Author, check: CheckSettings, rep
     start = time.perf_counter()
     code: str | None = first_code
     error: dict[str, Any] | None = None
+    history: list[dict[str, Any]] = []  # every failure so far: a repair must not undo earlier fixes
     for round_ in range(repair_rounds + 1):
         attempt = Attempt(round_)
         cand.attempts.append(attempt)
@@ -113,7 +111,7 @@ def process_candidate(cand: Candidate, author: Author, check: CheckSettings, rep
             if round_ == 0 and code is None:
                 code = author.write(cand.trial, cand.proposal, examples, cand.conversation, cand.prompts)
             elif round_ > 0:
-                code = author.repair(cand.trial, round_, cand.proposal, code, error or {},
+                code = author.repair(cand.trial, round_, cand.proposal, code, error or {}, history,
                                      cand.conversation, cand.prompts)
         except Exception as err:  # noqa: BLE001 - classified below, never lost
             if is_provider_failure(err):
@@ -125,6 +123,7 @@ def process_candidate(cand: Candidate, author: Author, check: CheckSettings, rep
                 raise
             attempt.verdicts += [StageVerdict("api", True), StageVerdict("parse", False, 0.0, err.reason)]
             error = {"stage": "parse", "message": err.reason}
+            history.append(error)
             code = code if round_ > 0 else None
             continue
         attempt.code = code
@@ -139,6 +138,7 @@ def process_candidate(cand: Candidate, author: Author, check: CheckSettings, rep
             cand.seeds = list(raw.get("seeds") or check.seeds)
             break
         error = {"stage": failed.stage, "message": failed.error or "", "details": _short(failed.details)}
+        history.append({"stage": failed.stage, "message": failed.error or ""})
         if failed.stage not in REPAIRABLE:
             break
     cand.seconds += time.perf_counter() - start
@@ -165,15 +165,3 @@ def stage_counts(cands: list[Candidate]) -> dict[str, int]:
 def run_name(cfg: CampaignConfig) -> str:
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     return f"{cfg.mode} {cfg.target or ''} {stamp}".replace("  ", " ")
-
-
-def lock() -> threading.Lock:
-    return threading.Lock()
-
-
-def as_path(value: str | None) -> Path | None:
-    return Path(value) if value else None
-
-
-__all__ = ["CampaignConfig", "CampaignResult", "run_campaign", "process_candidate", "stage_counts",
-           "as_completed", "ThreadPoolExecutor"]

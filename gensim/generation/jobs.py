@@ -5,27 +5,32 @@ Each takes and returns plain JSON. Nothing here writes outside the folder it is 
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Any
 
 
 def check_job(payload: dict[str, Any]) -> dict[str, Any]:
-    """Run `check_task` on task code; returns the verdict as JSON."""
+    """Run `check_task` on task code; returns the whole verdict (per-seed rewards included)."""
     from gensim.tasks.checker import check_task
 
-    verdict = check_task(
-        payload["code"],
-        name=payload.get("name"),
-        seeds=payload.get("seeds"),
-        threshold=float(payload.get("threshold", 0.75)),
-    )
-    return verdict.to_json()
+    kwargs: dict[str, Any] = {"name": payload.get("name"), "threshold": float(payload.get("threshold", 0.75))}
+    if payload.get("seeds"):
+        kwargs["seeds"] = [int(s) for s in payload["seeds"]]
+    verdict = check_task(payload["code"], **kwargs)
+    return dataclasses.asdict(verdict)
 
 
 def render_job(payload: dict[str, Any]) -> dict[str, Any]:
-    """Render a top-down PNG and an expert-rollout GIF of task code into `payload['out_dir']`."""
-    from gensim.tasks.render import render_task
+    """A top-down + front PNG and an expert-rollout GIF of task code, written into `out_dir`."""
+    from gensim.tasks.rendering import render_rollout_gif, render_scene_png
+    from gensim.tasks.spec import TaskSpec
 
-    return render_task(
-        payload["code"], name=payload.get("name"), seed=int(payload.get("seed", 0)),
-        out_dir=payload["out_dir"], gif=bool(payload.get("gif", True)),
-    )
+    name = str(payload.get("name") or "task")
+    spec = TaskSpec(name=name, origin="generated", code=payload["code"])
+    out = Path(payload["out_dir"])
+    seed = int(payload.get("seed", 0))
+    written = [str(render_scene_png(spec, seed, out / f"{name}.png"))]
+    if payload.get("gif", True):
+        written.append(str(render_rollout_gif(spec, seed, out / f"{name}.gif")))
+    return {"files": written}

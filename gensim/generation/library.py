@@ -12,7 +12,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from gensim.db import repository as repo
 
 NOVELTY_THRESHOLD = 0.95  # cosine similarity at or above which a candidate is a near-duplicate
 
@@ -59,14 +58,34 @@ def builtin_records() -> list[BuiltinRecord]:
 
 def sync_builtins(url: str | None = None) -> None:
     """Make sure every built-in task is in the DB as an admitted version (idempotent)."""
+    from gensim.db import repository as repo
+
     repo.sync_builtin_tasks(builtin_records(), url=url)
 
 
-def admitted_versions(url: str | None = None) -> list[tuple[str, str, Any]]:
-    """(task name, task origin, version) of each task's newest admitted version."""
+def admitted_versions(url: str | None = None) -> list[tuple[Any, Any]]:
+    """(task, version) of each task's newest admitted version."""
+    from gensim.db import repository as repo
+
     versions = repo.list_versions(status="admitted", latest_only=True, url=url)
-    origins = {t.id: (t.name, t.origin) for t in repo.list_tasks(url=url)}
-    return [(*origins[v.task_id], v) for v in versions if v.task_id in origins]
+    tasks = {t.id: t for t in repo.list_tasks(url=url)}
+    return [(tasks[v.task_id], v) for v in versions if v.task_id in tasks]
+
+
+def admitted_specs(url: str | None = None) -> list[Any]:
+    """Generated and imported tasks of the DB as registry specs (built-ins come from the package).
+
+    Registered as a source of `gensim.tasks.registry` by the CLI, so admitted tasks are usable
+    by name in `gensim tasks check`, `gensim demos` and evaluation. A built-in name always means
+    the built-in code; generated versions of a built-in task are reached with `--version`.
+    """
+    from gensim.config import get_settings
+    from gensim.db.quick import admitted_rows
+    from gensim.tasks.spec import TaskSpec
+
+    rows = admitted_rows(url or get_settings().db_url, exclude_origin="builtin")
+    return [TaskSpec(name=r.name, tags=r.tags, origin=r.origin, version=r.version,
+                     description=r.description, code=r.code) for r in rows]
 
 
 class Library:
@@ -85,8 +104,8 @@ class Library:
     def refresh(self) -> None:
         with self._lock:
             self._tasks = [
-                LibraryTask(v.id, name, v.version, v.description, v.code, origin, list(v.assets))
-                for name, origin, v in admitted_versions(self.url)
+                LibraryTask(v.id, task.name, v.version, v.description, v.code, task.origin, list(v.assets))
+                for task, v in admitted_versions(self.url)
             ]
             self._vectors = None
 
@@ -129,7 +148,7 @@ class Library:
     def novelty(self, name: str, description: str, code: str) -> tuple[bool, str]:
         """(passed, reason). Other versions of the same task are not compared (a new version of
         a task is a revision, not a duplicate)."""
-        from gensim.db.repository import code_hash
+        from gensim.db.repository import code_hash  # noqa: I001
 
         digest = code_hash(code)
         others = [t for t in self.tasks if t.name != name]

@@ -23,7 +23,12 @@ class CampaignProgress:
         if self.enabled:
             from rich.console import Console
             from rich.progress import (
-                BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
             )
 
             self._progress = Progress(
@@ -41,9 +46,13 @@ class CampaignProgress:
         if self._progress is not None:
             self._progress.__exit__(exc_type, exc, tb)
 
-    def event(self, kind: str, cand: Candidate | None) -> None:
+    def event(self, kind: str, cand: Candidate | int | None) -> None:
         if self._progress is None or cand is None:
             return
+        if kind == "planned" and isinstance(cand, int):
+            self._progress.update(self._task, total=cand)
+            return
+        assert isinstance(cand, Candidate)
         if kind == "finished":
             self.done += 1
             self.admitted += cand.status == "admitted"

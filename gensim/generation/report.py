@@ -19,7 +19,7 @@ def funnel_figure(counts: dict[str, int], candidates: int, title: str) -> Any:
     rates = [counts.get(s, 0) / n for s in STAGES]
     fig, ax = plt.subplots(figsize=(7, 3.2), dpi=100)
     bars = ax.bar(STAGES, rates, color="#4c72b0")
-    for bar, stage in zip(bars, STAGES):
+    for bar, stage in zip(bars, STAGES, strict=True):
         ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 0.02, str(counts.get(stage, 0)),
                 ha="center", fontsize=8)
     ax.set_ylim(0, 1.12)

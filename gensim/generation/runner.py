@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 from gensim.db import provenance as prov
-from gensim.db import repository as repo
 from gensim.db.session import ensure_schema
 from gensim.generation import records
 from gensim.generation.author import Author, is_provider_failure
@@ -37,7 +36,7 @@ class CampaignRunner:
         self.ledger = Ledger()
         self.budget = Budget(max_cost_usd=cfg.max_cost, max_tokens=cfg.max_tokens)
         self.provider = make_provider(
-            settings, cfg.llm, record=cfg.record, replay_file=cfg.replay,
+            settings, None if cfg.replay else cfg.llm, record=cfg.record, replay_file=cfg.replay,
             ledger=self.ledger, budget=self.budget,
         )
         self.provider.preflight()
@@ -68,6 +67,7 @@ class CampaignRunner:
                 prov.update_campaign(self.campaign_id, mlflow_run_id=tracker.run_id)
                 self._plan()
                 self._save_state()
+                self.on_event("planned", len(state["plan"]))
                 done = [self._restore(t) for t in sorted(state["finished"], key=int)]
                 self.candidates = {c.trial: c for c in done}
                 todo = [p for p in state["plan"] if str(p["trial"]) not in state["finished"]]

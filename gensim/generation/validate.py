@@ -92,7 +92,7 @@ def _rewards(verdict: dict[str, Any]) -> list[float]:
 
 def _success_message(verdict: dict[str, Any], successes: int, n: int, settings: CheckSettings) -> str:
     rewards = _rewards(verdict)
-    per_seed = ", ".join(f"seed {s}: {r:.2f}" for s, r in zip(verdict.get("seeds") or [], rewards))
+    per_seed = ", ".join(f"seed {s}: {r:.2f}" for s, r in zip(verdict.get("seeds") or [], rewards, strict=False))
     return (f"the scripted expert succeeded on {successes} of {n} seeds (needs {settings.threshold:.0%}); "
             f"total reward per seed: {per_seed or 'n/a'}")
 

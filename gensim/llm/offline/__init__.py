@@ -12,7 +12,8 @@ model gets the same facts in the prompt text):
 - `propose`: `taken` (names already in the library or this campaign);
 - `plan`: `target`;
 - `write_code`, `repair`, `critic`: `proposal` (the proposal JSON, with the composer's `design`);
-- `repair`: `error` (`{"stage": ..., "message": ...}`), the stage and message of the failure.
+- `repair`: `error` (`{"stage": ..., "message": ...}`), the stage and message of the failure,
+  and `history`, every failure of the candidate so far (so a repair keeps earlier fixes).
 
 Some of its proposals are infeasible (towers taller than the workspace, things that roll stacked
 on each other) and some first drafts carry a plausible coding mistake (`faults.py`), so static
@@ -93,7 +94,10 @@ class OfflineComposer:
     def _repair(self, meta: dict[str, Any], rng: np.random.Generator) -> str:
         design = _design_from(meta)
         error = meta.get("error") or {}
-        design, change = designs.repair_design(design, str(error.get("stage", "")), str(error.get("message", "")))
+        change = ""
+        for past in meta.get("history") or [error]:  # keep the fixes of earlier rounds
+            design, fixed = designs.repair_design(design, str(past.get("stage", "")), str(past.get("message", "")))
+            change = fixed or change
         fault = faults.choose(rng, max(1, int(meta.get("round", 1))))
         note = f"The failure was: {str(error.get('message', ''))[:200]}\n"
         note += f"Fix: {change}.\n" if change else "Fix: rewrote the code carefully.\n"

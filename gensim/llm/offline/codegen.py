@@ -126,7 +126,7 @@ def _containers_body(design: D.Design) -> str:
         metric, params = "'pose'", "None"
     fill = ""
     if shape.template:
-        fill = f"                urdf = self.fill_template(urdf, {{'DIM': size}})\n"
+        fill = "                urdf = self.fill_template(urdf, {'DIM': size})\n"
     return f'''
     def __init__(self):
         super().__init__()

@@ -52,7 +52,7 @@ SHAPES: dict[str, Shape] = {
 # Containers and markers (fixed bodies).
 BASES: dict[str, tuple[str, tuple[float, float, float]]] = {
     "zone": ("zone/zone.urdf", (0.12, 0.12, 0.0)),
-    "pallet": ("pallet/pallet.urdf", (0.2, 0.2, 0.01)),
+    "pallet": ("pallet/pallet.urdf", (0.3, 0.25, 0.02)),
     "bowl": ("bowl/bowl.urdf", (0.12, 0.12, 0.0)),
     "line": ("line/single-green-line-template.urdf", (0.3, 0.01, 0.0)),
 }

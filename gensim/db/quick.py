@@ -1,0 +1,77 @@
+"""Fast read-only queries for start-up paths (`gensim tasks list` must stay under a second).
+
+SQLAlchemy and SQLModel take most of a second to import; for a SQLite database these few
+queries go through the standard library's `sqlite3` instead. Other databases (PostgreSQL) use
+the repository as usual. Nothing here writes, migrates or creates a database file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from gensim.errors import GensimError
+
+
+@dataclass(frozen=True)
+class AdmittedRow:
+    """The newest admitted version of a task."""
+
+    name: str
+    origin: str
+    tags: tuple[str, ...]
+    version: int
+    description: str
+    code: str
+
+
+_QUERY = """
+SELECT t.name, t.origin, t.tags, v.version, v.description, v.code
+FROM task t JOIN task_version v ON v.task_id = t.id
+WHERE v.status = 'admitted' AND v.version = (
+    SELECT MAX(v2.version) FROM task_version v2 WHERE v2.task_id = t.id AND v2.status = 'admitted')
+ORDER BY t.name
+"""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a `sqlite:///...` URL, or None for other databases."""
+    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
+        if url.startswith(prefix):
+            return Path(url[len(prefix):])
+    return None
+
+
+def admitted_rows(url: str, *, exclude_origin: str | None = None) -> list[AdmittedRow]:
+    """Each task's newest admitted version; [] when the database does not exist yet."""
+    path = sqlite_path(url)
+    if path is None:
+        return _admitted_rows_orm(url, exclude_origin)
+    if not path.exists():
+        return []
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            rows = con.execute(_QUERY).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:  # an older schema or a locked file: the full path says what is wrong
+        return _admitted_rows_orm(url, exclude_origin)
+    out = [AdmittedRow(n, o, tuple(json.loads(tags or "[]")), int(v), d or "", c or "")
+           for n, o, tags, v, d, c in rows]
+    return [r for r in out if r.origin != exclude_origin]
+
+
+def _admitted_rows_orm(url: str, exclude_origin: str | None) -> list[AdmittedRow]:
+    from gensim.db import repository as repo
+
+    try:
+        versions = repo.list_versions(status="admitted", latest_only=True, url=url)
+        tasks = {t.id: t for t in repo.list_tasks(url=url)}
+    except GensimError:
+        return []
+    rows = [AdmittedRow(tasks[v.task_id].name, tasks[v.task_id].origin, tuple(tasks[v.task_id].tags),
+                        v.version, v.description, v.code) for v in versions if v.task_id in tasks]
+    return [r for r in rows if r.origin != exclude_origin]

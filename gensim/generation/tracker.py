@@ -1,0 +1,152 @@
+"""MLflow records of a campaign: one parent run, one child run per candidate.
+
+Metric keys are the same in every campaign so that MLflow's compare view lines them up:
+`candidates`, `admitted`, `count.<stage>`, `pass_rate.<stage>`, `tokens`, `cost_usd`,
+`seconds`; per candidate `passed.<stage>` (0/1), `repair_rounds`, `success_rate`, `seconds`.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from gensim.generation.candidate import STAGES, Candidate
+
+OFFLINE_NOTE = "rule-based task composer (not a language model)"
+
+
+class CampaignTracker:
+    """Opens the campaign's parent run on enter and closes it on exit (KILLED on Ctrl-C)."""
+
+    def __init__(self, cfg: Any, campaign_id: int, run_name: str, provider: str) -> None:
+        self.cfg = cfg
+        self.campaign_id = campaign_id
+        self.run_name = run_name
+        self.provider = provider
+        self.run: Any = None
+        self._cm: Any = None
+        self._children: dict[int, Any] = {}
+        self._child_runs: dict[int, Any] = {}
+
+    @property
+    def run_id(self) -> str | None:
+        return getattr(self.run, "run_id", None)
+
+    def __enter__(self) -> CampaignTracker:
+        from gensim.generation.records import jsonable
+        from gensim.tracking import GENERATE, get_tracker
+
+        tags = {
+            "gensim.kind": "generation", "gensim.mode": self.cfg.mode, "gensim.target": self.cfg.target or "",
+            "gensim.provider": self.provider, "gensim.campaign_id": self.campaign_id,
+        }
+        if self.provider == "offline":
+            tags["gensim.provider_kind"] = OFFLINE_NOTE
+        params = {k: v for k, v in jsonable(self.cfg).items() if v is not None}
+        self._cm = get_tracker().run(GENERATE, self.run_name, tags=tags, params=params)
+        self.run = self._cm.__enter__()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        for trial in list(self._children):
+            self._end_child(trial, exc_type, exc, tb)
+        self._cm.__exit__(exc_type, exc, tb)
+
+    # Children ------------------------------------------------------------------------------
+    def start_child(self, cand: Candidate) -> str | None:
+        tags = {"gensim.task": cand.name, "gensim.role": cand.role, "gensim.status": cand.status,
+                "gensim.campaign_id": self.campaign_id}
+        if cand.stage:
+            tags["gensim.rejected_at"] = cand.stage
+        params = {
+            "task": cand.name, "trial": cand.trial, "role": cand.role, "mode": self.cfg.mode,
+            "provider": self.provider, "seeds": list(cand.seeds or self.cfg.seeds),
+            **{f"prompt.{k}": v for k, v in cand.prompts.items()},
+        }
+        cm = self.run.child(f"{cand.trial:02d} {cand.name}", tags=tags, params=params)
+        child = cm.__enter__()
+        self._children[cand.trial] = cm
+        self._child_runs[cand.trial] = child
+        return getattr(child, "run_id", None)
+
+    def finish_child(self, cand: Candidate) -> None:
+        child = self._child_runs.get(cand.trial)
+        if child is None:
+            return
+        passed = set(cand.passed_stages())
+        metrics: dict[str, float] = {f"passed.{s}": float(s in passed) for s in STAGES}
+        tokens = sum(sum(m.get("tokens", [0, 0])) for m in cand.conversation)
+        cost = sum(float(m.get("cost_usd", 0.0)) for m in cand.conversation)
+        metrics.update(repair_rounds=max(0, len(cand.attempts) - 1), tokens=tokens, cost_usd=cost,
+                       seconds=cand.seconds, admitted=float(cand.status == "admitted"))
+        if cand.success_rate is not None:
+            metrics["success_rate"] = cand.success_rate
+        child.log_metrics(metrics)
+        child.log_dict({"conversation": cand.conversation}, "conversation.json")
+        if cand.code:
+            child.log_text(cand.code, f"{cand.name}.py")
+        verdict = {"status": cand.status, "stage": cand.stage, "reason": cand.reason,
+                   "version_id": cand.version_id, "version": cand.version,
+                   "attempts": [{"round": a.round, "verdicts": [v.__dict__ for v in a.verdicts]}
+                                for a in cand.attempts]}
+        child.log_text(json.dumps(verdict, indent=2, default=str), "verdict.json")
+        self._end_child(cand.trial, None, None, None)
+
+    def _end_child(self, trial: int, exc_type: Any, exc: Any, tb: Any) -> None:
+        cm = self._children.pop(trial, None)
+        self._child_runs.pop(trial, None)
+        if cm is not None:
+            cm.__exit__(exc_type, exc, tb)
+
+    def log_media(self, cand: Candidate) -> None:
+        """A top-down PNG and an expert-rollout GIF of an admitted task (rendered in the sandbox)."""
+        child = self._child_runs.get(cand.trial)
+        if child is None or not getattr(child, "active", False) or not self.cfg.media or not cand.code:
+            return
+        from gensim.sandbox import Limits, run_in_sandbox
+
+        with tempfile.TemporaryDirectory(prefix="gensim-media-") as out:
+            res = run_in_sandbox("gensim.generation.jobs:render_job",
+                                 {"code": cand.code, "name": cand.name, "seed": 0, "out_dir": out, "gif": True},
+                                 Limits(wall_s=180, cpu_s=200))
+            if not res.ok:
+                child.set_tags({"gensim.media_error": (res.error or "")[:250]})
+            for path in sorted(Path(out).glob("*")):
+                if path.suffix in (".png", ".gif"):
+                    child.log_artifact(path, "media")
+
+    # The campaign ----------------------------------------------------------------------------
+    def close_campaign(self, result: Any, cands: list[Candidate], ledger: Any) -> None:
+        from gensim.generation.report import funnel_figure
+
+        if self.run is None or not getattr(self.run, "active", False):
+            return
+        n = max(1, result.candidates)
+        metrics: dict[str, float] = {"candidates": result.candidates, "admitted": len(result.admitted),
+                                     "tokens": result.tokens, "cost_usd": result.cost_usd,
+                                     "seconds": result.seconds}
+        for s in STAGES:
+            metrics[f"count.{s}"] = result.counts.get(s, 0)
+            metrics[f"pass_rate.{s}"] = result.counts.get(s, 0) / n
+        waits = [x for c in cands for x in c.reply_to_verdict_s]
+        if waits:
+            import statistics
+
+            metrics["reply_to_verdict_s.median"] = statistics.median(waits)
+        self.run.log_metrics(metrics)
+        self.run.log_dict(result.to_json(), "summary.json")
+        self.run.log_dict(ledger.summary(), "llm_usage.json")
+        from gensim.generation.progress import summary_rows
+
+        table = "\n".join(f"{s:<8} {c:>3} {r:>5}" for s, c, r in summary_rows(result))
+        self.run.log_text(f"stage    passed  rate\n{table}\n\nadmitted: {', '.join(result.admitted)}\n",
+                          "summary.txt")
+        import matplotlib.pyplot as plt
+
+        fig = funnel_figure(result.counts, result.candidates, f"{self.cfg.mode} {self.cfg.target or ''}")
+        self.run.log_figure(fig, "pass_rate_by_stage.png")
+        plt.close(fig)

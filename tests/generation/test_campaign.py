@@ -1,0 +1,79 @@
+"""Campaigns end to end with the offline composer: DB records with lineage, MLflow runs, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.generation.conftest import small_config
+
+
+def _runs(home: Path):
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{home.resolve() / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("gensim/generate")
+    return client, client.search_runs([exp.experiment_id])
+
+
+def test_topdown_cot_build_car(gensim_home: Path) -> None:
+    from gensim.db import repository as repo
+    from gensim.generation.campaign import run_campaign
+
+    result = run_campaign(small_config(mode="topdown-cot", target="build-car", trials=8))
+    assert result.provider == "offline"
+    assert result.candidates >= 4
+    assert len(result.admitted) >= 3, result.rejected
+    assert "build-car" in result.admitted or any(r["name"] == "build-car" for r in result.rejected)
+    assert result.counts["api"] == result.candidates
+    # Every admitted task is a version in the DB; the target points at its curriculum.
+    for name in result.admitted:
+        version = repo.get_task_version(name, status="admitted")
+        assert version.campaign_id == result.campaign_id and version.success_rate >= 0.75
+    if "build-car" in result.admitted:
+        target = repo.get_task_version("build-car", status="admitted")
+        relations = {link.relation for link in repo.parents_of(target.id)}
+        assert {"curriculum", "previous"} <= relations
+    # MLflow: one parent run with a child per candidate, with the same metric keys.
+    client, runs = _runs(gensim_home)
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == result.mlflow_run_id]
+    assert len(parents) == 1 and parents[0].info.status == "FINISHED"
+    assert len(children) == result.candidates
+    assert parents[0].data.metrics["admitted"] == len(result.admitted)
+    assert "pass_rate.success" in parents[0].data.metrics
+    assert parents[0].data.tags["gensim.provider_kind"].startswith("rule-based")
+    artifacts = {a.path for a in client.list_artifacts(result.mlflow_run_id)}
+    assert {"summary.json", "pass_rate_by_stage.png"} <= artifacts
+
+
+def test_interrupted_campaign_resumes_without_duplicates(gensim_home: Path) -> None:
+    from gensim.db import provenance as prov
+    from gensim.db import repository as repo
+    from gensim.generation.campaign import run_campaign
+
+    cfg = small_config(mode="bottomup", trials=3, workers=1)
+    seen: list[str] = []
+
+    def stop_after_first(kind, payload) -> None:
+        if kind == "finished":
+            seen.append(payload.name)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_campaign(cfg, on_event=stop_after_first)
+    first = prov.list_campaigns()[0]
+    assert first.status == "interrupted" and len(first.counts["finished"]) == 1
+
+    cfg.resume = True
+    result = run_campaign(cfg)
+    assert result.campaign_id == first.id and result.candidates == 3
+    assert prov.get_campaign(first.id).status == "finished"
+    versions = repo.list_versions(campaign_id=first.id)
+    final = [v for v in versions if v.status == "admitted"]
+    assert len({(v.task_id, v.version) for v in versions}) == len(versions)
+    assert len(final) == len(result.admitted)
+    assert seen[0] in {c["name"] for c in result.details}
+    _, runs = _runs(gensim_home)
+    assert {r.info.status for r in runs} <= {"FINISHED", "KILLED"}

@@ -19,9 +19,17 @@ IMAGE_SHAPE = (320, 160)  # (rows along y, columns along x) of the top-down obse
 HZ = 480  # physics steps per simulated second
 GRAVITY = -9.8  # m/s^2 along z
 
+SOLVER_ITERATIONS = 50  # Bullet's contact solver iterations per step (its default)
+SOLVER_ITERATIONS_CROWDED = 20  # ... in scenes of more than CROWDED movable objects (piles):
+CROWDED = 20  # there the solver dominates the step time, and 20 iterations push piles alike
+
 SETTLE_SPEED = 0.005  # m/s: rigid objects slower than this count as settled
 SETTLE_CAP_S = 2.0  # s of simulated time: the settling wait never runs longer
 SETTLE_CHECK_EVERY = 4  # physics steps between two settling checks (the check costs calls)
+
+# m/s: objects slower than this for Bullet's deactivation time (2 s) fall asleep: they are not
+# simulated again until something touches them.
+SLEEP_SPEED = 0.005
 
 HOME_POSITION = (0.5, 0.0, 0.45)  # where a new end effector starts (above the workspace)
 EE_MAX_FORCE = 300.0  # N: force cap of the constraint that drives the end effector

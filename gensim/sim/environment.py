@@ -12,7 +12,8 @@ Call order of `step(action)` (a task never steps the simulation itself):
   5. read `info` (poses and sizes of all objects, the language goal).
 
 `reset()`: reset the simulation, load the ground and the workspace surface, create the end
-effector from `task.ee`, call `task.reset(env)`, settle (step 2), render. Seeding is the
+effector from `task.ee`, call `task.reset(env)`, choose the solver iterations (fewer for crowded
+scenes such as piles, where contact solving dominates the step time), settle (step 2), render. Seeding is the
 caller's job: the task owns its random generator.
 
 Headless by default (`p.DIRECT`); every PyBullet call passes `physicsClientId=self.client`, so
@@ -37,6 +38,7 @@ from gensim.sim.assets import default_assets_root, fill_template
 from gensim.sim.cameras import RealSenseD415, TopDown
 from gensim.sim.colors import resolve_color
 from gensim.sim.constants import (
+    CROWDED,
     EE_MAX_ROT_STEP,
     EE_POS_TOL,
     EE_ROT_TOL,
@@ -46,6 +48,9 @@ from gensim.sim.constants import (
     SETTLE_CAP_S,
     SETTLE_CHECK_EVERY,
     SETTLE_SPEED,
+    SLEEP_SPEED,
+    SOLVER_ITERATIONS,
+    SOLVER_ITERATIONS_CROWDED,
 )
 from gensim.sim.grippers import Gripper, Pose, Suction
 from gensim.sim.loading import load_object
@@ -128,7 +133,9 @@ class Environment:
         self.last_timeout = False
         self._fallback_rng = np.random.default_rng(0)
         root = self.assets_root
-        plane = p.loadURDF(f"{root}/plane/plane.urdf", (0, 0, 0), useFixedBase=True, physicsClientId=c)
+        plane = p.loadURDF(
+            f"{root}/plane/plane.urdf", (0, 0, 0), useFixedBase=True, useMaximalCoordinates=True, physicsClientId=c
+        )
         table = p.loadURDF(f"{root}/workspace/workspace.urdf", (0, 0, 0), useFixedBase=True, physicsClientId=c)
         self.scenery = [render.Visibility(p, c, plane), render.Visibility(p, c, table)]
         self.ground = self._ground(plane, table)
@@ -139,6 +146,10 @@ class Environment:
         if not self.gui:
             self.ee.set_visible(False)  # no viewer: only cameras could see it, and they must not
         self.task.reset(self)
+        crowded = len(self.obj_ids["rigid"]) + len(self.obj_ids["deformable"]) > CROWDED
+        p.setPhysicsEngineParameter(
+            numSolverIterations=SOLVER_ITERATIONS_CROWDED if crowded else SOLVER_ITERATIONS, physicsClientId=c
+        )
         if self.gui:
             p.configureDebugVisualizer(p.COV_ENABLE_RENDERING, 1, physicsClientId=c)
         self.wait_until_settled()
@@ -194,11 +205,29 @@ class Environment:
             category = "rigid"
         obj_id = load_object(self, urdf, pose, fixed=category == "fixed", **kwargs)
         self.obj_ids[category].append(obj_id)
+        if category != "fixed":
+            self._allow_sleep(obj_id)
         if color is not None:
             self.set_color(obj_id, color)
         shapes = self.p.getVisualShapeData(obj_id, physicsClientId=self.client)
         self._dims[obj_id] = tuple(shapes[0][3]) if shapes else self.get_object_size(obj_id)
         return obj_id
+
+    def _allow_sleep(self, obj_id: int) -> None:
+        """Let the object sleep once nearly at rest for Bullet's deactivation time (2 s).
+
+        Sleeping bodies cost almost nothing per step, which matters for piles of 50 pieces;
+        anything that touches them (the end effector, a moving object) wakes them. One-link
+        bodies are plain rigid bodies, whose threshold is a speed; multibodies compare a sum of
+        squared speeds.
+        """
+        p, c = self.p, self.client
+        single = p.getNumJoints(obj_id, physicsClientId=c) == 0
+        threshold = SLEEP_SPEED if single else SLEEP_SPEED**2
+        p.changeDynamics(
+            obj_id, -1, activationState=p.ACTIVATION_STATE_ENABLE_SLEEPING, sleepThreshold=threshold,
+            physicsClientId=c,
+        )
 
     def fill_template(self, template: str, replace: dict[str, Any]) -> str:
         """A filled copy of `template` in this environment's temporary folder."""

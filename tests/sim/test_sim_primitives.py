@@ -99,3 +99,24 @@ def test_spatula_push_moves_small_blocks(make_env, tmp_path):
     xs = [env.get_object_pose(i)[0][0] for i in env.task.ids]
     assert all(x > 0.5 for x in xs), xs  # pushed about 10 cm or more along +x
     assert all(x < 0.62 for x in xs), xs  # stopped short of the end point
+
+
+def test_objects_asleep_after_a_long_rest_still_react(make_env, block_urdf, tmp_path):
+    from sim_fixtures import write_box
+
+    from gensim.sim.grippers import Spatula
+    from gensim.sim.primitives import push
+
+    env = make_env([(block_urdf, ((0.45, 0.0, 0.02), IDENTITY), {}), (block_urdf, ((0.6, 0.2, 0.02), IDENTITY), {})])
+    env.step_physics(3 * env.hz)  # longer than Bullet's 2 s deactivation time
+    env.step({"pose0": ((0.6, 0.2, 0.04), IDENTITY), "pose1": ((0.45, 0.0, 0.08), IDENTITY)})  # stack it
+    env.step_physics(3 * env.hz)
+    env.step({"pose0": ((0.45, 0.0, 0.08), IDENTITY), "pose1": ((0.4, -0.3, 0.04), IDENTITY)})  # unstack
+    pos, _ = env.get_object_pose(env.task.ids[1])
+    assert np.linalg.norm(np.subtract(pos, (0.4, -0.3, 0.02))) < 0.01
+
+    small = str(write_box(tmp_path, "small", "0.01 0.01 0.01", mass=0.01))
+    env = make_env([(small, ((0.45, 0.0, 0.005), IDENTITY), {})], ee=Spatula, primitive=push)
+    env.step_physics(3 * env.hz)
+    env.step({"pose0": ((0.42, 0.0, 0.0), IDENTITY), "pose1": ((0.62, 0.0, 0.0), IDENTITY)})
+    assert env.get_object_pose(env.task.ids[0])[0][0] > 0.5

@@ -31,14 +31,14 @@ class AlignBoxCorner(Task):
         box_size = self.get_random_size(0.05, 0.15, 0.05, 0.15, 0.01, 0.06)
         half_x, half_y = box_size[0] / 2, box_size[1] / 2
 
-        # The marker frame is the box's target frame; the marked corner is at (+x, +y), and each
-        # 5 cm arm runs along one box edge, 2.5 mm outside it.
-        arm, gap = 0.05, 0.0025
+        # The marker frame is the box's target frame. The marked corner is at (+x, +y); each arm
+        # (5.5 x 0.5 cm) runs along one box edge just outside it, and the two arms meet there.
+        arm_length, arm_width = 0.055, 0.005
         marker = self.fill_template(
             "corner/corner-template.urdf",
             {
-                "DIMX": (half_x - arm / 2 + gap, half_x + gap),
-                "DIMY": (half_y + gap, half_y - arm / 2 + gap),
+                "DIMX": (half_x + arm_width - arm_length / 2, half_x + arm_width / 2),
+                "DIMY": (half_y + arm_width / 2, half_y + arm_width - arm_length / 2),
             },
         )
         corner_pose = self.get_random_pose(env, (box_size[0], box_size[1], 0))

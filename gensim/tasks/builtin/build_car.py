@@ -41,14 +41,14 @@ class BuildCar(Task):
 
         # The car's length runs along the plate's x axis.
         chassis_size = (0.06, 0.08, 0.03)
-        wheel_radius, wheel_height = 0.02, 0.025
+        wheel_size = (0.04, 0.04, 0.025)  # an upright cylinder: diameter, diameter, height
         cabin_size = (0.06, 0.06, 0.04)
         gap = 0.005  # between neighbouring parts, so that a part never lands on its neighbour
         chassis_x = chassis_size[0] / 2 + gap / 2
-        wheel_y = chassis_size[1] / 2 + gap + wheel_radius
+        wheel_y = chassis_size[1] / 2 + gap + wheel_size[0] / 2
         chassis_targets = [on_plate(x, 0, chassis_size[2] / 2) for x in (-chassis_x, chassis_x)]
         wheel_targets = [
-            on_plate(x, y, wheel_height / 2)
+            on_plate(x, y, wheel_size[2] / 2)
             for x in (-chassis_x, chassis_x)
             for y in (-wheel_y, wheel_y)
         ]
@@ -61,11 +61,10 @@ class BuildCar(Task):
             )
             for _ in range(2)
         ]
-        wheel_dims = (wheel_radius, wheel_radius, wheel_height)
-        wheel_urdf = self.fill_template("cylinder/cylinder-template.urdf", {"DIM": wheel_dims})
+        wheel_urdf = self.fill_template("cylinder/cylinder-template.urdf", {"DIM": wheel_size})
         wheels = [
             env.add_object(
-                wheel_urdf, self.get_random_pose(env, wheel_dims), color=utils.COLORS["black"]
+                wheel_urdf, self.get_random_pose(env, wheel_size), color=utils.COLORS["black"]
             )
             for _ in range(4)
         ]

@@ -32,10 +32,6 @@ class PalletizingBoxes(Task):
         pallet_pose = self.get_random_pose(env, pallet_size)
         env.add_object("pallet/pallet.urdf", pallet_pose, category="fixed")
 
-        # The zone that counts as "on the pallet": its footprint, from the deck up.
-        zone_size = (pallet_size[0], pallet_size[1], 0.3)
-        zone_pose = (utils.apply(pallet_pose, (0, 0, zone_size[2] / 2)), pallet_pose[1])
-
         box_size = self.get_random_size(0.08, 0.1, 0.07, 0.09, 0.04, 0.06)
         box = self.fill_template("box/box-template.urdf", {"DIM": box_size})
         margin = 0.01
@@ -69,8 +65,8 @@ class PalletizingBoxes(Task):
                 targ_poses=targets,
                 replace=False,
                 rotations=True,
-                metric="zone",
-                params=[(zone_pose, zone_size)],
+                metric="pose",
+                params=None,
                 step_max_reward=1 / layers,
                 symmetries=[np.pi] * 4,
                 language_goal=self.lang_template,

@@ -12,14 +12,15 @@ from gensim.tasks.task import Task
 if TYPE_CHECKING:
     from gensim.sim.environment import Environment
 
-# Block centres in the stand's frame: a row of three, a row of two on top, one block at the top.
+# Centres of 4 cm blocks in the stand's frame (its tiles' top is at z = 0.0025): a row of three
+# on the tiles, a row of two on top of them, one block at the top.
 PYRAMID_OFFSETS = [
-    (0, -0.05, 0.03),
-    (0, 0, 0.03),
-    (0, 0.05, 0.03),
-    (0, -0.025, 0.08),
-    (0, 0.025, 0.08),
-    (0, 0, 0.13),
+    (0, -0.05, 0.0225),
+    (0, 0, 0.0225),
+    (0, 0.05, 0.0225),
+    (0, -0.025, 0.0625),
+    (0, 0.025, 0.0625),
+    (0, 0, 0.1025),
 ]
 
 

@@ -12,9 +12,16 @@ from gensim.tasks.task import Task
 if TYPE_CHECKING:
     from gensim.sim.environment import Environment
 
-# Rod positions in the stand's frame, and the height of one disk.
-ROD_OFFSETS = [(0, -0.12, 0.03), (0, 0, 0.03), (0, 0.12, 0.03)]
+# Rod positions in the stand's frame at the centre height of a disk resting on the base (whose
+# top is at z = 0.005), and the thickness of one disk.
+ROD_OFFSETS = [(0, -0.12, 0.0125), (0, 0, 0.0125), (0, 0.12, 0.0125)]
 DISK_HEIGHT = 0.015
+# The starting stack is dropped with this much air between disks: disks created touching each
+# other overlap by their collision margins and can knock each other off the peg.
+SPAWN_GAP = 0.002
+# Disks from the smallest up. The set's smallest ring (disk0) is left out: its ring is so narrow
+# that the suction cup's shaft, gripping it, would hit the peg sticking up through the hole.
+DISK_URDFS = ["hanoi/disk1.urdf", "hanoi/disk2.urdf", "hanoi/disk3.urdf"]
 
 
 def hanoi_moves(disk: int, source: int, target: int, spare: int) -> list[tuple[int, int, int]]:
@@ -48,14 +55,14 @@ class TowersOfHanoi(Task):
         stand_pose = self.get_random_pose(env, stand_size)
         env.add_object("hanoi/stand.urdf", stand_pose, category="fixed")
 
-        # Disk 0 is the smallest and sits on top of the starting stack.
+        # The smallest disk sits on top of the starting stack on the first rod.
         n_disks = 3
         rods = [utils.apply(stand_pose, offset) for offset in ROD_OFFSETS]
         disks = []
         for i in range(n_disks):
             level = n_disks - 1 - i
-            pos = (rods[0][0], rods[0][1], rods[0][2] + level * DISK_HEIGHT)
-            disks.append(env.add_object(f"hanoi/disk{i}.urdf", (pos, stand_pose[1])))
+            pos = (rods[0][0], rods[0][1], rods[0][2] + level * (DISK_HEIGHT + SPAWN_GAP))
+            disks.append(env.add_object(DISK_URDFS[i], (pos, stand_pose[1])))
 
         # One goal per move. Disks are round, so yaw is neither carried nor checked.
         stack_heights = [n_disks, 0, 0]

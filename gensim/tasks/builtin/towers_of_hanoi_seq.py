@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gensim.tasks import utils
-from gensim.tasks.builtin.towers_of_hanoi import DISK_HEIGHT, ROD_OFFSETS, hanoi_moves
+from gensim.tasks.builtin.towers_of_hanoi import (
+    DISK_HEIGHT,
+    DISK_URDFS,
+    ROD_OFFSETS,
+    SPAWN_GAP,
+    hanoi_moves,
+)
 from gensim.tasks.task import Task
 
 if TYPE_CHECKING:
@@ -46,9 +52,9 @@ class TowersOfHanoiSeq(Task):
         disks = []
         for i in range(n_disks):
             level = n_disks - 1 - i
-            pos = (rods[0][0], rods[0][1], rods[0][2] + level * DISK_HEIGHT)
+            pos = (rods[0][0], rods[0][1], rods[0][2] + level * (DISK_HEIGHT + SPAWN_GAP))
             pose = (pos, stand_pose[1])
-            disks.append(env.add_object(f"hanoi/disk{i}.urdf", pose, color=utils.COLORS[names[i]]))
+            disks.append(env.add_object(DISK_URDFS[i], pose, color=utils.COLORS[names[i]]))
 
         stack_heights = [n_disks, 0, 0]
         moves = hanoi_moves(n_disks - 1, 0, 2, 1)

@@ -12,9 +12,12 @@ Call order of `step(action)` (a task never steps the simulation itself):
   5. read `info` (poses and sizes of all objects, the language goal).
 
 `reset()`: reset the simulation, load the ground and the workspace surface, create the end
-effector from `task.ee`, call `task.reset(env)`, choose the solver iterations (fewer for crowded
-scenes such as piles, where contact solving dominates the step time), settle (step 2), render. Seeding is the
-caller's job: the task owns its random generator.
+effector from `task.ee` (default `Suction`), call `task.reset(env)`, choose the solver
+iterations (fewer in crowded scenes such as piles, where contact solving dominates the step
+time), settle (step 2), render. Seeding is the caller's job: the task owns its generator.
+
+Speed choices: one-link objects load as plain rigid bodies, objects at rest fall asleep (see
+`_allow_sleep`), and cameras skip the ground and table (see above).
 
 Headless by default (`p.DIRECT`); every PyBullet call passes `physicsClientId=self.client`, so
 several environments can live in one process. The end effector is hidden from cameras while
@@ -101,7 +104,7 @@ class Environment:
         self.task: Any = None
         self.obj_ids: dict[str, list[int]] = {c: [] for c in CATEGORIES}
         self.warnings: list[str] = []
-        self.ee: Gripper | None = None  # type: ignore[assignment]
+        self.ee: Gripper | None = None
         self.step_count = 0  # actions executed since reset
         self.sim_steps = 0  # physics steps since reset
         self.last_timeout = False  # whether the last action's primitive timed out
@@ -375,7 +378,6 @@ class Environment:
         if self.render_views:
             obs["views"] = [self.render_camera(cfg)[:2] for cfg in RealSenseD415.CONFIG]
         return obs
-
 
     def _hidden(self) -> _Hidden:
         """Hide the end effector (it must not occlude) and the scenery (`render.Ground`)."""

@@ -2,8 +2,9 @@
 
     python bench/bench_retrieval.py [--quick]
 
-Prints markdown tables. Vectors are synthetic, 384-d, clustered (real task embeddings are
-clustered too; uniform random vectors would be the worst case for HNSW). Index searches run
+Prints markdown tables. Index vectors are synthetic, 384-d, shaped like sentence embeddings
+(see `embedding_like`; isotropic random clusters, a much harder case for HNSW, gave recall@10
+0.95 at 10k and 0.50 at 100k in an earlier run). Index searches run
 single-query on one faiss thread (the latency one search call sees on a shared machine); the
 approximate index is compared with the exact one measured in the same run. The end-to-end
 search runs in a fresh process, so the model load is a cold one.
@@ -56,13 +57,16 @@ def synthetic_docs(n: int, rng: np.random.Generator) -> list[Doc]:
     return docs
 
 
-def clustered(rng: np.random.Generator, n: int, n_centres: int = 200) -> np.ndarray:
-    """Unit vectors around random centres (spread 0.5 around each centre)."""
-    centres = rng.standard_normal((n_centres, DIM)).astype(np.float32)
-    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    noise = rng.standard_normal((n, DIM)).astype(np.float32)
-    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
-    x = centres[rng.integers(0, n_centres, n)] + 0.5 * noise
+def embedding_like(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Unit vectors with the structure of sentence embeddings: a 24-d latent mixture of 50
+    topics mapped into 384-d plus isotropic noise (mean cosine to the nearest neighbour ~0.87,
+    to the 10th ~0.81 at 10k, like related task descriptions under MiniLM)."""
+    latent_dim, n_topics = 24, 50
+    proj = rng.standard_normal((latent_dim, DIM)).astype(np.float32)
+    topics = rng.standard_normal((n_topics, latent_dim)).astype(np.float32)
+    z = topics[rng.integers(0, n_topics, n)]
+    z = z + 0.6 * rng.standard_normal((n, latent_dim)).astype(np.float32)
+    x = z @ proj + 0.5 * rng.standard_normal((n, DIM)).astype(np.float32)
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
@@ -108,8 +112,8 @@ def bench_index(sizes: list[int], n_queries: int) -> tuple[list[str], dict[int, 
     flat_p50: dict[int, float] = {}
     for n in sizes:
         rng = np.random.default_rng(n)
-        data = clustered(rng, n)
-        queries = clustered(rng, n_queries)
+        both = embedding_like(rng, n + n_queries)  # one draw: queries share the data's topics
+        data, queries = both[:n], both[n:]
         ids = list(range(n))
         results: dict[str, tuple[float, float, float, np.ndarray]] = {}
         for kind in ("flat", "hnsw"):
@@ -137,7 +141,7 @@ def bench_index(sizes: list[int], n_queries: int) -> tuple[list[str], dict[int, 
     return rows, flat_p50
 
 
-def bench_end_to_end(n_docs: int) -> list[str]:
+def bench_end_to_end(n_docs: int) -> tuple[list[str], float]:
     from gensim.retrieval.embedder import get_embedder
     from gensim.retrieval.search import Library
 
@@ -161,7 +165,7 @@ def bench_end_to_end(n_docs: int) -> list[str]:
         f"| (once) embed {n_docs} tasks and save the index | {build * 1000:.0f} |",
     ]
     rows += [f"| {step} | {ms:.1f} |" for step, ms in timings.items()]
-    return rows
+    return rows, timings["a later search (model warm), median of 3"]
 
 
 def e2e_child(folder: Path, n_docs: int) -> None:
@@ -216,15 +220,17 @@ def main() -> None:
         return
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     print("## Retrieval benchmark\n")
-    print("\n".join(bench_end_to_end(1_000)), "\n")
+    e2e_rows, warm_ms = bench_end_to_end(1_000)
+    print("\n".join(e2e_rows), "\n")
     print("\n".join(bench_embedding(128 if args.quick else 512)), "\n")
     rows, flat_p50 = bench_index(sizes, 100 if args.quick else 300)
     print("\n".join(rows), "\n")
     big = max(flat_p50)
-    per_vector = flat_p50[big] / big
+    per_vector = flat_p50[big] / big  # ms; the largest size is the cache-bound, costlier regime
+    share = 0.1 * warm_ms
     print(
-        f"Exact search: ~{per_vector * 1e6:.0f} ns per stored vector (at {big:,}); "
-        f"a single search reaches 5 ms at ~{5.0 / per_vector:,.0f} vectors."
+        f"Exact search: ~{per_vector * 1e6:.0f} ns per stored vector at {big:,}. It costs 10% of "
+        f"a warm end-to-end search ({warm_ms:.0f} ms) from ~{share / per_vector:,.0f} vectors."
     )
 
 

@@ -10,6 +10,7 @@ query made of them scores 0 everywhere.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import defaultdict
@@ -69,6 +70,7 @@ class KeywordIndex:
         self.n_docs = len(docs)
         # term -> {doc row: best field weight of that term in the doc}
         self._postings: dict[str, dict[int, float]] = defaultdict(dict)
+        self._vocab: list[str] = []
         for row, doc in enumerate(docs):
             fields = {
                 "name": doc.title,
@@ -80,6 +82,18 @@ class KeywordIndex:
                 for term in terms(text):
                     posting = self._postings[term]
                     posting[row] = max(posting.get(row, 0.0), weight)
+        self._vocab = sorted(self._postings)
+
+    def _matching_terms(self, q: str) -> list[str]:
+        """Library terms equal to `q`, starting with it, or prefixes of it (>= MIN_PREFIX)."""
+        found = [q] if q in self._postings else []
+        if len(q) >= MIN_PREFIX:
+            start = bisect.bisect_right(self._vocab, q)
+            while start < len(self._vocab) and self._vocab[start].startswith(q):
+                found.append(self._vocab[start])
+                start += 1
+            found.extend(q[:i] for i in range(MIN_PREFIX, len(q)) if q[:i] in self._postings)
+        return found
 
     def scores(self, query: str) -> dict[int, float]:
         """Doc row -> keyword score in (0, 1], for the docs that match any query term."""
@@ -89,11 +103,9 @@ class KeywordIndex:
         per_term: list[tuple[float, dict[int, float]]] = []
         for q in query_terms:
             matched: dict[int, float] = {}
-            for term, posting in self._postings.items():
+            for term in self._matching_terms(q):
                 quality = _match(q, term)
-                if quality == 0.0:
-                    continue
-                for row, weight in posting.items():
+                for row, weight in self._postings[term].items():
                     matched[row] = max(matched.get(row, 0.0), quality * weight)
             df = len(matched)
             idf = math.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))

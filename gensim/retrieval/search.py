@@ -41,11 +41,6 @@ class SearchHit:
     keyword: float  # keyword score in [0, 1]
 
 
-def is_good_match(hit: SearchHit) -> bool:
-    """Whether a hit matches in meaning or in words (see the module docstring)."""
-    return hit.semantic >= MIN_SEMANTIC or hit.keyword >= MIN_KEYWORD
-
-
 class Library:
     """Docs with their vectors (from a faiss index) and a keyword index: what searches run on."""
 
@@ -90,25 +85,16 @@ class Library:
         return self.embedder.embed([text])[0]
 
     def score_all(
-        self, query: str, query_vec: np.ndarray | None = None, rows: Sequence[int] | None = None
+        self,
+        query: str,
+        query_vec: np.ndarray | None = None,
+        rows: Sequence[int] | None = None,
+        limit: int | None = None,
     ) -> list[SearchHit]:
-        """Unfiltered hits, best first, for `rows` of `docs` (default: the candidates, i.e. the
-        nearest vectors and every keyword match; other docs cannot score higher)."""
-        if not self.docs:
-            return []
-        qvec = self.embed_query(query) if query_vec is None else query_vec
-        keyword = self._keywords.scores(query)
-        if rows is None:
-            n_sem = min(len(self.docs), max(MIN_SEMANTIC_CANDIDATES, 4 * len(keyword)))
-            rows = sorted({self._row[i] for i, _ in self.index.search(qvec, n_sem)} | set(keyword))
-        cosines = self.vectors[list(rows)] @ qvec if rows else np.zeros(0, np.float32)
-        hits = []
-        for row, cos in zip(rows, cosines.tolist(), strict=True):
-            kw = keyword.get(row, 0.0)
-            score = SEMANTIC_WEIGHT * max(cos, 0.0) + (1.0 - SEMANTIC_WEIGHT) * kw
-            hits.append(SearchHit(self.docs[row], min(score, 1.0), cos, kw))
-        hits.sort(key=lambda h: (-h.score, h.doc.name, h.doc.version))
-        return hits
+        """Unfiltered hits, best first (up to `limit`), for `rows` of `docs` (default: the
+        candidates: the nearest vectors and every keyword match; no other doc scores higher)."""
+        rows_arr, cos, kw, score = self._scores(query, query_vec, rows)
+        return self._hits(rows_arr, cos, kw, score, np.ones(len(rows_arr), bool), limit)
 
     def search(
         self,
@@ -125,9 +111,9 @@ class Library:
         `min_score=0` returns every candidate, good match or not (for inspection)."""
         if not query.strip():
             raise UsageError("empty search query")
-        if origin is None and not tags and status is None:
-            hits = self.score_all(query)
-        else:  # score every doc that passes, so rare origins or tags are not crowded out
+        rows = None
+        if origin is not None or tags or status is not None:
+            # score every doc that passes, so rare origins or tags are not crowded out
             rows = [
                 r
                 for r, d in enumerate(self.docs)
@@ -135,10 +121,55 @@ class Library:
                 and all(t in d.tags for t in tags)
                 and (status is None or d.status == status)
             ]
-            hits = self.score_all(query, rows=rows)
+        rows_arr, cos, kw, score = self._scores(query, None, rows, depth=k)
+        keep = np.ones(len(rows_arr), bool)
         if min_score > 0:
-            hits = [h for h in hits if h.score >= min_score and is_good_match(h)]
-        return hits[:k]
+            keep = (score >= min_score) & ((cos >= MIN_SEMANTIC) | (kw >= MIN_KEYWORD))
+        return self._hits(rows_arr, cos, kw, score, keep, k)
+
+    def _scores(
+        self,
+        query: str,
+        query_vec: np.ndarray | None,
+        rows: Sequence[int] | None,
+        depth: int = 0,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, cosines, keyword scores and combined scores of the candidate docs."""
+        qvec = self.embed_query(query) if query_vec is None else query_vec
+        keyword = self._keywords.scores(query)
+        if rows is None:
+            n_sem = max(MIN_SEMANTIC_CANDIDATES, depth)
+            if len(keyword) + n_sem >= len(self.docs) // 2:
+                rows = range(len(self.docs))  # most docs are candidates: score them all
+            else:
+                nearest = {self._row[i] for i, _ in self.index.search(qvec, n_sem)}
+                rows = sorted(nearest | set(keyword))
+        rows_arr = np.asarray(rows, dtype=np.int64)
+        cos = self.vectors[rows_arr] @ qvec if len(rows_arr) else np.zeros(0, np.float32)
+        kw = np.array([keyword.get(int(r), 0.0) for r in rows_arr], dtype=np.float32)
+        score = SEMANTIC_WEIGHT * np.maximum(cos, 0.0) + (1.0 - SEMANTIC_WEIGHT) * kw
+        return rows_arr, cos, kw, np.minimum(score, 1.0)
+
+    def _hits(
+        self,
+        rows: np.ndarray,
+        cos: np.ndarray,
+        kw: np.ndarray,
+        score: np.ndarray,
+        keep: np.ndarray,
+        limit: int | None,
+    ) -> list[SearchHit]:
+        """`SearchHit`s of the kept rows, best first (ties by name, version), up to `limit`."""
+        idx = np.flatnonzero(keep)
+        idx = idx[np.argsort(-score[idx], kind="stable")]
+        if limit is not None and len(idx) > limit:
+            cutoff = score[idx[limit - 1]] if limit > 0 else np.inf
+            idx = idx[score[idx] >= cutoff]  # keep ties at the cut, the sort below breaks them
+        hits = [
+            SearchHit(self.docs[rows[i]], float(score[i]), float(cos[i]), float(kw[i])) for i in idx
+        ]
+        hits.sort(key=lambda h: (-h.score, h.doc.name, h.doc.version))
+        return hits if limit is None else hits[:limit]
 
     def few_shot(
         self,

@@ -141,7 +141,9 @@ class Environment:
         )
         table = p.loadURDF(f"{root}/workspace/workspace.urdf", (0, 0, 0), useFixedBase=True, physicsClientId=c)
         self.scenery = [render.Visibility(p, c, plane), render.Visibility(p, c, table)]
-        self.ground = self._ground(plane, table)
+        ground = self._ground(plane, table)
+        if ground != self.ground:  # same scenery: keep the backdrops computed for the cameras
+            self.ground = ground
         ee_cls = getattr(self.task, "ee", None) or Suction
         if not (isinstance(ee_cls, type) and issubclass(ee_cls, Gripper)):
             raise UsageError(f"task.ee must be a gripper class (Suction or Spatula), not {ee_cls!r}")

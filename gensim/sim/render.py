@@ -130,7 +130,7 @@ class Ground:
     table_xy: tuple[float, float, float, float]  # x_min, x_max, y_min, y_max of the table top, m
     table_id: int  # body ids, for segmentation
     ground_id: int
-    _backdrops: dict[Any, Backdrop] = field(default_factory=dict, repr=False)
+    _backdrops: dict[Any, Backdrop] = field(default_factory=dict, repr=False, compare=False)
 
     def _paint(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x0, x1, y0, y1 = self.table_xy

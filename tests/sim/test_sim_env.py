@@ -110,18 +110,15 @@ def _pybullet_calls_without_client(path: Path) -> list[str]:
     return missing
 
 
-def test_every_pybullet_call_passes_its_client():
+def test_every_pybullet_call_passes_its_client(tmp_path):
     files = sorted(SIM_DIR.glob("*.py"))
     assert len(files) >= 8
     missing = [m for f in files for m in _pybullet_calls_without_client(f)]
     assert missing == [], missing
     # The checker itself finds a call without a client.
-    sample = SIM_DIR.parent.parent / "tests" / "sim" / "_sample_bad.py"
-    try:
-        sample.write_text("def f(p):\n    p.stepSimulation()\n")
-        assert _pybullet_calls_without_client(sample) == ["_sample_bad.py:2 stepSimulation"]
-    finally:
-        sample.unlink()
+    sample = tmp_path / "sample_bad.py"
+    sample.write_text("def f(env):\n    env.p.stepSimulation()\n")
+    assert _pybullet_calls_without_client(sample) == ["sample_bad.py:2 stepSimulation"]
 
 
 def test_importing_gensim_sim_does_not_import_pybullet():

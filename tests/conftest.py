@@ -9,15 +9,31 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+@pytest.fixture(scope="session")
+def shared_tracking(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """One MLflow store for the whole test session (creating a SQLite store takes seconds)."""
+    root = tmp_path_factory.mktemp("mlflow")
+    return f"sqlite:///{root / 'mlflow.db'}", (root / "artifacts").as_uri()
 
 
 @pytest.fixture
-def gensim_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh GENSIM_HOME with settings re-read; nothing leaks into the user's home folder."""
+def gensim_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                shared_tracking: tuple[str, str]) -> Iterator[Path]:
+    """A fresh GENSIM_HOME with settings re-read; nothing leaks into the user's home folder.
+
+    The task DB is the home's own; MLflow runs go to the session's shared store (tests find
+    their runs by id). A test that needs an empty store sets GENSIM_MLFLOW_TRACKING_URI itself.
+    """
     from gensim.config import get_settings
 
     home = tmp_path / "gensim-home"
     monkeypatch.setenv("GENSIM_HOME", str(home))
+    monkeypatch.setenv("GENSIM_MLFLOW_TRACKING_URI", shared_tracking[0])
+    monkeypatch.setenv("GENSIM_MLFLOW_ARTIFACT_ROOT", shared_tracking[1])
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"):
         monkeypatch.delenv(var, raising=False)
     get_settings.cache_clear()

@@ -122,7 +122,7 @@ def process_candidate(cand: Candidate, author: Author, check: CheckSettings, rep
             if not isinstance(err, ParseError):
                 raise
             attempt.verdicts += [StageVerdict("api", True), StageVerdict("parse", False, 0.0, err.reason)]
-            error = {"stage": "parse", "message": err.reason}
+            error = {"stage": "parse", "message": err.reason, "details": ""}
             history.append(error)
             code = code if round_ > 0 else None
             continue

@@ -93,7 +93,7 @@ def store_candidate(cand: Candidate, runner: Any, tracker: CampaignTracker) -> N
     description = str(cand.proposal.get("description", ""))
     assets = [str(a) for a in cand.proposal.get("assets", []) if isinstance(a, str)]
     previous_attempt: int | None = None
-    coded = [a for a in cand.attempts if a.code] or cand.attempts[-1:]
+    coded = cand.attempts  # every attempt, also those that produced no code (api, parse)
     for attempt in coded:
         is_final = attempt is coded[-1]
         admitted = is_final and cand.status == "admitted"

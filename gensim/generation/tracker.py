@@ -18,6 +18,14 @@ from gensim.generation.candidate import STAGES, Candidate
 OFFLINE_NOTE = "rule-based task composer (not a language model)"
 
 
+def _home() -> str:
+    """The home folder of the task DB (campaign ids are per DB; a shared MLflow server may see
+    several homes)."""
+    from gensim.config import get_settings
+
+    return str(get_settings().home_dir)
+
+
 class CampaignTracker:
     """Opens the campaign's parent run on enter and closes it on exit (KILLED on Ctrl-C)."""
 
@@ -42,6 +50,7 @@ class CampaignTracker:
         tags = {
             "gensim.kind": "generation", "gensim.mode": self.cfg.mode, "gensim.target": self.cfg.target or "",
             "gensim.provider": self.provider, "gensim.campaign_id": self.campaign_id,
+            "gensim.home": _home(),
         }
         if self.provider == "offline":
             tags["gensim.provider_kind"] = OFFLINE_NOTE
@@ -59,7 +68,7 @@ class CampaignTracker:
     # Children ------------------------------------------------------------------------------
     def start_child(self, cand: Candidate) -> str | None:
         tags = {"gensim.task": cand.name, "gensim.role": cand.role, "gensim.status": cand.status,
-                "gensim.campaign_id": self.campaign_id}
+                "gensim.campaign_id": self.campaign_id, "gensim.home": _home()}
         if cand.stage:
             tags["gensim.rejected_at"] = cand.stage
         params = {

@@ -9,12 +9,19 @@ import pytest
 from tests.generation.conftest import small_config
 
 
-def _runs(home: Path):
+def _runs(campaign_id: int):
+    """The MLflow client and the runs of one campaign (the test session shares one store)."""
     from mlflow.tracking import MlflowClient
 
-    client = MlflowClient(f"sqlite:///{home.resolve() / 'mlflow.db'}")
+    from gensim.config import get_settings
+
+    client = MlflowClient(get_settings().tracking_uri)
     exp = client.get_experiment_by_name("gensim/generate")
-    return client, client.search_runs([exp.experiment_id])
+    runs = client.search_runs([exp.experiment_id])
+    home = str(get_settings().home_dir)
+    mine = [r for r in runs if r.data.tags.get("gensim.campaign_id") == str(campaign_id)
+            and r.data.tags.get("gensim.home") == home]
+    return client, mine
 
 
 def test_topdown_cot_build_car(gensim_home: Path) -> None:
@@ -36,7 +43,7 @@ def test_topdown_cot_build_car(gensim_home: Path) -> None:
         relations = {link.relation for link in repo.parents_of(target.id)}
         assert {"curriculum", "previous"} <= relations
     # MLflow: one parent run with a child per candidate, with the same metric keys.
-    client, runs = _runs(gensim_home)
+    client, runs = _runs(result.campaign_id)
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == result.mlflow_run_id]
     assert len(parents) == 1 and parents[0].info.status == "FINISHED"
@@ -75,5 +82,5 @@ def test_interrupted_campaign_resumes_without_duplicates(gensim_home: Path) -> N
     assert len({(v.task_id, v.version) for v in versions}) == len(versions)
     assert len(final) == len(result.admitted)
     assert seen[0] in {c["name"] for c in result.details}
-    _, runs = _runs(gensim_home)
+    _, runs = _runs(first.id)
     assert {r.info.status for r in runs} <= {"FINISHED", "KILLED"}

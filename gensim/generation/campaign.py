@@ -41,7 +41,7 @@ class CampaignConfig:
     threshold: float = 0.75  # minimum expert success rate
     repair_rounds: int = 2  # K: repairs after a failure at stages parse..success
     few_shot: int = 3  # retrieved examples per prompt
-    novelty_threshold: float = 0.95  # cosine similarity of a near-duplicate
+    novelty_threshold: float = 0.90  # cosine similarity of a near-duplicate
     check_timeout_s: float = 240.0  # wall-clock limit of one sandboxed check (s)
     seed: int = 0  # campaign seed (sample index for the provider)
     llm: str | None = None  # provider name (default: settings)

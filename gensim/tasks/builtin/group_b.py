@@ -37,6 +37,14 @@ SPECS: list[TaskSpec] = [
         "cliport", "pick-place", "packing", "boxes", "colors",
     ),
     _spec("packing-shapes", "packing_shapes:PackingShapes", "cliport", "pick-place", "packing", "kitting"),
+    _spec(
+        "packing-google-objects-seq", "packing_google_objects:PackingGoogleObjectsSeq",
+        "cliport", "pick-place", "packing", "google-objects", "sequential",
+    ),
+    _spec(
+        "packing-google-objects-group", "packing_google_objects:PackingGoogleObjectsGroup",
+        "cliport", "pick-place", "packing", "google-objects",
+    ),
     _spec("manipulating-rope", "manipulating_rope:ManipulatingRope", "ravens", "rope", "deformable"),
     _spec("align-rope", "align_rope:AlignRope", "cliport", "rope", "deformable"),
     _spec("sweeping-piles", "sweeping_piles:SweepingPiles", "ravens", "push", "piles"),

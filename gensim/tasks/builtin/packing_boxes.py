@@ -78,7 +78,7 @@ class PackingBoxes(Task):
             box_pose = self.get_random_pose(env, box_size)
             color = color_names[self.rng.integers(len(color_names))]
             boxes.append(env.add_object(box_urdf, box_pose, color=color))
-            slot = utils.apply(zone_pose, (centre[0], centre[1], box_size[2] / 2))
+            slot = utils.apply(zone_pose, (centre[0], centre[1], box_size[2] / 2 - half[2]))
             targets.append((slot, zone_pose[1]))
             slot_size = (extent[0] + 0.01, extent[1] + 0.01, zone_size[2])
             slots.append(((slot, zone_pose[1]), slot_size))

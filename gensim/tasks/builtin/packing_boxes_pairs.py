@@ -57,7 +57,7 @@ class PackingBoxesPairsUnseenColors(Task):
             box_urdf = self.fill_template("box/box-template.urdf", {"DIM": box_size})
             box_pose = self.get_random_pose(env, box_size)
             boxes.append(env.add_object(box_urdf, box_pose, color=pair[i % 2]))
-            slot = utils.apply(zone_pose, (centre[0], centre[1], box_size[2] / 2))
+            slot = utils.apply(zone_pose, (centre[0], centre[1], box_size[2] / 2 - half[2]))
             targets.append((slot, zone_pose[1]))
             slot_size = (extent[0] + 0.01, extent[1] + 0.01, zone_size[2])
             slots.append(((slot, zone_pose[1]), slot_size))

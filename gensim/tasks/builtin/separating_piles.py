@@ -39,7 +39,7 @@ class SeparatingPilesUnseenColors(Task):
             self.color_names(), 3, replace=False
         )
 
-        zone_size = (0.15, 0.15, 0)
+        zone_size = (0.12, 0.12, 0)
         zone_pose = self.get_random_pose(env, zone_size)
         env.add_object("zone/zone.urdf", zone_pose, "fixed", color=str(square_color))
         other_pose = self.get_random_pose(env, zone_size)

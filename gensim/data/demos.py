@@ -1,0 +1,248 @@
+"""`make_demos`: expert demonstrations of one task version into a dataset folder (the library
+function behind `gensim demos NAME`).
+
+Seeds follow the convention (`gensim.data.format.split_seeds`). `n` is the number of episodes
+the dataset holds when the call returns: a rerun after an interruption resumes at the next
+unattempted seed, and a larger `n` appends. Results are written in seed order (out-of-order
+completions wait in a window of at most `WINDOW_PER_WORKER` jobs per worker), so the dataset
+is always "the first n successful seeds" whatever the executor, worker count or timing.
+Every call is one MLflow run (experiment gensim/demos) and one `Dataset` row in the task DB.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gensim.data.catalog import PinnedTask, default_root, pin_task
+from gensim.data.format import EpisodeFile, seed_at, split_seeds
+from gensim.tasks.episode import SUCCESS_REWARD
+from gensim.data.writer import DatasetWriter, dataset_digest, dataset_size
+from gensim.errors import UsageError
+
+WINDOW_PER_WORKER = 4  # jobs in flight or waiting to be written, per worker
+CODE_CHUNK = 4  # seeds per sandboxed job (a sandbox start costs about a second)
+Progress = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class DemoReport:
+    """What a demo run did; `to_json()` is the CLI's `--json` object."""
+
+    task: str
+    version: int
+    version_id: int
+    code_hash: str
+    split: str
+    episodes: int  # stored in the dataset now
+    failures: int  # failed attempts recorded in the dataset now
+    new_episodes: int  # added by this run
+    new_failures: int  # failed attempts of this run
+    path: str
+    bytes_per_episode: float
+    episodes_per_minute: float  # new episodes per minute of wall clock in this run
+    expert_success_rate: float  # of this run's attempts (1.0 when it attempted nothing)
+    seconds: float
+    executor: str
+    workers: int
+    digest: str
+    size_bytes: int
+    seeds: list[int] = field(default_factory=list)  # kept seeds, ascending
+    dataset_id: int | None = None
+    mlflow_run_id: str | None = None
+    peak_rss_mb: float = 0.0  # of this (parent) process
+    stopped: str = ""  # why the run ended before n episodes, if it did
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["seeds"] = len(self.seeds)
+        return doc
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
+
+
+def _verified(seed: int, outcome: dict[str, Any], pinned: PinnedTask) -> bytes | None:
+    """The episode bytes if they decode and their own rewards say success; else None."""
+    data = outcome.get("data")
+    if not outcome.get("success") or not isinstance(data, bytes | bytearray):
+        return None
+    try:
+        episode = EpisodeFile(bytes(data))
+        ok = (int(episode.meta.get("seed", -1)) == seed and float(episode.reward.sum()) > SUCCESS_REWARD
+              and episode.meta.get("version_id") == pinned.version_id)
+        episode.close()
+    except Exception:  # noqa: BLE001 - undecodable bytes are a failed attempt
+        return None
+    return bytes(data) if ok else None
+
+
+def make_demos(
+    name: str, n: int, split: str = "train", *, workers: int = 1, executor: str = "local",
+    views: bool = False, version: int | None = None, out: Path | None = None,
+    max_failures: int | None = None, progress: Progress | None = None, track: bool = True,
+) -> DemoReport:
+    """Make the dataset of `name` (pinned version) for `split` hold `n` expert episodes.
+
+    `max_failures` (default `max(10, n)`) stops a run whose expert keeps failing. `progress` is
+    called after each attempt is written with `{"seed", "success", "episodes", "failures"}`.
+    """
+    if n < 1:
+        raise UsageError("-n must be at least 1")
+    if workers < 1:
+        raise UsageError("--workers must be at least 1")
+    split_seeds(split)
+    pinned = pin_task(name, version)
+    root = Path(out) if out is not None else default_root(pinned, split)
+    writer = DatasetWriter(root, {**pinned.header(), "split": split, "format": 1})
+    report = DemoReport(
+        task=pinned.name, version=pinned.version, version_id=pinned.version_id,
+        code_hash=pinned.code_hash, split=split, episodes=0, failures=0, new_episodes=0,
+        new_failures=0, path=str(root.resolve()), bytes_per_episode=0.0, episodes_per_minute=0.0,
+        expert_success_rate=1.0, seconds=0.0, executor=executor, workers=workers, digest="",
+        size_bytes=0)
+    if not track:
+        return _finish(_generate(pinned, writer, report, n, views, max_failures, progress), writer)
+    from gensim.tracking import DEMOS, get_tracker
+
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    params = {"task": pinned.name, "version": pinned.version, "version_id": pinned.version_id,
+              "code_hash": pinned.code_hash, "split": split, "n": n, "executor": executor,
+              "workers": workers, "views": views,
+              "seeds": "{}, {}, ... (stride 2)".format(*(seed_at(split, i) for i in range(2)))}
+    with get_tracker().run(DEMOS, f"demos {pinned.name} {split} {stamp}", params=params,
+                           tags={"gensim.task": pinned.name, "gensim.split": split}) as run:
+        _generate(pinned, writer, report, n, views, max_failures, progress)
+        _finish(report, writer)
+        report.mlflow_run_id = run.run_id
+        _record(report, run, root)
+    return report
+
+
+def _generate(pinned: PinnedTask, writer: DatasetWriter, report: DemoReport, n: int, views: bool,
+              max_failures: int | None, progress: Progress | None) -> DemoReport:
+    from gensim.data.executors import make_executor
+
+    kept = len(writer.kept_seeds())
+    if kept >= n:
+        return report
+    attempted = writer.attempted()
+    limit = max(10, n) if max_failures is None else max_failures
+    chunk = CODE_CHUNK if pinned.code is not None else 1
+    base = {**pinned.job_fields(), "split": report.split, "views": views,
+            "meta": {**pinned.header(), "split": report.split}}
+    start = time.perf_counter()
+    pool = make_executor(report.executor, report.workers)
+    window = WINDOW_PER_WORKER * report.workers * chunk
+    queue: list[int] = []  # dispatched seeds not yet written, ascending
+    results: dict[int, dict[str, Any]] = {}
+    index = 0
+    try:
+        while True:
+            while len(queue) < min(window, n - kept):
+                seeds: list[int] = []
+                while len(seeds) < min(chunk, n - kept - len(queue)):
+                    seed = seed_at(report.split, index)
+                    index += 1
+                    if seed not in attempted:
+                        seeds.append(seed)
+                queue.extend(seeds)
+                pool.submit({**base, "seeds": seeds})
+            if not queue:
+                break
+            _, outcomes = pool.next_done()
+            results.update({int(o["seed"]): o for o in outcomes})
+            while queue and queue[0] in results and kept < n:
+                seed = queue.pop(0)
+                outcome = results.pop(seed)
+                data = _verified(seed, outcome, pinned)
+                if data is not None:
+                    writer.write_episode(seed, data)
+                    kept += 1
+                    report.new_episodes += 1
+                else:
+                    writer.write_failure(seed, {k: outcome.get(k) for k in
+                                                ("error", "steps", "total_reward", "seconds")})
+                    report.new_failures += 1
+                if progress is not None:
+                    progress({"seed": seed, "success": data is not None, "episodes": kept,
+                              "failures": report.new_failures})
+            if kept >= n:
+                break
+            if report.new_failures > limit:
+                report.stopped = f"the expert failed {report.new_failures} times (limit {limit})"
+                break
+    finally:
+        pool.close()
+    report.seconds = round(time.perf_counter() - start, 3)
+    return report
+
+
+def _finish(report: DemoReport, writer: DatasetWriter) -> DemoReport:
+    report.seeds = writer.kept_seeds()
+    report.episodes = len(report.seeds)
+    report.failures = len(writer.failed_seeds())
+    report.size_bytes = dataset_size(writer.root)
+    report.digest = dataset_digest(writer.root)
+    report.bytes_per_episode = round(report.size_bytes / report.episodes, 1) if report.episodes else 0.0
+    attempts = report.new_episodes + report.new_failures
+    report.expert_success_rate = round(report.new_episodes / attempts, 4) if attempts else 1.0
+    minutes = report.seconds / 60.0
+    report.episodes_per_minute = round(report.new_episodes / minutes, 2) if minutes > 0 else 0.0
+    report.peak_rss_mb = _peak_rss_mb()
+    return report
+
+
+def _record(report: DemoReport, run: Any, root: Path) -> None:
+    """The DB row, then metrics, the dataset input and a sample GIF in the MLflow run."""
+    import numpy as np
+
+    from gensim.db import provenance
+
+    name = f"{report.task}-v{report.version}-{report.split}"  # = catalog.dataset_name
+    row = provenance.add_dataset(
+        name, report.path, [report.version_id], split=report.split, n_episodes=report.episodes,
+        seeds=report.seeds, digest=report.digest, size_bytes=report.size_bytes,
+        mlflow_run_id=report.mlflow_run_id)
+    report.dataset_id = row.id
+    run.log_metrics({"episodes_per_minute": report.episodes_per_minute,
+                     "expert_success_rate": report.expert_success_rate,
+                     "bytes_per_episode": report.bytes_per_episode,
+                     "failures": report.new_failures, "episodes": report.episodes,
+                     "new_episodes": report.new_episodes, "seconds": report.seconds,
+                     "peak_rss_mb": report.peak_rss_mb})
+    run.set_tags({"gensim.dataset_id": row.id, "gensim.dataset_digest": report.digest})
+    run.log_dataset({"seed": np.asarray(report.seeds, dtype=np.int64)}, name=name,
+                    source=report.path, digest=report.digest[:36])
+    run.log_dict(report.to_json() | {"seeds": report.seeds}, "demos.json")
+    gif = _sample_gif(root, report.seeds)
+    if gif is not None:
+        run.log_artifact(gif, "sample")
+        gif.unlink(missing_ok=True)
+
+
+def _sample_gif(root: Path, seeds: list[int]) -> Path | None:
+    """A GIF of the first stored episode's top-down colour frames (None when there is none)."""
+    import tempfile
+
+    import imageio.v2 as imageio
+
+    from gensim.data.format import episode_filename
+
+    if not seeds:
+        return None
+    episode = EpisodeFile(root / "episodes" / episode_filename(seeds[0]))
+    frames = [episode.color(t) for t in range(episode.steps + 1)]
+    episode.close()
+    folder = Path(tempfile.mkdtemp(prefix="gensim-gif-"))
+    path = folder / f"episode-{seeds[0]:06d}.gif"
+    imageio.mimsave(path, frames, duration=0.8, loop=0)
+    return path
+

@@ -1,0 +1,122 @@
+"""Executors that run `gensim.data.worker.run_job` in parallel: a local process pool or Ray.
+
+Both have the same small interface, so the demo loop streams results the same way:
+`submit(job) -> handle`, `next_done() -> (handle, outcomes)` (blocks until a job finishes),
+`pending` (count), `close()`. Workers are started with `spawn` (a fresh interpreter: no
+PyBullet client or random state inherited from the parent).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Protocol
+
+from gensim.errors import UsageError
+
+EXECUTORS = ("local", "ray")
+
+
+class Executor(Protocol):
+    """What the demo loop needs from an executor."""
+
+    workers: int
+
+    @property
+    def pending(self) -> int: ...
+
+    def submit(self, job: dict[str, Any]) -> Any: ...
+
+    def next_done(self) -> tuple[Any, list[dict[str, Any]]]: ...
+
+    def close(self) -> None: ...
+
+
+class LocalExecutor:
+    """A pool of `workers` spawned processes on this machine."""
+
+    def __init__(self, workers: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = max(1, int(workers))
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        self._pending: set[Any] = set()
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def submit(self, job: dict[str, Any]) -> Any:
+        from gensim.data.worker import run_job
+
+        future = self._pool.submit(run_job, job)
+        self._pending.add(future)
+        return future
+
+    def next_done(self) -> tuple[Any, list[dict[str, Any]]]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
+        future = min(done, key=id)  # any one; the caller orders results itself
+        self._pending.discard(future)
+        return future, future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class RayExecutor:
+    """The same worker function as Ray tasks: a local Ray instance, or the cluster at
+    `RAY_ADDRESS` when that is set (then `workers` only bounds the jobs in flight)."""
+
+    def __init__(self, workers: int) -> None:
+        try:
+            import ray
+        except ImportError as err:
+            raise UsageError("--executor ray needs the optional extra: pip install 'gensim[ray]'") from err
+        from gensim.data.worker import run_job
+
+        self.workers = max(1, int(workers))
+        self._ray = ray
+        self._started = False
+        if not ray.is_initialized():
+            kwargs: dict[str, Any] = {"ignore_reinit_error": True, "log_to_driver": False,
+                                      "include_dashboard": False}
+            if os.environ.get("RAY_ADDRESS"):
+                kwargs["address"] = os.environ["RAY_ADDRESS"]
+            else:
+                kwargs["num_cpus"] = self.workers
+            ray.init(**kwargs)
+            self._started = True
+        self._remote = ray.remote(num_cpus=1, max_retries=0)(run_job)
+        self._pending: list[Any] = []
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def submit(self, job: dict[str, Any]) -> Any:
+        ref = self._remote.remote(job)
+        self._pending.append(ref)
+        return ref
+
+    def next_done(self) -> tuple[Any, list[dict[str, Any]]]:
+        done, rest = self._ray.wait(self._pending, num_returns=1)
+        self._pending = list(rest)
+        return done[0], self._ray.get(done[0])
+
+    def close(self) -> None:
+        for ref in self._pending:
+            self._ray.cancel(ref, force=True)
+        self._pending = []
+        if self._started:
+            self._ray.shutdown()
+
+
+def make_executor(kind: str, workers: int) -> Executor:
+    """`local` (process pool) or `ray`; UsageError for anything else."""
+    if kind == "local":
+        return LocalExecutor(workers)
+    if kind == "ray":
+        return RayExecutor(workers)
+    raise UsageError(f"unknown executor '{kind}'; expected one of {', '.join(EXECUTORS)}")

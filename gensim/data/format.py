@@ -1,0 +1,197 @@
+"""The on-disk episode format (see docs/dataset-format.md): one compressed `.npz` per episode.
+
+An episode of T actions holds T+1 observations (the last one follows the last action) and, per
+step member names with a zero-padded index (`color_000`, `height_000`, ...), so that reading
+one step decompresses only that step. Everything else is small arrays over the T actions and
+one JSON document (`meta`). No pickles: `numpy.load(..., allow_pickle=False)` reads it all.
+
+Labels: `pick_uv` / `place_uv` are heightmap pixels (row u along y, column v along x) of the
+pick and place positions; `place_theta` is the place yaw relative to the pick yaw (radians,
+counter-clockwise about +z, in [0, 2*pi)) and `place_theta_bin` its index among `THETA_BINS`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gensim.errors import UsageError
+from gensim.sim.constants import BOUNDS, IMAGE_SHAPE, PIX_SIZE
+
+FORMAT_VERSION = 1
+THETA_BINS = 36  # place-rotation classes (10 degrees each)
+SPLITS = ("train", "val", "test")
+EPISODE_GLOB = "ep-*.npz"
+
+
+def split_seeds(split: str) -> tuple[int, int]:
+    """(first seed, stride) of a split: train 0, 2, 4...; val 1, 3, 5...; test 10001, 10003..."""
+    if split == "train":
+        return 0, 2
+    if split == "val":
+        return 1, 2
+    if split == "test":
+        return 10001, 2
+    raise UsageError(f"unknown split '{split}'; expected one of {', '.join(SPLITS)}")
+
+
+def seed_at(split: str, index: int) -> int:
+    """The `index`-th seed (0-based) of `split` by the convention."""
+    first, stride = split_seeds(split)
+    return first + stride * index
+
+
+def seed_index(split: str, seed: int) -> int:
+    """The position of `seed` in its split's sequence (inverse of `seed_at`)."""
+    first, stride = split_seeds(split)
+    if seed < first or (seed - first) % stride:
+        raise UsageError(f"seed {seed} is not a {split} seed")
+    return (seed - first) // stride
+
+
+def episode_filename(seed: int) -> str:
+    """The file name of the episode of `seed` (sorted order is seed order)."""
+    return f"ep-{seed:06d}.npz"
+
+
+def yaw_of(quat_xyzw: Sequence[float]) -> float:
+    """Rotation about +z (radians) of a quaternion (x, y, z, w)."""
+    x, y, z, w = (float(q) for q in quat_xyzw)
+    return math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
+
+
+def xyz_to_uv(xyz: Sequence[float]) -> tuple[int, int]:
+    """World xyz to top-down pixel (u, v), clipped into the image."""
+    u = int(round((float(xyz[1]) - BOUNDS[1][0]) / PIX_SIZE))
+    v = int(round((float(xyz[0]) - BOUNDS[0][0]) / PIX_SIZE))
+    return min(max(u, 0), IMAGE_SHAPE[0] - 1), min(max(v, 0), IMAGE_SHAPE[1] - 1)
+
+
+def theta_bin(theta: float, bins: int = THETA_BINS) -> int:
+    """The class of an angle (radians) among `bins` equal sectors centred on 0, 2pi/bins, ..."""
+    return int(round((theta % (2 * math.pi)) / (2 * math.pi / bins))) % bins
+
+
+def place_theta(pose0: Sequence[Any], pose1: Sequence[Any]) -> float:
+    """Place yaw relative to pick yaw, in [0, 2*pi)."""
+    return (yaw_of(pose1[1]) - yaw_of(pose0[1])) % (2 * math.pi)
+
+
+@dataclass
+class Episode:
+    """One expert episode in memory (what a worker records and a reader returns)."""
+
+    color: list[np.ndarray]  # T+1 of uint8 (320, 160, 3)
+    height: list[np.ndarray]  # T+1 of float32 (320, 160), metres above the table
+    pose0: np.ndarray  # float32 (T, 7): pick xyz + quaternion xyzw
+    pose1: np.ndarray  # float32 (T, 7): place xyz + quaternion xyzw
+    reward: np.ndarray  # float32 (T,): reward after each action
+    lang: list[str]  # T+1 language goals (the instruction shown with each observation)
+    meta: dict[str, Any] = field(default_factory=dict)
+    views: list[list[tuple[np.ndarray, np.ndarray]]] | None = None  # T+1 x 3 x (rgb, depth)
+
+    @property
+    def steps(self) -> int:
+        """Number of actions."""
+        return len(self.pose0)
+
+    def labels(self) -> dict[str, np.ndarray]:
+        """Pixel and rotation labels of every action (see the module docstring)."""
+        pick = np.array([xyz_to_uv(p[:3]) for p in self.pose0], dtype=np.int16).reshape(-1, 2)
+        place = np.array([xyz_to_uv(p[:3]) for p in self.pose1], dtype=np.int16).reshape(-1, 2)
+        theta = np.array([place_theta((a[:3], a[3:]), (b[:3], b[3:]))
+                          for a, b in zip(self.pose0, self.pose1, strict=True)], dtype=np.float32)
+        bins = np.array([theta_bin(t) for t in theta], dtype=np.int16)
+        return {"pick_uv": pick, "place_uv": place, "place_theta": theta, "place_theta_bin": bins}
+
+
+def encode(episode: Episode) -> bytes:
+    """The episode as the bytes of a compressed `.npz` file."""
+    arrays: dict[str, np.ndarray] = {
+        "pose0": np.asarray(episode.pose0, dtype=np.float32).reshape(-1, 7),
+        "pose1": np.asarray(episode.pose1, dtype=np.float32).reshape(-1, 7),
+        "reward": np.asarray(episode.reward, dtype=np.float32),
+        "lang": np.asarray(episode.lang, dtype=np.str_),
+        "meta": np.asarray(json.dumps({**episode.meta, "format": FORMAT_VERSION}, sort_keys=True)),
+        **episode.labels(),
+    }
+    for t, (color, height) in enumerate(zip(episode.color, episode.height, strict=True)):
+        arrays[f"color_{t:03d}"] = np.asarray(color, dtype=np.uint8)
+        arrays[f"height_{t:03d}"] = np.asarray(height, dtype=np.float32)
+    for t, views in enumerate(episode.views or []):
+        for k, (rgb, depth) in enumerate(views):
+            arrays[f"view{k}_color_{t:03d}"] = np.asarray(rgb, dtype=np.uint8)
+            arrays[f"view{k}_depth_{t:03d}"] = np.asarray(depth, dtype=np.float32)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and `os.replace` (never a half file)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class EpisodeFile:
+    """Lazy reader of one episode file: small arrays at once, images per step on demand."""
+
+    def __init__(self, source: Path | bytes) -> None:
+        self._npz = np.load(io.BytesIO(source) if isinstance(source, bytes) else source,
+                            allow_pickle=False)
+        self.meta: dict[str, Any] = json.loads(str(self._npz["meta"]))
+        self.pose0 = self._npz["pose0"]
+        self.pose1 = self._npz["pose1"]
+        self.reward = self._npz["reward"]
+        self.lang = [str(s) for s in self._npz["lang"]]
+        self.labels = {k: self._npz[k] for k in ("pick_uv", "place_uv", "place_theta", "place_theta_bin")}
+
+    @property
+    def steps(self) -> int:
+        """Number of actions (the file holds one more observation)."""
+        return len(self.pose0)
+
+    def color(self, t: int) -> np.ndarray:
+        """uint8 (320, 160, 3) top-down colour of observation `t`."""
+        return self._npz[f"color_{t:03d}"]
+
+    def height(self, t: int) -> np.ndarray:
+        """float32 (320, 160) height map (m) of observation `t`."""
+        return self._npz[f"height_{t:03d}"]
+
+    def has_views(self) -> bool:
+        return "view0_color_000" in self._npz.files
+
+    def close(self) -> None:
+        self._npz.close()
+
+    def to_episode(self) -> Episode:
+        """Everything in memory (views included when stored)."""
+        n = self.steps + 1
+        views = None
+        if self.has_views():
+            views = [[(self._npz[f"view{k}_color_{t:03d}"], self._npz[f"view{k}_depth_{t:03d}"])
+                      for k in range(3)] for t in range(n)]
+        return Episode(color=[self.color(t) for t in range(n)], height=[self.height(t) for t in range(n)],
+                       pose0=self.pose0, pose1=self.pose1, reward=self.reward, lang=list(self.lang),
+                       meta=dict(self.meta), views=views)
+
+
+def read_meta_json(path: Path) -> dict[str, Any]:
+    """Only the `meta` member of an episode file (cheap: no image is decompressed)."""
+    with zipfile.ZipFile(path) as archive, archive.open("meta.npy") as member:
+        return json.loads(str(np.lib.format.read_array(member, allow_pickle=False)))
+

@@ -1,0 +1,147 @@
+"""The demo worker: play the expert on a chunk of seeds and return encoded episodes.
+
+`run_job(job)` is the one function every executor runs (a process of the local pool, a Ray
+task). A job is a plain dict (picklable and JSON-able):
+`{"task", "entry_point", "code", "origin", "split", "seeds", "views", "meta", "sandbox"}`.
+
+Built-in tasks (`code` is None) run in the worker process itself. Tasks whose spec carries
+`code` (generated or imported: untrusted) never run there: the worker starts a sandboxed child
+(`gensim.sandbox.run_in_sandbox`, job `gensim.data.worker:sandbox_entry`) with a wall-clock,
+CPU and memory limit, and the encoded episodes come back base64 in its JSON verdict.
+Workers never write into the dataset: the parent checks each episode (success is read from
+the recorded rewards) and writes it.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import traceback
+from typing import Any
+
+from gensim.data.format import Episode, encode
+
+SANDBOX_JOB = "gensim.data.worker:sandbox_entry"
+SANDBOX_S_PER_SEED = 120.0  # wall-clock allowance per seed inside the sandbox (s)
+SANDBOX_START_S = 60.0  # wall-clock allowance to start the child and load the task (s)
+
+_envs: dict[bool, Any] = {}  # one simulator per worker process and view setting, reused
+
+
+def _environment(views: bool) -> Any:
+    env = _envs.get(views)
+    if env is None:
+        from gensim.sim.environment import Environment
+
+        env = _envs[views] = Environment(render_views=views)
+    return env
+
+
+def _make_task(job: dict[str, Any]) -> Any:
+    from gensim.tasks.registry import make_task
+    from gensim.tasks.spec import TaskSpec
+
+    spec = TaskSpec(name=job["task"], entry_point=job.get("entry_point") or "",
+                    origin=job.get("origin", "builtin"), code=job.get("code"))
+    task = make_task(spec)
+    task.mode = job["split"]
+    return task
+
+
+def play(env: Any, task: Any, seed: int, views: bool = False) -> tuple[Any, Episode]:
+    """Run the expert for `seed` and record the episode (observations, actions, rewards, goals)."""
+    from gensim.tasks.episode import run_episode
+
+    color: list[Any] = []
+    height: list[Any] = []
+    lang: list[str] = []
+    view_frames: list[Any] = []
+    pose0: list[list[float]] = []
+    pose1: list[list[float]] = []
+    rewards: list[float] = []
+
+    def record(obs: Any, action: dict[str, Any] | None, reward: float, info: Any) -> None:
+        color.append(obs["color"])
+        height.append(obs["height"])
+        lang.append(str((info or {}).get("lang_goal", "")))
+        if views:
+            view_frames.append(list(obs.get("views", [])))
+        if action is not None:
+            pose0.append([*map(float, action["pose0"][0]), *map(float, action["pose0"][1])])
+            pose1.append([*map(float, action["pose1"][0]), *map(float, action["pose1"][1])])
+            rewards.append(float(reward))
+
+    start = time.perf_counter()
+    result = run_episode(env, task, seed, record=record)
+    timings = {k: round(v, 4) for k, v in result.timings.items()}
+    timings["total"] = round(time.perf_counter() - start, 4)
+    episode = Episode(color=color, height=height, pose0=pose0, pose1=pose1,  # type: ignore[arg-type]
+                      reward=rewards, lang=lang, views=view_frames if views else None)  # type: ignore[arg-type]
+    episode.meta = {"seed": seed, "steps": result.steps, "success": result.success,
+                    "total_reward": round(result.total_reward, 6), "lang_goal": result.lang_goal,
+                    "timings": timings, "warnings": result.warnings[:20]}
+    return result, episode
+
+
+def run_seeds(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """Play every seed of `job` in this process; one outcome dict per seed.
+
+    An outcome: `seed`, `success`, `steps`, `total_reward`, `seconds`, `error` (str or None),
+    `data` (the encoded episode as bytes, only for successes).
+    """
+    outcomes = []
+    env = _environment(bool(job.get("views")))
+    task = _make_task(job)
+    for seed in job["seeds"]:
+        start = time.perf_counter()
+        outcome: dict[str, Any] = {"seed": int(seed), "success": False, "steps": 0,
+                                   "total_reward": 0.0, "error": None, "data": None}
+        try:
+            result, episode = play(env, task, int(seed), bool(job.get("views")))
+            outcome.update(success=bool(result.success), steps=result.steps,
+                           total_reward=float(result.total_reward))
+            if result.success:
+                episode.meta.update(job.get("meta", {}))
+                outcome["data"] = encode(episode)
+        except Exception as err:  # noqa: BLE001 - a failing episode is a failed attempt
+            outcome["error"] = f"{type(err).__name__}: {err}"[:500]
+            outcome["traceback"] = traceback.format_exc()[-2000:]
+        outcome["seconds"] = round(time.perf_counter() - start, 4)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def sandbox_entry(payload: dict[str, Any]) -> dict[str, Any]:
+    """Inside the sandbox: `run_seeds`, with episode bytes as base64 text for the JSON verdict."""
+    outcomes = run_seeds(payload)
+    for outcome in outcomes:
+        if outcome["data"] is not None:
+            outcome["data"] = base64.b64encode(outcome["data"]).decode("ascii")
+    return {"outcomes": outcomes}
+
+
+def _run_sandboxed(job: dict[str, Any]) -> list[dict[str, Any]]:
+    from gensim.sandbox import Limits, run_in_sandbox
+
+    seeds = [int(s) for s in job["seeds"]]
+    wall = SANDBOX_START_S + SANDBOX_S_PER_SEED * len(seeds)
+    per_episode_mb = 64 if job.get("views") else 4
+    limits = Limits(wall_s=wall, cpu_s=int(wall), memory_mb=int(job.get("memory_mb", 4096)),
+                    file_mb=16 + per_episode_mb * len(seeds))
+    verdict = run_in_sandbox(SANDBOX_JOB, job, limits)
+    if not verdict.ok:
+        error = f"sandbox: {verdict.error}"
+        return [{"seed": s, "success": False, "steps": 0, "total_reward": 0.0, "error": error,
+                 "data": None, "seconds": round(verdict.seconds / max(len(seeds), 1), 4)} for s in seeds]
+    outcomes = list(verdict.result["outcomes"])
+    for outcome in outcomes:
+        if outcome.get("data") is not None:
+            outcome["data"] = base64.b64decode(outcome["data"])
+    return outcomes
+
+
+def run_job(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run a job: in this process for built-in tasks, in a sandboxed child for tasks with code."""
+    if job.get("code") is not None and job.get("sandbox", True):
+        return _run_sandboxed(job)
+    return run_seeds(job)

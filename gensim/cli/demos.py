@@ -1,15 +1,132 @@
-"""`gensim demos`: placeholder until its issue lands."""
+"""`gensim demos`: make expert demonstrations, list datasets, export them.
+
+`gensim demos NAME ...` is short for `gensim demos make NAME ...`: the group routes a first
+word that is not one of its commands (make, list, export) to `make`.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import click
 import typer
+from typer.core import TyperGroup
 
-from gensim.cli.common import console
+from gensim.cli.common import console, fail_from, out, print_json
+from gensim.errors import GensimError
 
-app = typer.Typer(help="demos (not built yet).")
+
+class DemosGroup(TyperGroup):
+    """A group whose unknown first word is the task NAME of `make`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["make", *args]
+        return super().parse_args(ctx, args)
 
 
-@app.callback(invoke_without_command=True)
-def main(ctx: typer.Context) -> None:
-    """Not built yet: says so plainly."""
-    console.print("gensim demos is not built yet.")
+app = typer.Typer(
+    cls=DemosGroup, no_args_is_help=True,
+    help="Expert demonstrations: `gensim demos NAME -n N --split train` (= `demos make`), "
+         "`demos list`, `demos export`.",
+)
+
+
+@app.command("make")
+def make(
+    name: str = typer.Argument(..., help="registered task name (built-in or admitted)"),
+    n: int = typer.Option(10, "-n", "--episodes", help="episodes the dataset holds when done"),
+    split: str = typer.Option("train", "--split", help="train | val | test (seeds by the convention)"),
+    workers: int = typer.Option(1, "--workers", "-w", help="parallel worker processes"),
+    executor: str = typer.Option("local", "--executor", help="local (process pool) | ray"),
+    views: bool = typer.Option(False, "--views", help="also store the three raw RGB-D camera views"),
+    version: int = typer.Option(None, "--version", help="task version (default: newest admitted)"),
+    out_dir: Path = typer.Option(None, "--out", help="dataset folder (default: under GENSIM_HOME/datasets)"),
+    max_failures: int = typer.Option(None, "--max-failures", help="stop after this many failed attempts"),
+    json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress lines"),
+) -> None:
+    """Play the task's expert on the split's seeds and store the successful episodes.
+
+    Reruns resume (a larger -n appends). Examples: `gensim demos block-insertion -n 100`,
+    `gensim demos put-block-in-bowl-seen-colors -n 50 --split val --workers 2 --json`
+    """
+    from gensim.data.demos import make_demos
+
+    def progress(event: dict[str, Any]) -> None:
+        mark = "ok" if event["success"] else "failed"
+        console.print(f"seed {event['seed']}: {mark}  ({event['episodes']}/{n} episodes, "
+                      f"{event['failures']} failures)", highlight=False)
+
+    try:
+        report = make_demos(name, n, split, workers=workers, executor=executor, views=views,
+                            version=version, out=out_dir, max_failures=max_failures,
+                            progress=None if quiet or json_out else progress)
+    except GensimError as err:
+        fail_from(err)
+    if json_out:
+        print_json(report.to_json())
+        return
+    out.print(f"{report.task} v{report.version} {report.split}: {report.episodes} episodes "
+              f"(+{report.new_episodes}, {report.new_failures} failed) in {report.path}  "
+              f"{report.bytes_per_episode / 1024:.1f} KiB/episode  "
+              f"{report.episodes_per_minute:.1f} episodes/min", highlight=False)
+    if report.stopped:
+        console.print(f"stopped early: {report.stopped}", highlight=False)
+
+
+@app.command("list")
+def list_cmd(
+    json_out: bool = typer.Option(False, "--json", help="print one JSON list"),
+    all_rows: bool = typer.Option(False, "--all", help="every snapshot, not only the newest per name"),
+) -> None:
+    """List the datasets recorded in the task DB (newest snapshot per name by default)."""
+    from gensim.data.catalog import list_datasets
+
+    try:
+        rows = list_datasets()
+    except GensimError as err:
+        fail_from(err)
+    seen: set[str] = set()
+    docs = []
+    for row, version_ids in rows:
+        if not all_rows and row.name in seen:
+            continue
+        seen.add(row.name)
+        docs.append({"id": row.id, "name": row.name, "split": row.split, "episodes": row.n_episodes,
+                     "size_bytes": row.size_bytes, "digest": row.digest, "path": row.path,
+                     "version_ids": version_ids, "mlflow_run_id": row.mlflow_run_id,
+                     "created_at": str(row.created_at)})
+    if json_out:
+        print_json(docs)
+        return
+    for doc in docs:
+        out.print(f"{doc['id']:>4}  {doc['name']:<45} {doc['episodes']:>6} episodes  "
+                  f"{doc['size_bytes'] / 1e6:8.2f} MB  {doc['path']}", highlight=False)
+    console.print(f"{len(docs)} datasets")
+
+
+@app.command("export")
+def export(
+    dataset: str = typer.Argument(..., help="dataset folder, DB id or DB name"),
+    fmt: str = typer.Option("lerobot", "--format", help="lerobot (LeRobotDataset v3.0 layout)"),
+    out_dir: Path = typer.Option(..., "--out", help="folder to write (must not exist or be empty)"),
+    json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Export a dataset, e.g. `gensim demos export block-insertion-v1-train --out lr/ --format lerobot`."""
+    from gensim.data.catalog import resolve_dataset
+    from gensim.data.export_lerobot import export_lerobot
+    from gensim.errors import UsageError
+
+    try:
+        if fmt != "lerobot":
+            raise UsageError(f"unknown export format '{fmt}'; expected lerobot")
+        summary = export_lerobot(resolve_dataset(dataset), out_dir)
+    except GensimError as err:
+        fail_from(err)
+    if json_out:
+        print_json(summary)
+        return
+    out.print(f"wrote {summary['episodes']} episodes, {summary['frames']} frames to {summary['path']}",
+              highlight=False)

@@ -83,7 +83,7 @@ def normalize_pose(value: Any, what: str, warnings: list[str]) -> Pose:
     """A pose as `((x, y, z), (qx, qy, qz, qw))`; a bare xyz gets the identity rotation."""
     if is_number_seq(value, 3):
         xyz = tuple(float(v) for v in np.asarray(value, dtype=float))
-        warnings.append(f"{what}: bare xyz {xyz} used as a pose with identity rotation")
+        warnings.append(f"{what}: a bare xyz was used as a pose (identity rotation)")
         return (xyz, IDENTITY_QUAT)  # type: ignore[return-value]
     try:
         pos, rot = value

@@ -56,7 +56,7 @@ class Oracle:
         done = np.zeros(len(goal.objs), dtype=bool)
         for i, obj in enumerate(goal.objs):
             if goal.metric == "zone":
-                done[i] = rewards.object_in_zone(poses[obj], goal.zones, z_max)
+                done[i] = rewards.zone_fraction(goal, obj, poses[obj], z_max) > 0.999
                 continue
             for j in np.flatnonzero(matches[i]):
                 if rewards.is_match(poses[obj], goal.targ_poses[j], goal.symmetries[i],
@@ -105,7 +105,7 @@ class Oracle:
         task = self.task
         target = goal.targ_poses[j]
         others = [np.float64(poses[o][0][:2]) for k, o in enumerate(goal.objs) if k != i]
-        if goal.metric == "zone":
+        if goal.metric == "zone" and goal.matches[:, j].sum() > 1:  # a shared zone: find room
             zone = _zone_for(goal, j)
             size = self.env.get_object_size(goal.objs[i])
             margin = float(np.hypot(size[0], size[1])) / 2

@@ -51,12 +51,20 @@ def object_footprint(obj_size: Sequence[float]) -> tuple[float, float, float]:
 
 def sample_pose(
     free: np.ndarray, obj_size: Sequence[float], bounds: Any, pix_size: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator, near: Sequence[float] | None = None, radius: float = 0.0,
 ) -> Pose | None:
-    """A random pose whose erosion-safe centre lies in free space, or None when none is left."""
+    """A random pose whose erosion-safe centre lies in free space, or None when none is left.
+
+    With `near` (an xy point), only centres within `radius` metres of it are considered.
+    """
     dx, dy, dz = object_footprint(obj_size)
     diagonal = float(np.hypot(dx, dy))
     eroded = erode(free, max(1, int(np.round(diagonal / pix_size))))
+    if near is not None:
+        b = np.asarray(bounds, dtype=float).reshape(3, 2)
+        rows = b[1, 0] + np.arange(free.shape[0])[:, None] * pix_size - near[1]
+        cols = b[0, 0] + np.arange(free.shape[1])[None, :] * pix_size - near[0]
+        eroded &= rows**2 + cols**2 <= radius**2
     if not eroded.any():
         return None
     pix = utils.sample_distribution(eroded.astype(np.float32), rng=rng)

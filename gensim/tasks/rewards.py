@@ -88,20 +88,30 @@ def points_in_zone(points_world: np.ndarray, zone: Zone, z_max: float) -> np.nda
     )
 
 
+def _zone_hits(goal: Goal, obj: int, pose: Pose, z_max: float) -> np.ndarray:
+    pts = goal.object_points.get(obj)
+    if pts is None or pts.size == 0:
+        pts = np.zeros((3, 1), dtype=np.float32)
+    world = np.float32(utils.apply(pose, pts)).reshape(3, -1)
+    hit = np.zeros(world.shape[1], dtype=bool)
+    for zone in goal.zones:
+        hit |= points_in_zone(world, zone, z_max)
+    return hit
+
+
+def zone_fraction(goal: Goal, obj: int, pose: Pose, z_max: float) -> float:
+    """Fraction of one object's sample points inside any zone of the goal."""
+    return float(_zone_hits(goal, obj, pose, z_max).mean())
+
+
 def zone_step_reward(goal: Goal, pose_of: PoseOf, z_max: float) -> float:
     """This goal's reward under the "zone" metric: its share times the fraction of object
     points that lie inside any of its zones."""
     inside, total = 0, 0
     for obj in goal.objs:
-        pts = goal.object_points.get(obj)
-        if pts is None or pts.size == 0:
-            pts = np.zeros((3, 1), dtype=np.float32)
-        world = np.float32(utils.apply(pose_of(obj), pts)).reshape(3, -1)
-        hit = np.zeros(world.shape[1], dtype=bool)
-        for zone in goal.zones:
-            hit |= points_in_zone(world, zone, z_max)
+        hit = _zone_hits(goal, obj, pose_of(obj), z_max)
         inside += int(hit.sum())
-        total += world.shape[1]
+        total += hit.size
     if total == 0:
         return goal.step_max_reward
     return goal.step_max_reward * inside / total

@@ -13,12 +13,16 @@ import numpy as np
 
 from gensim.tasks import utils
 from gensim.tasks.goals import Pose
+from gensim.tasks.placement import free_space_map, sample_pose
 
 if TYPE_CHECKING:
     from gensim.tasks.task import Task
 
 POINT_SPACING = 0.02  # m between sample points of `box_points`
 PILE_SIZE = 0.2  # m, side of the square region a pile is scattered over
+ROPE_NEAR = 0.12  # m: a new rope's centre lies this close to the middle of its targets
+ROPE_FORCE = 1000.0  # N: force cap of the links between beads
+ROPE_ERP = 0.8  # error reduction of the links (stiff: a dragged rope must not stretch)
 
 
 def topdown_segmentation(env: Any, bounds: Any, pix_size: float) -> np.ndarray:
@@ -27,13 +31,61 @@ def topdown_segmentation(env: Any, bounds: Any, pix_size: float) -> np.ndarray:
     return np.asarray(segm)
 
 
+def local_extents(env: Any, obj: int) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) corners of the object's base visual shapes in its own frame.
+
+    Boxes, spheres, cylinders and capsules are exact; meshes use their vertices. When pybullet
+    cannot tell, the world-frame bounding box centred on the origin stands in. (Visual shapes,
+    because bodies loaded with maximal coordinates have no collision shape data.)
+    """
+    import pybullet
+
+    client = env.client
+    corners = []
+    try:
+        shapes = [s for s in pybullet.getVisualShapeData(obj, physicsClientId=client) if s[1] == -1]
+    except (pybullet.error, TypeError):  # no such body, or no simulator behind `env`
+        shapes = []
+    for shape in shapes:
+        geom, dims, pos, orn = shape[2], shape[3], shape[5], shape[6]
+        if geom == pybullet.GEOM_BOX:
+            half = np.float64(dims[:3]) / 2
+        elif geom == pybullet.GEOM_SPHERE:
+            half = np.full(3, float(dims[0]))
+        elif geom in (pybullet.GEOM_CYLINDER, pybullet.GEOM_CAPSULE):
+            half = np.array([dims[1], dims[1], dims[0] / 2 + (dims[1] if geom == pybullet.GEOM_CAPSULE else 0)])
+        else:
+            return _mesh_or_aabb_extents(env, obj)
+        box = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)]) * half
+        corners.append(box @ utils.quat_to_matrix(orn).T + np.float64(pos))
+    if not corners:
+        return _mesh_or_aabb_extents(env, obj)
+    every = np.concatenate(corners)
+    return every.min(axis=0), every.max(axis=0)
+
+
+def _mesh_or_aabb_extents(env: Any, obj: int) -> tuple[np.ndarray, np.ndarray]:
+    import pybullet
+
+    try:
+        _, vertices = pybullet.getMeshData(obj, -1, physicsClientId=env.client)
+    except (pybullet.error, TypeError):
+        vertices = ()
+    if vertices:
+        verts = np.float64(vertices)
+        return verts.min(axis=0), verts.max(axis=0)
+    half = np.float64(env.get_object_size(obj)) / 2
+    return -half, half
+
+
 def box_points(env: Any, obj: int) -> np.ndarray:
-    """Points (3 x N) on a ~2 cm grid filling the object's box, centred, in its own frame."""
-    dims = [max(float(d), 1e-4) for d in env.get_object_size(obj)]
+    """Points (3 x N) on a ~2 cm grid filling the object's box, in its own frame."""
+    low, high = local_extents(env, obj)
     axes = []
-    for d in dims:
+    for lo, hi in zip(low, high, strict=True):
+        d = max(float(hi - lo), 1e-4)
         n = max(1, int(np.ceil(d / POINT_SPACING - 1e-9)))
-        axes.append(((np.arange(n) + 0.5) / n - 0.5) * d)
+        axes.append((lo + hi) / 2 + ((np.arange(n) + 0.5) / n - 0.5) * d)
     xv, yv, zv = np.meshgrid(*axes, indexing="xy")
     return np.vstack([xv.reshape(1, -1), yv.reshape(1, -1), zv.reshape(1, -1)]).astype(np.float32)
 
@@ -76,7 +128,14 @@ def make_rope(
     increment = (c1 - c0) / n_parts
     spacing = max(float(np.linalg.norm(increment[:2])), 2 * radius)
     length = spacing * n_parts
-    (cx, cy, _), _ = task.get_random_pose(env, (length, 2 * radius, 0.0))
+    # Lay the rope near its targets (a long drag across the table leaves it taut and jumpy).
+    middle = (c0[:2] + c1[:2]) / 2
+    size = (length, 2 * radius, 0.0)
+    # Fixed markers (outlines, zones) are flat: the rope may lie across them.
+    segm = topdown_segmentation(env, task.bounds, task.pix_size)
+    free = free_space_map(segm, [*env.obj_ids["rigid"], *env.obj_ids["deformable"]])
+    near = sample_pose(free, size, task.bounds, task.pix_size, task.rng, near=middle, radius=ROPE_NEAR)
+    (cx, cy, _), _ = near if near is not None else task.get_random_pose(env, size)
     yaw = float(task.rng.random() * 2 * np.pi)
     direction = np.array([np.cos(yaw), np.sin(yaw), 0.0])
     start = np.array([cx, cy, radius]) - direction * (length - spacing) / 2
@@ -99,7 +158,7 @@ def make_rope(
                 parentFramePosition=(direction * spacing / 2).tolist(),
                 childFramePosition=(-direction * spacing / 2).tolist(), physicsClientId=client,
             )
-            pybullet.changeConstraint(link, maxForce=100, physicsClientId=client)
+            pybullet.changeConstraint(link, maxForce=ROPE_FORCE, erp=ROPE_ERP, physicsClientId=client)
         color = rgba if 0 < i < n_parts - 1 else [0.1, 0.1, 0.1, 1.0]  # dark ends show the direction
         pybullet.changeVisualShape(part, -1, rgbaColor=color, physicsClientId=client)
         env.obj_ids["rigid"].append(part)

@@ -186,15 +186,17 @@ class Task:
         """A collision-free random pose on the table for an object of `obj_size` (z = half the
         height, random yaw). Always returns a pose: with no free space left it falls back to a
         random in-bounds pose and records a warning."""
-        segm = scene.topdown_segmentation(env, self.bounds, self.pix_size)
-        object_ids = [i for ids in env.obj_ids.values() for i in ids]
-        free = free_space_map(segm, object_ids)
-        pose = sample_pose(free, obj_size, self.bounds, self.pix_size, self.rng)
+        pose = sample_pose(self.free_space(env), obj_size, self.bounds, self.pix_size, self.rng)
         if pose is None:
             self.warn(f"get_random_pose: no free space for an object of size {tuple(obj_size)}; "
                       "used a random in-bounds pose")
             pose = fallback_pose(obj_size, self.bounds, self.rng)
         return pose
+
+    def free_space(self, env: Any) -> np.ndarray:
+        """Top-down map (rows along y, columns along x) of the table not covered by objects."""
+        segm = scene.topdown_segmentation(env, self.bounds, self.pix_size)
+        return free_space_map(segm, [i for ids in env.obj_ids.values() for i in ids])
 
     def get_random_size(
         self, min_x: float, max_x: float, min_y: float, max_y: float, min_z: float, max_z: float

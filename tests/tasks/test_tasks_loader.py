@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from gensim.tasks import context
-from gensim.tasks.loader import PYBULLET, TaskCodeError, TaskLoadError, load_task_class, load_task_file
+from gensim.tasks.loader import (
+    PYBULLET,
+    TaskCodeError,
+    TaskLoadError,
+    load_task_class,
+    load_task_file,
+)
 from gensim.tasks.task import Task
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "convention"

@@ -1,0 +1,141 @@
+"""`check_task` and `run_episode` on task files written in the convention, in a real simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gensim.tasks.checker import JSON_KEYS, CheckVerdict, check_task
+from gensim.tasks.episode import run_episode
+from gensim.tasks.loader import load_task_class, load_task_file
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "convention"
+HEADER = (
+    "import numpy as np\nimport pybullet as p\nimport random\n"
+    "from cliport.tasks.task import Task\nfrom cliport.utils import utils\n\n"
+)
+
+
+def _task(body: str, name: str = "probe", init: str = "") -> str:
+    return HEADER + (
+        f"class {name.title()}(Task):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.max_steps = 3\n"
+        "        self.lang_template = 'put the block there'\n"
+        f"{init}"
+        "        self.additional_reset()\n\n"
+        "    def reset(self, env):\n"
+        "        super().reset(env)\n"
+        "        size = (0.04, 0.04, 0.04)\n"
+        "        block = env.add_object('stacking/block.urdf', self.get_random_pose(env, size))\n"
+        "        target = self.get_random_pose(env, (0.08, 0.08, 0))\n"
+        f"{body}"
+    )
+
+
+GOAL = ("        self.add_goal(objs=[block], matches=np.ones((1, 1)), targ_poses=[target], replace=False,\n"
+        "                      rotations=True, metric='pose', params=None, step_max_reward=1,\n"
+        "                      symmetries=[np.pi / 2], language_goal=self.lang_template)\n")
+
+
+@pytest.fixture(scope="module")
+def env() -> Iterator[object]:
+    from gensim.sim.environment import Environment
+
+    environment = Environment(render_obs=False)
+    yield environment
+    environment.close()
+
+
+@pytest.mark.parametrize("fixture", ["place_red_block_in_green_bowl", "stack_blocks_on_pallet", "blocks_into_zone"])
+def test_convention_fixtures_pass(fixture: str, env: object) -> None:
+    cls = load_task_file(FIXTURES / f"{fixture}.py")
+    verdict = check_task(cls, env_factory=lambda: env)
+    assert verdict.passed, verdict
+    assert verdict.stage == "done" and verdict.successes == [True] * 4 and verdict.success_rate == 1.0
+    assert verdict.seeds == [0, 2, 4, 6]
+    doc = verdict.to_json()
+    assert tuple(doc) == JSON_KEYS and CheckVerdict.from_json(doc).to_json() == doc
+
+
+def test_code_text_with_a_missing_import_fails_at_load() -> None:
+    code = (FIXTURES / "imports_missing_module.py").read_text()
+    verdict = check_task(code, name="imports-missing-module")
+    assert verdict.stage == "load" and not verdict.passed
+    assert "line 5" in verdict.errors[0] and "shapely_geometry_not_installed" in verdict.errors[0]
+
+
+def test_runtime_error_in_reset_names_the_task_line(env: object) -> None:
+    code = _task("        colors = {'red': 1}\n        colors['blue']\n")
+    verdict = check_task(code, name="probe", env_factory=lambda: env)
+    assert verdict.stage == "reset" and "KeyError" in verdict.errors[0]
+    assert "task line 20: `colors['blue']`" in verdict.errors[0], verdict.errors
+
+
+def test_nondeterministic_scene_fails_determinism(env: object) -> None:
+    body = ("        import time\n"
+            "        x = 0.3 + (time.perf_counter_ns() % 1000) / 1000 * 0.3\n"
+            "        env.add_object('stacking/block.urdf', ((x, 0.3, 0.02), (0, 0, 0, 1)))\n" + GOAL)
+    verdict = check_task(_task(body), name="probe", env_factory=lambda: env)
+    assert verdict.stage == "determinism", verdict
+
+
+def test_object_outside_the_workspace_fails_bounds(env: object) -> None:
+    body = "        env.add_object('stacking/block.urdf', ((0.9, 0.0, 0.02), (0, 0, 0, 1)), 'fixed')\n" + GOAL
+    verdict = check_task(_task(body), name="probe", env_factory=lambda: env)
+    assert verdict.stage == "bounds" and "outside the workspace" in verdict.errors[0]
+
+
+def test_impossible_goal_fails_success(env: object) -> None:
+    body = GOAL.replace("np.ones((1, 1))", "np.zeros((1, 1))")
+    verdict = check_task(_task(body), name="probe", env_factory=lambda: env)
+    assert verdict.stage == "success" and verdict.success_rate == 0.0
+
+
+def test_too_small_budget_fails_budget(env: object) -> None:
+    body = ("        other = env.add_object('stacking/block.urdf', self.get_random_pose(env, size))\n"
+            "        spot = self.get_random_pose(env, (0.08, 0.08, 0))\n" + GOAL
+            + GOAL.replace("[block]", "[other]").replace("[target]", "[spot]")
+                  .replace("step_max_reward=1", "step_max_reward=0.5"))
+    body = body.replace("step_max_reward=1,", "step_max_reward=0.5,")
+    verdict = check_task(_task(body, init="        self.max_steps = 1\n"), name="probe", env_factory=lambda: env)
+    assert verdict.stage == "budget" and verdict.successes == [True] * 4 and verdict.steps == [2] * 4
+
+
+def test_unknown_colour_is_a_warning_not_a_crash(env: object) -> None:
+    body = "        env.set_color(block, utils.COLORS['mauve-ish'])\n" + GOAL
+    verdict = check_task(_task(body), name="probe", env_factory=lambda: env, seeds=[0])
+    assert verdict.passed, verdict
+    assert any("mauve-ish" in w for w in verdict.warnings)
+
+
+def test_same_seed_same_scene_and_actions_other_seed_differs(env: object) -> None:
+    cls = load_task_file(FIXTURES / "blocks_into_zone.py")
+    a = run_episode(env, cls(), 4)
+    b = run_episode(env, cls(), 4)
+    c = run_episode(env, cls(), 6)
+    assert a.reset_poses == b.reset_poses and a.actions == b.actions and a.rewards == b.rewards
+    assert a.reset_poses != c.reset_poses
+    assert a.success and a.steps == len(a.actions) == len(a.rewards) and a.steps <= 6
+    assert set(a.timings) == {"reset", "act", "step", "render"}
+
+
+def test_random_poses_stay_in_bounds_and_fall_back_when_the_table_is_full(env: object) -> None:
+    code = _task("        self.poses = []\n"
+                 "        for _ in range(60):\n"
+                 "            self.poses.append(self.get_random_pose(env, (0.12, 0.12, 0.02)))\n"
+                 "            env.add_object('stacking/block.urdf', self.poses[-1], 'fixed')\n" + GOAL)
+    task = load_task_class(code, "probe.py")()
+    task.seed(0)
+    env.set_task(task)
+    env.reset()
+    xy = np.array([pose[0][:2] for pose in task.poses])
+    assert np.all((xy[:, 0] >= 0.25) & (xy[:, 0] <= 0.75) & (xy[:, 1] >= -0.5) & (xy[:, 1] <= 0.5))
+    assert any("no free space" in w for w in task.warnings)
+    first = np.array([pose[0][:2] for pose in task.poses[:8]])
+    gaps = np.linalg.norm(first[:, None] - first[None], axis=-1) + np.eye(8)
+    assert gaps.min() > 0.12  # the first few fit without overlapping

@@ -73,18 +73,18 @@ class Oracle:
             targets = np.flatnonzero(matches[i])
             if done[i] or targets.size == 0:
                 continue
-            xyz = np.float64(poses[obj][0])
-            dists = [np.linalg.norm(np.float64(goal.targ_poses[j][0]) - xyz) for j in targets]
+            xyz = np.asarray(poses[obj][0], dtype=np.float64)
+            dists = [np.linalg.norm(np.asarray(goal.targ_poses[j][0], dtype=np.float64) - xyz) for j in targets]
             nearest = int(np.argmin(dists))
-            candidates.append((dists[nearest], i, int(targets[nearest])))
+            candidates.append((float(dists[nearest]), i, int(targets[nearest])))
         candidates.sort(key=lambda c: -c[0])
 
-        for _, i, j in candidates:
-            pick = self._pick_pose(segm, height, goal.objs[i])
+        for _, k, slot in candidates:
+            pick = self._pick_pose(segm, height, goal.objs[k])
             if pick is None:
                 continue  # not visible from above (under another object): try the next one
-            target = self._target(goal, i, j, poses)
-            return {"pose0": pick, "pose1": self._place_pose(pick, poses[goal.objs[i]], target, goal, i)}
+            target = self._target(goal, k, slot, poses)
+            return {"pose0": pick, "pose1": self._place_pose(pick, poses[goal.objs[k]], target, goal, k)}
         return None
 
     def _pick_pose(self, segm: np.ndarray, height: np.ndarray, obj: int) -> Pose | None:
@@ -97,14 +97,14 @@ class Oracle:
 
         depth_in = ndimage.distance_transform_edt(np.pad(top, 1))[1:-1, 1:-1]
         u, v = np.unravel_index(int(np.argmax(depth_in)), depth_in.shape)
-        xyz = utils.pix_to_xyz((u, v), height, self.task.bounds, self.task.pix_size)
+        xyz = utils.pix_to_xyz((int(u), int(v)), height, self.task.bounds, self.task.pix_size)
         return (xyz, IDENTITY_QUAT)
 
     def _target(self, goal: Goal, i: int, j: int, poses: dict[int, Pose]) -> Pose:
         """Where object i should land: target j, nudged to free room when several share it."""
         task = self.task
         target = goal.targ_poses[j]
-        others = [np.float64(poses[o][0][:2]) for k, o in enumerate(goal.objs) if k != i]
+        others = [np.asarray(poses[o][0][:2], dtype=np.float64) for k, o in enumerate(goal.objs) if k != i]
         if goal.metric == "zone" and goal.matches[:, j].sum() > 1:  # a shared zone: find room
             zone = _zone_for(goal, j)
             size = self.env.get_object_size(goal.objs[i])
@@ -112,7 +112,7 @@ class Oracle:
             xy = _free_point_in_box(zone, margin, others)
             return ((xy[0], xy[1], target[0][2]), target[1])
         if goal.replace and goal.matches[:, j].sum() > 1:
-            xy = _free_point_in_disc(np.float64(target[0][:2]), 0.6 * task.pos_eps, others)
+            xy = _free_point_in_disc(np.asarray(target[0][:2], dtype=np.float64), 0.6 * task.pos_eps, others)
             return ((xy[0], xy[1], target[0][2]), target[1])
         return target
 
@@ -140,12 +140,12 @@ class Oracle:
             return None
         z_max = float(self.task.zone_bounds[2][1])
         zone = goal.zones[0]
-        centre = np.float64(zone.pose[0][:2])
+        centre = np.asarray(zone.pose[0][:2], dtype=np.float64)
         outside = []
         for obj in goal.objs:
             pose = self.env.get_object_pose(obj)
             if not rewards.object_in_zone(pose, goal.zones, z_max):
-                outside.append(np.float64(pose[0][:2]))
+                outside.append(np.asarray(pose[0][:2], dtype=np.float64))
         if not outside:
             return None
         far = max(outside, key=lambda xy: float(np.linalg.norm(xy - centre)))
@@ -178,8 +178,8 @@ def _nearest_symmetric_yaw(target_yaw: float, current_yaw: float, symmetry: floa
 def _zone_for(goal: Goal, j: int) -> Zone:
     if len(goal.zones) == len(goal.targ_poses):
         return goal.zones[j]
-    target = np.float64(goal.targ_poses[j][0][:2])
-    return min(goal.zones, key=lambda z: float(np.linalg.norm(np.float64(z.pose[0][:2]) - target)))
+    target = np.asarray(goal.targ_poses[j][0][:2], dtype=np.float64)
+    return min(goal.zones, key=lambda z: float(np.linalg.norm(np.asarray(z.pose[0][:2], dtype=np.float64) - target)))
 
 
 def _best_point(points: np.ndarray, centre: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
@@ -202,9 +202,9 @@ def _free_point_in_box(zone: Zone, margin: float, others: list[np.ndarray]) -> n
     ys = np.arange(-half_y, half_y + 1e-9, GRID_STEP) if half_y > 0 else np.zeros(1)
     xs, ys = xs - (xs[-1] + xs[0]) / 2, ys - (ys[-1] + ys[0]) / 2  # centre the grid
     local = np.array([(x, y, 0.0) for x in xs for y in ys]).T
-    world = np.float64(utils.apply(zone.pose, local)).reshape(3, -1)[:2].T
+    world = np.asarray(utils.apply(zone.pose, local), dtype=np.float64).reshape(3, -1)[:2].T
     near = [o for o in others if _in_zone_xy(o, zone)]
-    return _best_point(world, np.float64(zone.pose[0][:2]), near)
+    return _best_point(world, np.asarray(zone.pose[0][:2], dtype=np.float64), near)
 
 
 def _free_point_in_disc(centre: np.ndarray, radius: float, others: list[np.ndarray]) -> np.ndarray:

@@ -51,7 +51,7 @@ def object_footprint(obj_size: Sequence[float]) -> tuple[float, float, float]:
 
 def sample_pose(
     free: np.ndarray, obj_size: Sequence[float], bounds: Any, pix_size: float,
-    rng: np.random.Generator, near: Sequence[float] | None = None, radius: float = 0.0,
+    rng: np.random.Generator, near: Sequence[float] | np.ndarray | None = None, radius: float = 0.0,
 ) -> Pose | None:
     """A random pose whose erosion-safe centre lies in free space, or None when none is left.
 

@@ -20,13 +20,13 @@ def side_by_side(topdown: np.ndarray, front: np.ndarray | None) -> np.ndarray:
 
     top = np.asarray(topdown, dtype=np.uint8)
     width = int(round(top.shape[1] * FRAME_HEIGHT / top.shape[0]))
-    scaled = np.asarray(Image.fromarray(top).resize((width, FRAME_HEIGHT), Image.NEAREST))
+    scaled = np.asarray(Image.fromarray(top).resize((width, FRAME_HEIGHT), Image.Resampling.NEAREST))
     if front is None:
         return scaled
     view = np.asarray(front, dtype=np.uint8)[..., :3]
     if view.shape[0] != FRAME_HEIGHT:
         w = int(round(view.shape[1] * FRAME_HEIGHT / view.shape[0]))
-        view = np.asarray(Image.fromarray(view).resize((w, FRAME_HEIGHT), Image.BILINEAR))
+        view = np.asarray(Image.fromarray(view).resize((w, FRAME_HEIGHT), Image.Resampling.BILINEAR))
     gap = np.full((FRAME_HEIGHT, 4, 3), 255, dtype=np.uint8)
     return np.concatenate([scaled, gap, view], axis=1)
 
@@ -85,5 +85,5 @@ def render_rollout_gif(spec: TaskSpec, seed: int, out: Path) -> Path:
         run_episode(env, task, seed, record=record)
     finally:
         env.close()
-    imageio.mimsave(path, frames, duration=1000 / GIF_FPS, loop=0)
+    imageio.mimsave(path, list[Any](frames), duration=1000 / GIF_FPS, loop=0)
     return path

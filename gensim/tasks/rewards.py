@@ -33,7 +33,7 @@ def is_match(
     Height is not checked. Yaw is checked only when the goal asks for rotations and the object
     has a symmetry (> 0).
     """
-    dist = float(np.linalg.norm(np.float64(pose[0][:2]) - np.float64(target[0][:2])))
+    dist = float(np.linalg.norm(np.asarray(pose[0][:2], dtype=np.float64) - np.asarray(target[0][:2], dtype=np.float64)))
     if dist >= pos_eps:
         return False
     if not check_yaw or symmetry <= 0:
@@ -79,12 +79,12 @@ def pose_step_reward(goal: Goal, pose_of: PoseOf, pos_eps: float, rot_eps: float
 def points_in_zone(points_world: np.ndarray, zone: Zone, z_max: float) -> np.ndarray:
     """Boolean mask of world points (3 x N) inside the zone box (in xy) and below `z_max`."""
     to_zone = utils.invert(zone.pose)
-    local = np.float32(utils.apply(to_zone, points_world)).reshape(3, -1)
+    local = np.asarray(utils.apply(to_zone, points_world), dtype=np.float32).reshape(3, -1)
     half_x, half_y = zone.size[0] / 2, (zone.size[1] if len(zone.size) > 1 else zone.size[0]) / 2
     return (
         (local[0] > -half_x) & (local[0] < half_x)
         & (local[1] > -half_y) & (local[1] < half_y)
-        & (np.float32(points_world).reshape(3, -1)[2] < z_max)
+        & (np.asarray(points_world, dtype=np.float32).reshape(3, -1)[2] < z_max)
     )
 
 
@@ -92,7 +92,7 @@ def _zone_hits(goal: Goal, obj: int, pose: Pose, z_max: float) -> np.ndarray:
     pts = goal.object_points.get(obj)
     if pts is None or pts.size == 0:
         pts = np.zeros((3, 1), dtype=np.float32)
-    world = np.float32(utils.apply(pose, pts)).reshape(3, -1)
+    world = np.asarray(utils.apply(pose, pts), dtype=np.float32).reshape(3, -1)
     hit = np.zeros(world.shape[1], dtype=bool)
     for zone in goal.zones:
         hit |= points_in_zone(world, zone, z_max)
@@ -119,5 +119,5 @@ def zone_step_reward(goal: Goal, pose_of: PoseOf, z_max: float) -> float:
 
 def object_in_zone(pose: Pose, zones: list[Zone], z_max: float) -> bool:
     """Whether an object's origin lies inside one of the zones."""
-    pt = np.float32(pose[0]).reshape(3, 1)
+    pt = np.asarray(pose[0], dtype=np.float32).reshape(3, 1)
     return any(bool(points_in_zone(pt, z, z_max)[0]) for z in zones)

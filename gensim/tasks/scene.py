@@ -49,7 +49,7 @@ def local_extents(env: Any, obj: int) -> tuple[np.ndarray, np.ndarray]:
     for shape in shapes:
         geom, dims, pos, orn = shape[2], shape[3], shape[5], shape[6]
         if geom == pybullet.GEOM_BOX:
-            half = np.float64(dims[:3]) / 2
+            half = np.asarray(dims[:3], dtype=np.float64) / 2
         elif geom == pybullet.GEOM_SPHERE:
             half = np.full(3, float(dims[0]))
         elif geom in (pybullet.GEOM_CYLINDER, pybullet.GEOM_CAPSULE):
@@ -57,7 +57,7 @@ def local_extents(env: Any, obj: int) -> tuple[np.ndarray, np.ndarray]:
         else:
             return _mesh_or_aabb_extents(env, obj)
         box = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)]) * half
-        corners.append(box @ utils.quat_to_matrix(orn).T + np.float64(pos))
+        corners.append(box @ utils.quat_to_matrix(orn).T + np.asarray(pos, dtype=np.float64))
     if not corners:
         return _mesh_or_aabb_extents(env, obj)
     every = np.concatenate(corners)
@@ -72,9 +72,9 @@ def _mesh_or_aabb_extents(env: Any, obj: int) -> tuple[np.ndarray, np.ndarray]:
     except (pybullet.error, TypeError):
         vertices = ()
     if vertices:
-        verts = np.float64(vertices)
+        verts = np.asarray(vertices, dtype=np.float64)
         return verts.min(axis=0), verts.max(axis=0)
-    half = np.float64(env.get_object_size(obj)) / 2
+    half = np.asarray(env.get_object_size(obj), dtype=np.float64) / 2
     return -half, half
 
 
@@ -100,7 +100,7 @@ def mesh_points(env: Any, obj: int) -> np.ndarray:
         vertices = ()
     if not vertices:
         return box_points(env, obj)
-    return np.float32(vertices).T
+    return np.asarray(vertices, dtype=np.float32).T
 
 
 def make_piles(task: Task, env: Any, block_color: Any = None) -> list[int]:
@@ -123,8 +123,8 @@ def make_rope(
     import pybullet
 
     client = env.client
-    c0 = np.float64(corners[0][0] if _is_pose(corners[0]) else corners[0])
-    c1 = np.float64(corners[1][0] if _is_pose(corners[1]) else corners[1])
+    c0 = np.asarray(corners[0][0] if _is_pose(corners[0]) else corners[0], dtype=np.float64)
+    c1 = np.asarray(corners[1][0] if _is_pose(corners[1]) else corners[1], dtype=np.float64)
     increment = (c1 - c0) / n_parts
     spacing = max(float(np.linalg.norm(increment[:2])), 2 * radius)
     length = spacing * n_parts

@@ -29,10 +29,10 @@ class ColorDict(dict[str, list[float]]):
 
     def __missing__(self, key: str) -> list[float]:
         if isinstance(key, str) and key.strip().lower() in self:
-            return list(dict.__getitem__(self, key.strip().lower()))
+            return list(super().__getitem__(key.strip().lower()))
         fallback = sim_colors.FALLBACK_COLOR
         context.record_warning(f"unknown colour name {key!r}: used {fallback}")
-        return list(dict.__getitem__(self, fallback))
+        return list(super().__getitem__(fallback))
 
 
 COLORS: ColorDict = ColorDict({name: list(rgb) for name, rgb in sim_colors.COLORS.items()})
@@ -78,7 +78,7 @@ def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ])
 
 
-def quat_to_matrix(quat: Sequence[float]) -> np.ndarray:
+def quat_to_matrix(quat: Sequence[float] | np.ndarray) -> np.ndarray:
     """3x3 rotation matrix of a quaternion xyzw (normalised first)."""
     x, y, z, w = np.asarray(quat, dtype=float) / np.linalg.norm(quat)
     return np.array([
@@ -168,7 +168,7 @@ def xyz_to_pix(position: Sequence[float], bounds: Any, pixel_size: float) -> tup
 
 
 def pix_to_xyz(
-    pixel: Sequence[int], height: np.ndarray | None, bounds: Any, pixel_size: float,
+    pixel: Sequence[int] | np.ndarray, height: np.ndarray | None, bounds: Any, pixel_size: float,
     skip_height: bool = False,
 ) -> tuple[float, float, float]:
     """Heightmap pixel (u, v) to world xyz; z comes from the heightmap unless `skip_height`."""
@@ -191,7 +191,7 @@ def sample_distribution(
     else:
         idx = rng.choice(flat.size, n_samples, p=flat, replace=False)
     coords = np.array(np.unravel_index(idx, np.shape(prob))).T
-    return np.int32(coords.squeeze())
+    return np.asarray(coords.squeeze(), dtype=np.int32)
 
 
 def get_pointcloud(depth: np.ndarray, intrinsics: Any) -> np.ndarray:

@@ -72,10 +72,14 @@ def test_importing_gensim_tracking_does_not_import_mlflow() -> None:
     assert proc.stdout.strip() == "False"
 
 
-def test_get_tracker_follows_the_settings(gensim_home: Path) -> None:
+def test_get_tracker_follows_the_settings(gensim_home: Path, monkeypatch) -> None:
     from gensim.config import get_settings
     from gensim.tracking import get_tracker
 
+    # The default store lives in the home folder (the fixture points tests at a shared one).
+    monkeypatch.delenv("GENSIM_MLFLOW_TRACKING_URI")
+    monkeypatch.delenv("GENSIM_MLFLOW_ARTIFACT_ROOT")
+    get_settings.cache_clear()
     tracker = get_tracker()
     assert tracker is get_tracker()
     assert tracker.uri == get_settings().tracking_uri

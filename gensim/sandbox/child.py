@@ -1,41 +1,122 @@
-"""The child side of the sandbox: `python -m gensim.sandbox.child REQUEST VERDICT`.
+"""The child side of the sandbox: `python -m gensim.sandbox.child` (request on stdin).
 
-Reads the job, runs it, writes `{"ok": ..., "result" | "error", "token"}` to the verdict path.
+Order, all before any task code is loaded:
+1. read the request (job, payload, token, verdict fd, scratch folder, parent pid) from stdin;
+2. leave the network (`isolation.isolate_network`);
+3. import the job's module (it preloads what the job needs) and a few standard modules;
+4. as root, become `nobody` when the Python installation is readable to it; ask to die with
+   the parent;
+5. arm the guard (`guard.arm`): audit hook, import allowlist, refusals, output caps;
+6. run the job; then write `{"ok", "result" | "error", "token", "isolation", "violations"}` to
+   the verdict fd, with functions captured in step 1, and leave with the real `os._exit`.
+A job result that is a checker verdict (a dict with "passed") is failed when the guard refused
+anything or a signal handler changed, even if the task code caught the refusal.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
+import signal
 import sys
 import traceback
-from pathlib import Path
+from typing import Any
+
+_exit, _write, _dumps = os._exit, os.write, json.JSONEncoder(default=str).encode
+_lseek, _ftruncate = os.lseek, os.ftruncate
+PRELOAD = ("copy", "pprint", "string", "re", "math", "random", "itertools", "collections", "functools",
+           "dataclasses", "typing", "enum", "time", "abc", "operator", "heapq", "bisect", "statistics",
+           "numbers", "fractions", "json", "textwrap", "warnings", "traceback", "linecache", "tokenize",
+           "tempfile", "shutil", "weakref", "hashlib", "struct", "zlib", "base64", "uuid", "decimal",
+           "glob", "fnmatch", "contextlib", "ast", "difflib")
 
 
-def main(request_path: str, verdict_path: str) -> int:
-    request = Path(request_path)
-    token = hashlib.sha256(str(request).encode() + str(request.stat().st_ino).encode()).hexdigest()[:16]
-    doc = json.loads(request.read_text())
-    verdict_fd = os.open(verdict_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    request.unlink()  # the job cannot re-read its request
-    module, _, func = doc["job"].partition(":")
+def _readable_by_others(path: str) -> bool:
+    """Whether every folder above `path` can be traversed by other users."""
+    import stat
+
+    current = os.path.realpath(path)
+    while True:
+        try:
+            if not os.stat(current).st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+        parent = os.path.dirname(current)
+        if parent == current:
+            return True
+        current = parent
+
+
+def _signal_state() -> dict[int, Any]:
+    state = {}
+    for sig in signal.valid_signals():
+        try:
+            state[int(sig)] = signal.getsignal(sig)
+        except (ValueError, OSError):
+            continue
+    return state
+
+
+def main() -> int:
+    request = json.loads(sys.stdin.buffer.read())
+    token, verdict_fd = str(request.pop("token")), int(request["verdict_fd"])
+    scratch = str(request["scratch"])
+    from gensim.sandbox import guard, isolation
+
+    info: dict[str, Any] = {"network": isolation.isolate_network()}
+    module, _, func = str(request["job"]).partition(":")
+    out: dict[str, Any]
     try:
         fn = getattr(importlib.import_module(module), func)
-        result = fn(doc["payload"])
-        out = {"ok": True, "result": result, "token": token}
-    except BaseException as err:  # noqa: BLE001 - everything the job raises is a verdict
-        out = {
-            "ok": False,
-            "error": f"{type(err).__name__}: {err}"[:2000],
-            "traceback": traceback.format_exc()[-4000:],
-            "token": token,
-        }
-    os.write(verdict_fd, json.dumps(out, default=str).encode())
-    os.close(verdict_fd)
+    except BaseException as err:  # noqa: BLE001
+        fn, out = None, {"ok": False, "error": f"job {request['job']!r} cannot be loaded: {err}"}
+    for name in (*PRELOAD, "numpy", "pybullet"):
+        importlib.import_module(name)
+    import gensim
+
+    needed = (os.path.dirname(os.__file__), sys.prefix, os.path.dirname(gensim.__file__))
+    readable = all(_readable_by_others(p) for p in needed)
+    info["user"] = isolation.drop_privileges(scratch) if readable else "unchanged"
+    isolation.die_with_parent(int(request["parent_pid"]))
+    writable = tuple(str(p) for p in request.get("writable") or ())
+    policy = guard.Policy(scratch=scratch, read_roots=writable, write_roots=writable,
+                          output_bytes=int(request.get("output_bytes", 256 * 1024)))
+    handlers = _signal_state()
+    guard.arm(policy)
+    info["guard"] = "audit-hook+import-allowlist"
+    if fn is not None:
+        try:
+            out = {"ok": True, "result": fn(request["payload"])}
+        except BaseException as err:  # noqa: BLE001 - everything the job raises is a verdict
+            out = {"ok": False, "error": f"{type(err).__name__}: {err}"[:2000],
+                   "traceback": traceback.format_exc()[-4000:]}
+    violations = list(policy.violations)
+    changed = [n for n, h in _signal_state().items() if handlers.get(n) is not h]
+    if changed:
+        violations.append(f"signal handlers changed: {sorted(changed)}")
+    result = out.get("result")
+    if violations and isinstance(result, dict) and "passed" in result:
+        result["passed"] = False
+        result["errors"] = [*list(result.get("errors") or []), *(f"sandbox: {v}" for v in violations[:20])]
+        if result.get("stage") == "done":
+            result["stage"] = "integrity"
+    out.update(token=token, isolation=info, violations=violations[:200])
+    try:
+        data = _dumps(out).encode()
+    except BaseException as err:  # noqa: BLE001 - a result that is not JSON is an error verdict
+        data = _dumps({"ok": False, "error": f"unserialisable result: {err}", "token": token,
+                       "isolation": info, "violations": violations[:200]}).encode()
+    _lseek(verdict_fd, 0, os.SEEK_SET)  # whatever task code wrote to the channel goes
+    _ftruncate(verdict_fd, 0)
+    while data:
+        data = data[_write(verdict_fd, data):]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _exit(0)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    main()

@@ -1,4 +1,4 @@
-"""Small jobs used by the sandbox's own tests (they exercise limits and deaths)."""
+"""Small jobs used by the sandbox's own tests (they exercise limits, deaths and the guard)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ def sleep(payload: dict[str, Any]) -> None:
 
 
 def crash(payload: dict[str, Any]) -> None:
+    import faulthandler
+
+    faulthandler._sigsegv()
+
+
+def exit_now(payload: dict[str, Any]) -> None:
     os._exit(int(payload.get("code", 3)))
 
 
@@ -26,3 +32,16 @@ def raise_error(payload: dict[str, Any]) -> None:
 def eat_memory(payload: dict[str, Any]) -> int:
     blocks = [bytearray(64 * 1024 * 1024) for _ in range(int(payload.get("blocks", 200)))]
     return len(blocks)
+
+
+def write_file(payload: dict[str, Any]) -> str:
+    with open(payload["path"], "w") as fh:
+        fh.write("x")
+    return str(payload["path"])
+
+
+def connect(payload: dict[str, Any]) -> str:
+    import socket
+
+    with socket.create_connection((payload.get("host", "1.1.1.1"), 80), timeout=2):
+        return "connected"

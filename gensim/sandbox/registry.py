@@ -1,0 +1,84 @@
+"""The live sandbox processes of this (parent) process, killed when the parent stops.
+
+Every child runs in its own process group. `register`/`unregister` track them; `kill_all()`
+sends SIGKILL to every live group. It runs at interpreter exit (`atexit`), on SIGTERM/SIGHUP
+(then the previous disposition applies) and on Ctrl-C (SIGINT: the groups die at once, then
+`KeyboardInterrupt` is raised as usual). After an interruption `interrupted()` is true and no
+new child is started, so a campaign's worker threads wind down instead of starting more checks.
+The signal handlers only call `os.killpg` on a copied list: no locks, nothing that allocates
+much, safe at any point of the main thread.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import threading
+from typing import Any
+
+_live: dict[int, int] = {}  # child pid -> process group id
+_lock = threading.Lock()
+_state = {"interrupted": False, "installed": False, "atexit": False}
+_previous: dict[int, Any] = {}
+
+
+def register(pid: int) -> None:
+    """Track a child whose process group id is its pid."""
+    with _lock:
+        _live[pid] = pid
+
+
+def unregister(pid: int) -> None:
+    with _lock:
+        _live.pop(pid, None)
+
+
+def live() -> list[int]:
+    """Process group ids of the sandboxes still running."""
+    return list(_live.values())
+
+
+def interrupted() -> bool:
+    """Whether this process was interrupted (no new sandbox starts afterwards)."""
+    return bool(_state["interrupted"])
+
+
+def kill_all() -> None:
+    """SIGKILL every live sandbox process group (idempotent; signal-safe)."""
+    for group in list(_live.values()):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    _state["interrupted"] = True
+    kill_all()
+    previous = _previous.get(signum)
+    if callable(previous):
+        previous(signum, frame)
+        return
+    if previous == signal.SIG_IGN:
+        return
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def install() -> None:
+    """Register the exit hook and, from the main thread, the signal handlers (once)."""
+    if not _state["atexit"]:
+        _state["atexit"] = True
+        atexit.register(kill_all)
+    if _state["installed"] or threading.current_thread() is not threading.main_thread():
+        return
+    _state["installed"] = True
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        current = signal.getsignal(sig)
+        if current in (None, _on_signal):
+            continue
+        if sig != signal.SIGINT and current not in (signal.SIG_DFL,):
+            continue  # somebody else handles it: leave it alone
+        _previous[sig] = current
+        signal.signal(sig, _on_signal)

@@ -1,0 +1,75 @@
+"""Runs the hostile-code corpus (tests/fixtures/hostile) through the static checks and the
+sandboxed checker; `python -m tests.sandbox.corpus` prints the docs table."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from gensim.sandbox import Limits
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
+LIMITS = Limits(wall_s=10, cpu_s=10, memory_mb=2048, file_mb=16, output_kb=64)
+SEEDS = (0,)
+
+
+def manifest() -> dict[str, dict[str, Any]]:
+    return json.loads((CORPUS / "manifest.json").read_text())
+
+
+def run_one(file_name: str) -> dict[str, Any]:
+    """The verdict of one corpus file: outcome, refusals, seconds, first error."""
+    from gensim.generation.static_checks import check_code
+    from gensim.sandbox.check import check_code as sandbox_check
+    from gensim.sandbox.check import check_file
+
+    start = time.perf_counter()
+    path = CORPUS / file_name
+    try:
+        code = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        doc = check_file(path, list(SEEDS), limits=LIMITS)
+    else:
+        static = check_code(code)
+        if not static.passed:
+            doc = {"outcome": "static", "violations": [], "errors": static.errors, "isolation": {}}
+        else:
+            doc = sandbox_check(code, path.stem.replace("_", "-"), SEEDS, 0.75, LIMITS)
+    return {"file": file_name, "outcome": doc["outcome"], "refused": bool(doc.get("violations")),
+            "violations": doc.get("violations", []), "errors": doc.get("errors", []),
+            "isolation": doc.get("isolation", {}), "seconds": round(time.perf_counter() - start, 2)}
+
+
+def run_corpus(files: list[str], workers: int = 2) -> list[dict[str, Any]]:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run_one, files))
+
+
+def matches(row: dict[str, Any], want: dict[str, Any]) -> bool:
+    expect = want["expect"] if isinstance(want["expect"], list) else [want["expect"]]
+    refused_ok = want.get("refused") is None or bool(want["refused"]) == row["refused"]
+    return row["outcome"] in expect and refused_ok
+
+
+def table(rows: list[dict[str, Any]], wanted: dict[str, dict[str, Any]]) -> str:
+    lines = ["| file | expected | actual | refused | seconds |", "|---|---|---|---|---|"]
+    for row in sorted(rows, key=lambda r: r["file"]):
+        want = wanted[row["file"]]
+        expect = "/".join(want["expect"]) if isinstance(want["expect"], list) else want["expect"]
+        ok = "" if matches(row, want) else " **MISMATCH**"
+        lines.append(f"| {row['file']} | {expect} | {row['outcome']}{ok} | "
+                     f"{'yes' if row['refused'] else 'no'} | {row['seconds']:.1f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    wanted = manifest()
+    rows = run_corpus(sorted(wanted))
+    print(table(rows, wanted))
+    print("\nisolation:", rows[0]["isolation"])
+    for row in rows:
+        if not matches(row, wanted[row["file"]]):
+            print("MISMATCH", row["file"], row["outcome"], row["violations"][:3], row["errors"][:3])

@@ -15,7 +15,7 @@ from gensim.generation.candidate import StageVerdict
 from gensim.generation.static_checks import check_code
 from gensim.sandbox import Limits, run_in_sandbox
 
-CHECK_JOB = "gensim.generation.jobs:check_job"
+CHECK_JOB = "gensim.sandbox.check_job:check_job"  # the checker with the shadow reward (integrity)
 SUCCESS_REWARD = 0.99
 
 # The checker's stage names -> the pipeline's stages.
@@ -23,7 +23,7 @@ STAGE_OF = {
     "load": "load", "import": "load", "instantiate": "load",
     "reset": "runtime", "runtime": "runtime", "determinism": "runtime", "episode": "runtime",
     "success": "success", "bounds": "success", "budget": "success", "steps": "success",
-    "done": "success", "passed": "success",
+    "done": "success", "passed": "success", "integrity": "success",
 }
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import typer
@@ -14,7 +11,7 @@ from gensim.errors import GensimError
 
 app = typer.Typer(help="List, check and render tasks.", no_args_is_help=True)
 
-CHECK_FILE_TIMEOUT_S = 600.0  # wall clock for `check --file` (the separate process is killed)
+CHECK_FILE_TIMEOUT_S = 600.0  # s, wall clock (and CPU) for `check --file` in the sandbox
 
 
 @app.command("list")
@@ -63,7 +60,7 @@ def _print_verdict(doc: dict, json_out: bool) -> None:
 @app.command("check")
 def check(
     name: str = typer.Argument(None, help="registered task name"),
-    file: Path = typer.Option(None, "--file", help="check a task file instead (separate process)"),
+    file: Path = typer.Option(None, "--file", help="check a task file instead (in the sandbox)"),
     seeds: int = typer.Option(4, "--seeds", help="number of train seeds (0, 2, 4, ...)"),
     threshold: float = typer.Option(0.75, "--threshold", help="expert success rate needed"),
     timeout: float = typer.Option(CHECK_FILE_TIMEOUT_S, "--timeout", help="s, wall clock for --file"),
@@ -71,6 +68,7 @@ def check(
 ) -> None:
     """Run the checker (load, reset, determinism, expert success, bounds, step budget).
 
+    A registered task is checked in this process; a task file (untrusted code) in the sandbox.
     Exit code 1 when the task fails. Examples: `gensim tasks check place-red-in-green --json`,
     `gensim tasks check --file my_task.py --seeds 2`
     """
@@ -78,7 +76,7 @@ def check(
     if (name is None) == (file is None):
         fail("give either a task NAME or --file PATH")
     if file is not None:
-        doc = _check_file_subprocess(file, len(seed_list), threshold, timeout)
+        doc = _check_file_sandboxed(file, len(seed_list), threshold, timeout)
     else:
         from gensim.tasks.checker import check_task
         from gensim.tasks.registry import get_spec
@@ -93,26 +91,18 @@ def check(
         raise typer.Exit(1)
 
 
-def _check_file_subprocess(file: Path, n_seeds: int, threshold: float, timeout: float) -> dict:
-    if not file.is_file():
-        fail(f"task file not found: {file}")
-    cmd = [sys.executable, "-m", "gensim.tasks.checker", "--file", str(file.resolve()),
-           "--seeds", str(n_seeds), "--threshold", str(threshold)]
+def _check_file_sandboxed(file: Path, n_seeds: int, threshold: float, timeout: float) -> dict:
+    """The checker's verdict on a task file, run in the sandbox (a separate, limited process)."""
+    from gensim.sandbox.check import check_file
+    from gensim.sandbox.runner import Limits
+    from gensim.tasks.checker import JSON_KEYS
+
+    limits = Limits(wall_s=timeout, cpu_s=max(1, int(timeout)))
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return _failed(file, n_seeds, f"timeout: the check ran longer than {timeout:g} s")
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    if not lines:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return _failed(file, n_seeds, f"the checker process died (exit {proc.returncode}): {last}")
-    return json.loads(lines[-1])
-
-
-def _failed(file: Path, n_seeds: int, error: str) -> dict:
-    return {"name": file.stem.replace("_", "-"), "version": 1, "seeds": [2 * i for i in range(n_seeds)],
-            "successes": [], "success_rate": 0.0, "passed": False, "stage": "load",
-            "warnings": [], "errors": [error], "seconds": 0.0}
+        doc = check_file(file, [2 * i for i in range(n_seeds)], threshold, limits)
+    except GensimError as err:
+        fail_from(err)
+    return {key: doc[key] for key in JSON_KEYS}
 
 
 @app.command("render")

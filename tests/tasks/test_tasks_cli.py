@@ -64,3 +64,29 @@ def test_help_has_examples() -> None:
     for command in ("list", "check", "render"):
         result = runner.invoke(app, ["tasks", command, "--help"])
         assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_render_writes_topdown_and_front_side_by_side(tmp_path: Path) -> None:
+    import imageio.v3 as iio
+
+    from gensim.tasks import registry
+    from gensim.tasks.spec import TaskSpec
+
+    code = (FIXTURES / "place_red_block_in_green_bowl.py").read_text()
+
+    def source() -> list[TaskSpec]:
+        return [TaskSpec(name="fixture-red-in-green", origin="imported", code=code)]
+
+    registry.register_source(source)
+    try:
+        out = tmp_path / "scene.png"
+        result = runner.invoke(app, ["tasks", "render", "fixture-red-in-green", "--seed", "2", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        image = iio.imread(out)
+        assert image.shape == (480, 240 + 4 + 640, 3)
+        top = image[:, :240]
+        assert (top[..., 0] > 150).any() and (top[..., 1] > 120).any()  # the red block, the green bowl
+        bad = runner.invoke(app, ["tasks", "render", "fixture-red-in-green", "--out", str(tmp_path / "x.jpg")])
+        assert bad.exit_code == 2 and ".png" in bad.output
+    finally:
+        registry.unregister_source(source)

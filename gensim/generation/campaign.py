@@ -116,6 +116,8 @@ def process_candidate(cand: Candidate, author: Author, check: CheckSettings, rep
         except Exception as err:  # noqa: BLE001 - classified below, never lost
             if is_provider_failure(err):
                 attempt.verdicts.append(StageVerdict("api", False, 0.0, str(err)))
+                if type(err).__name__ == "BudgetExceeded":
+                    raise  # the campaign stops; the runner records why
                 break
             from gensim.llm.parsing import ParseError
 

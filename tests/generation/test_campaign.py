@@ -84,3 +84,14 @@ def test_interrupted_campaign_resumes_without_duplicates(gensim_home: Path) -> N
     assert seen[0] in {c["name"] for c in result.details}
     _, runs = _runs(first.id)
     assert {r.info.status for r in runs} <= {"FINISHED", "KILLED"}
+
+
+def test_token_budget_stops_the_campaign_cleanly(gensim_home: Path) -> None:
+    from gensim.db import provenance as prov
+    from gensim.generation.campaign import run_campaign
+
+    result = run_campaign(small_config(mode="topdown-cot", target="build-car", trials=4, max_tokens=1))
+    assert result.stopped and "token" in result.stopped
+    assert result.admitted == []
+    assert all(r["stage"] == "api" for r in result.rejected)
+    assert prov.get_campaign(result.campaign_id).status == "finished"

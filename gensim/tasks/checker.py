@@ -29,8 +29,9 @@ from gensim.tasks.spec import TaskSpec
 
 TRAIN_SEEDS = (0, 2, 4, 6)
 STAGES = ("load", "reset", "determinism", "success", "bounds", "budget")
-FELL_BELOW = -0.02  # m: an object whose centre is this far under the table top fell off
+FELL_BELOW = -0.02  # m: an object whose centre is this far under the table top fell through
 BOUNDS_MARGIN = 0.01  # m of tolerance around the workspace for object centres after reset
+TABLE_MARGIN = 0.05  # m: a centre farther than this outside the workspace fell off the table
 POSE_ATOL = 1e-6  # m / quaternion units: same-seed poses must agree this closely
 JSON_KEYS = ("name", "version", "seeds", "successes", "success_rate", "passed", "stage",
              "warnings", "errors", "seconds")
@@ -114,8 +115,8 @@ def _actions_equal(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
     return True
 
 
-def _out_of_bounds(poses: dict[int, Any], bounds: np.ndarray) -> list[int]:
-    lo, hi = bounds[:2, 0] - BOUNDS_MARGIN, bounds[:2, 1] + BOUNDS_MARGIN
+def _out_of_bounds(poses: dict[int, Any], bounds: np.ndarray, margin: float = BOUNDS_MARGIN) -> list[int]:
+    lo, hi = bounds[:2, 0] - margin, bounds[:2, 1] + margin
     return [k for k, (pos, _) in poses.items()
             if not (np.all(np.asarray(pos[:2]) >= lo) and np.all(np.asarray(pos[:2]) <= hi))]
 
@@ -226,7 +227,9 @@ def _run_stages(task: Any, env: Any, seeds: list[int], threshold: float, verdict
         if outside:
             verdict.errors.append(f"bounds: seed {seed}: objects {outside} outside the workspace after reset")
             return finish("bounds")
-        fell = [k for k, (pos, _) in result.final_poses.items() if pos[2] < FELL_BELOW]
+        # The table is the workspace surface (the ground carries objects beyond it too).
+        fell = sorted({*_out_of_bounds(result.final_poses, bounds, TABLE_MARGIN),
+                       *(k for k, (pos, _) in result.final_poses.items() if pos[2] < FELL_BELOW)})
         if fell:
             verdict.errors.append(f"bounds: seed {seed}: objects {fell} fell off the table")
             return finish("bounds")

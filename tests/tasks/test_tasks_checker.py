@@ -90,6 +90,13 @@ def test_object_outside_the_workspace_fails_bounds(env: object) -> None:
     assert verdict.stage == "bounds" and "outside the workspace" in verdict.errors[0]
 
 
+def test_object_pushed_off_the_table_fails_bounds(env: object) -> None:
+    # the goal's target lies beyond the workspace edge: the expert carries the block off the table
+    body = GOAL.replace("targ_poses=[target]", "targ_poses=[((0.85, 0.0, 0.02), (0, 0, 0, 1))]")
+    verdict = check_task(_task(body), name="probe", env_factory=lambda: env, threshold=0.5)
+    assert verdict.stage == "bounds" and "fell off the table" in verdict.errors[0], verdict
+
+
 def test_impossible_goal_fails_success(env: object) -> None:
     body = GOAL.replace("np.ones((1, 1))", "np.zeros((1, 1))")
     verdict = check_task(_task(body), name="probe", env_factory=lambda: env)

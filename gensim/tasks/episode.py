@@ -160,6 +160,6 @@ def run_episode(
 
 def _grab(env: Any, frames: list[np.ndarray], timings: dict[str, float]) -> None:
     start = time.perf_counter()
-    color, _, _ = env.render_topdown()
+    color = env.render_topdown()[0]
     frames.append(np.asarray(color))
     timings["render"] += time.perf_counter() - start

@@ -131,6 +131,19 @@ def test_same_seed_same_scene_and_actions_other_seed_differs(env: object) -> Non
     assert set(a.timings) == {"reset", "act", "step", "render"}
 
 
+def test_episode_records_steps_and_frames(env: object) -> None:
+    cls = load_task_file(FIXTURES / "stack_blocks_on_pallet.py")
+    seen: list[tuple] = []
+    result = run_episode(env, cls(), 0, render=True, record=lambda o, a, r, i: seen.append((a, r, i["lang_goal"])))
+    assert result.success and result.steps == 2
+    assert len(result.frames) == 3 and result.frames[0].shape == (320, 160, 3)
+    assert [a is None for a, _, _ in seen] == [False, False, True]
+    assert [r for _, r, _ in seen] == pytest.approx([0.5, 0.5, 0.0])
+    assert seen[0][2] == "put the yellow block on the spot" and seen[1][2].startswith("put the cyan")
+    capped = run_episode(env, cls(), 0, max_steps=1)
+    assert capped.steps == 1 and not capped.success and capped.max_steps == 1
+
+
 def test_random_poses_stay_in_bounds_and_fall_back_when_the_table_is_full(env: object) -> None:
     code = _task("        self.poses = []\n"
                  "        for _ in range(60):\n"

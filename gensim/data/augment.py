@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -39,18 +40,33 @@ def transform_pixels(uv: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return np.rint(uv @ matrix[:, :2].T + matrix[:, 2]).astype(np.int64)
 
 
-def warp(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+@lru_cache(maxsize=4)
+def _grid(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    uu, vv = np.meshgrid(np.arange(rows, dtype=np.float32), np.arange(cols, dtype=np.float32),
+                         indexing="ij")
+    return uu.ravel(), vv.ravel()
+
+
+def source_index(shape: tuple[int, int], matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every output pixel (flat), the flat source pixel it shows and whether it has one."""
+    rows, cols = shape
+    uu, vv = _grid(rows, cols)
+    du, dv = uu - np.float32(matrix[0, 2]), vv - np.float32(matrix[1, 2])
+    su = np.rint(np.float32(matrix[0, 0]) * du + np.float32(matrix[1, 0]) * dv).astype(np.int32)
+    sv = np.rint(np.float32(matrix[0, 1]) * du + np.float32(matrix[1, 1]) * dv).astype(np.int32)
+    valid = (su >= 0) & (su < rows) & (sv >= 0) & (sv < cols)  # R^T (q - t), R orthonormal
+    return su * cols + sv, valid
+
+
+def warp(image: np.ndarray, matrix: np.ndarray,
+         index: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The image seen through the forward map (nearest neighbour; 0 where nothing maps)."""
     rows, cols = image.shape[:2]
-    uu, vv = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
-    target = np.stack([uu.ravel(), vv.ravel()], axis=1).astype(float)
-    inverse = (target - matrix[:, 2]) @ matrix[:, :2]  # R^T (q - t); R is orthonormal
-    src = np.rint(inverse).astype(np.int64)
-    inside = (src[:, 0] >= 0) & (src[:, 0] < rows) & (src[:, 1] >= 0) & (src[:, 1] < cols)
-    out = np.zeros_like(image)
-    flat_out = out.reshape(rows * cols, *image.shape[2:])
-    flat_out[inside] = image[src[inside, 0], src[inside, 1]]
-    return out
+    flat, valid = index if index is not None else source_index((rows, cols), matrix)
+    src = image.reshape(rows * cols, *image.shape[2:])
+    out = np.zeros_like(src)
+    out[valid] = src[flat[valid]]
+    return out.reshape(image.shape)
 
 
 def inside(uv: np.ndarray, shape: tuple[int, int]) -> bool:
@@ -78,4 +94,5 @@ def augment(color: np.ndarray, height: np.ndarray, pick_uv: np.ndarray, place_uv
     shape = height.shape[:2]
     matrix = random_se2(rng, shape, np.stack([pick_uv, place_uv]), config)  # type: ignore[arg-type]
     pick, place = transform_pixels(np.stack([pick_uv, place_uv]), matrix)
-    return warp(color, matrix), warp(height, matrix), pick, place
+    index = source_index(shape, matrix)  # type: ignore[arg-type]
+    return warp(color, matrix, index), warp(height, matrix, index), pick, place

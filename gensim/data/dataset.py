@@ -52,6 +52,7 @@ class PickPlaceDataset(Dataset):
         self.seed = seed
         self.epoch = 0
         self.config = config
+        self._small: dict[tuple[int, int], dict[str, Any]] = {}
 
     def __len__(self) -> int:
         return len(self.index)
@@ -63,19 +64,33 @@ class PickPlaceDataset(Dataset):
     def tasks(self) -> list[str]:
         return sorted({reader.task for reader in self.readers})
 
+    def _labels(self, r: int, e: int) -> dict[str, Any]:
+        """The small per-episode arrays (labels, goals, seed), read once and kept (about 1 KB)."""
+        key = (r, e)
+        if key not in self._small:
+            episode = self.readers[r].episode(e)
+            try:
+                self._small[key] = {**episode.labels, "lang": episode.lang,
+                                    "seed": int(self.readers[r].metas()[e]["seed"])}
+            finally:
+                episode.close()
+        return self._small[key]
+
     def raw(self, index: int) -> dict[str, Any]:
         """The sample as numpy arrays, before augmentation (channels last)."""
         r, e, t = self.index[index]
+        small = self._labels(r, e)
         episode = self.readers[r].episode(e)
         try:
-            return {"color": episode.color(t), "height": episode.height(t), "lang": episode.lang[t],
-                    "pick_uv": episode.labels["pick_uv"][t].astype(np.int64),
-                    "place_uv": episode.labels["place_uv"][t].astype(np.int64),
-                    "place_theta_bin": int(episode.labels["place_theta_bin"][t]),
-                    "place_theta": float(episode.labels["place_theta"][t]),
-                    "task": self.readers[r].task, "seed": int(episode.meta["seed"]), "step": t}
+            color, height = episode.color(t), episode.height(t)
         finally:
             episode.close()
+        return {"color": color, "height": height, "lang": small["lang"][t],
+                "pick_uv": small["pick_uv"][t].astype(np.int64),
+                "place_uv": small["place_uv"][t].astype(np.int64),
+                "place_theta_bin": int(small["place_theta_bin"][t]),
+                "place_theta": float(small["place_theta"][t]),
+                "task": self.readers[r].task, "seed": small["seed"], "step": t}
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         sample = self.raw(index)
@@ -118,8 +133,7 @@ class DemoDataModule(pl.LightningDataModule):
     def _loader(self, dataset: PickPlaceDataset, shuffle: bool) -> DataLoader:
         generator = torch.Generator().manual_seed(self.seed)
         return DataLoader(dataset, batch_size=self.batch_size, shuffle=shuffle, generator=generator,
-                          num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
-                          pin_memory=torch.cuda.is_available())
+                          num_workers=self.num_workers, pin_memory=torch.cuda.is_available())
 
     def train_dataloader(self) -> DataLoader:
         self.setup("fit")

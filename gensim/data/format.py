@@ -19,6 +19,7 @@ import os
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -147,17 +148,35 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 class EpisodeFile:
-    """Lazy reader of one episode file: small arrays at once, images per step on demand."""
+    """Lazy reader of one episode file: each member is decompressed on first use only."""
 
     def __init__(self, source: Path | bytes) -> None:
         self._npz = np.load(io.BytesIO(source) if isinstance(source, bytes) else source,
                             allow_pickle=False)
-        self.meta: dict[str, Any] = json.loads(str(self._npz["meta"]))
-        self.pose0 = self._npz["pose0"]
-        self.pose1 = self._npz["pose1"]
-        self.reward = self._npz["reward"]
-        self.lang = [str(s) for s in self._npz["lang"]]
-        self.labels = {k: self._npz[k] for k in ("pick_uv", "place_uv", "place_theta", "place_theta_bin")}
+
+    @cached_property
+    def meta(self) -> dict[str, Any]:
+        return dict(json.loads(str(self._npz["meta"])))
+
+    @cached_property
+    def pose0(self) -> np.ndarray:
+        return self._npz["pose0"]
+
+    @cached_property
+    def pose1(self) -> np.ndarray:
+        return self._npz["pose1"]
+
+    @cached_property
+    def reward(self) -> np.ndarray:
+        return self._npz["reward"]
+
+    @cached_property
+    def lang(self) -> list[str]:
+        return [str(s) for s in self._npz["lang"]]
+
+    @cached_property
+    def labels(self) -> dict[str, np.ndarray]:
+        return {k: self._npz[k] for k in ("pick_uv", "place_uv", "place_theta", "place_theta_bin")}
 
     @property
     def steps(self) -> int:

@@ -50,6 +50,12 @@ def generate(
         from gensim.errors import UsageError
 
         raise UsageError("--seeds must be at least 1")
+    from gensim.generation.campaign import MODES
+
+    if mode not in MODES:  # before the progress bar starts: bad input gets one line only
+        from gensim.errors import UnknownNameError
+
+        raise UnknownNameError("generation mode", mode, MODES)
     cfg = CampaignConfig(
         mode=mode, target=target, trials=trials, workers=workers or settings.workers,
         seeds=tuple(2 * i for i in range(seeds)), threshold=threshold, repair_rounds=repair_rounds,

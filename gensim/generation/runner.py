@@ -99,6 +99,7 @@ class CampaignRunner:
                     state = dict(row.counts or {})
                     state.setdefault("plan", [])
                     state.setdefault("finished", {})
+                    recover_dead_process(int(row.id), state)
                     return row, state
         row = prov.create_campaign(cfg.mode, provider=self.provider_name, model=self.model,
                                    target=cfg.target, settings=records.jsonable(cfg))
@@ -194,6 +195,7 @@ class CampaignRunner:
                     records.store_candidate(cand, self, tracker)
                     self.candidates[cand.trial] = cand
                     self.state["finished"][str(cand.trial)] = records.candidate_state(cand)
+                    self.state["finished"][str(cand.trial)]["mlflow_run_id"] = cand.mlflow_run_id
                     self._save_state()
                 self.on_event("finished", cand)
 
@@ -269,6 +271,38 @@ class CampaignRunner:
     def _reject(self, cand: Candidate) -> Candidate:
         cand.status = "rejected"
         return cand
+
+
+def recover_dead_process(campaign_id: int, state: dict[str, Any]) -> None:
+    """On resume, close what a killed process of this campaign left open.
+
+    Task versions it wrote for candidates whose state was never saved (it died while storing
+    them, e.g. during the media of an admitted task) are marked rejected at stage
+    `interrupted` (the candidate is redone); MLflow runs of the campaign still RUNNING are
+    marked KILLED (the process that would have ended them is gone).
+    """
+    from gensim.db import repository as repo
+
+    finished = list(state.get("finished", {}).values())
+    if all("mlflow_run_id" in doc for doc in finished):
+        kept = {doc["mlflow_run_id"] for doc in finished}
+        for version in repo.list_versions(campaign_id=campaign_id):
+            if version.mlflow_run_id not in kept and version.rejection_stage != "interrupted":
+                repo.set_version_status(int(version.id), "rejected", stage="interrupted",
+                                        reason="the campaign process died while storing this candidate; "
+                                               "it was redone on resume")
+    from gensim.generation.tracker import _home
+    from gensim.tracking import GENERATE, get_tracker
+
+    tracker = get_tracker()
+    experiment = tracker.experiment_id(GENERATE)
+    if experiment is None:
+        return
+    runs = tracker.call("search_runs", [experiment], max_results=5000,
+                        filter_string=f"tags.`gensim.campaign_id` = '{campaign_id}' and attributes.status = 'RUNNING'")
+    for run in runs or []:
+        if run.data.tags.get("gensim.home") == _home():
+            tracker.call("set_terminated", run.info.run_id, "KILLED")
 
 
 def _failed(stage: str, message: str) -> Any:

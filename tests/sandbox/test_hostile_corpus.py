@@ -1,0 +1,100 @@
+"""The hostile-code corpus: every file gets its expected verdict, nothing outside the sandbox
+changes, and no process is left behind."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+_REPO = str(Path(__file__).resolve().parents[2])
+if _REPO not in sys.path:
+    sys.path.insert(0, _REPO)
+
+from tests.sandbox.corpus import manifest, matches, run_corpus  # noqa: E402
+
+DECOY = Path("/tmp/gensim-hostile-decoy")  # the fixed paths the corpus files attack
+
+
+def _tree_digest(root: Path) -> dict[str, str]:
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        if path.is_symlink():
+            out[rel] = "link:" + os.readlink(path)
+        elif path.is_file():
+            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest() + f":{path.stat().st_mode:o}"
+        else:
+            out[rel] = "dir"
+    return out
+
+
+@pytest.fixture
+def decoy(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A task DB (real schema), an MLflow store and a user home at the paths the corpus attacks."""
+    from gensim.config import get_settings
+    from gensim.db.session import dispose_engines, ensure_schema
+
+    shutil.rmtree(DECOY, ignore_errors=True)
+    home = DECOY / "home"
+    (home / "mlruns" / "0").mkdir(parents=True)
+    (home / "mlruns" / "0" / "meta.yaml").write_text("name: Default\n")
+    (DECOY / "user-home").mkdir()
+    (DECOY / "user-home" / ".bashrc").write_text("export PS1='$ '\n")
+    monkeypatch.setenv("GENSIM_HOME", str(home))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-must-not-reach-task-code")
+    get_settings.cache_clear()
+    ensure_schema()
+    dispose_engines()
+    get_settings.cache_clear()
+    yield DECOY
+    shutil.rmtree(DECOY, ignore_errors=True)
+
+
+def _leftovers() -> list[str]:
+    import psutil
+
+    me = psutil.Process()
+    found = [f"child {p.pid} {p.name()}" for p in me.children(recursive=True)]
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmd = " ".join(proc.info.get("cmdline") or [])
+        if "gensim.sandbox.child" in cmd:
+            found.append(f"sandbox {proc.info['pid']}")
+    return found
+
+
+def _check(files: list[str], decoy: Path) -> None:
+    from gensim.sandbox import registry
+
+    wanted = manifest()
+    before = _tree_digest(decoy)
+    home_before = {p.name for p in Path.home().iterdir()}
+    rows = run_corpus(files)
+    wrong = [f"{r['file']}: got {r['outcome']} (refused={r['refused']}), want {wanted[r['file']]['expect']} "
+             f"(refused={wanted[r['file']]['refused']}); {r['errors'][:2]} {r['violations'][:2]}"
+             for r in rows if not matches(r, wanted[r["file"]])]
+    assert not wrong, "\n".join(wrong)
+    assert _tree_digest(decoy) == before
+    assert not (decoy / "pwned").exists()
+    assert {p.name for p in Path.home().iterdir()} == home_before
+    assert registry.live() == []
+    assert _leftovers() == []
+
+
+def test_manifest_covers_the_corpus() -> None:
+    wanted = manifest()
+    files = {p.name for p in (Path(_REPO) / "tests/fixtures/hostile").glob("*.py") if not p.name.startswith("_")}
+    assert files == set(wanted) and len(files) >= 60
+
+
+def test_hostile_corpus(decoy: Path) -> None:
+    _check(sorted(f for f, w in manifest().items() if not w["slow"]), decoy)
+
+
+@pytest.mark.slow
+def test_hostile_corpus_slow_entries(decoy: Path) -> None:
+    _check(sorted(f for f, w in manifest().items() if w["slow"]), decoy)

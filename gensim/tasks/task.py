@@ -254,6 +254,13 @@ class Task:
         """Points (3 x N) on a 2 cm grid inside the object's box, in its own frame."""
         return scene.box_points(self.env, obj)
 
+    get_object_points = get_box_object_points  # the older name in Ravens task files
+
+    def get_true_image(self, env: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Exact top-down `(color, height, segmentation)` of the scene (what the expert sees)."""
+        color, height, segm = env.render_topdown(segmentation=True)
+        return color, height, segm
+
     def get_mesh_object_points(self, obj: int) -> np.ndarray:
         """The object's mesh vertices (3 x N) in its own frame (box points when unavailable)."""
         return scene.mesh_points(self.env, obj)

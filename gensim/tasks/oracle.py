@@ -93,11 +93,8 @@ class Oracle:
         if not mask.any():
             return None
         top = mask & (height >= height[mask].max() - TOP_FACE_TOL)
-        from scipy import ndimage
-
-        depth_in = ndimage.distance_transform_edt(np.pad(top, 1))[1:-1, 1:-1]
-        u, v = np.unravel_index(int(np.argmax(depth_in)), depth_in.shape)
-        xyz = utils.pix_to_xyz((int(u), int(v)), height, self.task.bounds, self.task.pix_size)
+        u, v = _most_interior(top)
+        xyz = utils.pix_to_xyz((u, v), height, self.task.bounds, self.task.pix_size)
         return (xyz, IDENTITY_QUAT)
 
     def _target(self, goal: Goal, i: int, j: int, poses: dict[int, Pose]) -> Pose:
@@ -159,6 +156,28 @@ class Oracle:
         quat = _yaw_quat(float(np.arctan2(direction[1], direction[0])))
         return {"pose0": ((float(start[0]), float(start[1]), 0.0), quat),
                 "pose1": ((float(end[0]), float(end[1]), 0.0), quat)}
+
+
+def _most_interior(mask: np.ndarray) -> tuple[int, int]:
+    """The pixel of a non-empty mask farthest (in 4-neighbour steps) from its border; among
+    equals, the one closest to their centroid."""
+    depth = np.zeros(mask.shape, dtype=np.int32)
+    alive = mask.copy()
+    level = 0
+    while alive.any():
+        level += 1
+        depth[alive] = level
+        inner = alive.copy()
+        inner[1:] &= alive[:-1]
+        inner[:-1] &= alive[1:]
+        inner[:, 1:] &= alive[:, :-1]
+        inner[:, :-1] &= alive[:, 1:]
+        inner[0], inner[-1], inner[:, 0], inner[:, -1] = False, False, False, False
+        alive = inner
+    rows, cols = np.nonzero(depth == level)
+    centre = np.array([rows.mean(), cols.mean()])
+    best = int(np.argmin((rows - centre[0]) ** 2 + (cols - centre[1]) ** 2))
+    return int(rows[best]), int(cols[best])
 
 
 def _yaw_quat(yaw: float) -> tuple[float, float, float, float]:

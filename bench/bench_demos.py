@@ -33,34 +33,44 @@ REFERENCE_EPISODE_MB = {"block-insertion": 13.0, "stack-block-pyramid-seq-seen-c
 def throughput(root: Path, n: int) -> dict[str, dict[str, Any]]:
     from gensim.data.demos import make_demos
 
-    rows: dict[str, dict[str, Any]] = {}
-    print("\n## Expert episodes per minute (process pool, pool start-up included)\n")
-    print("| task | episodes | 1 worker (ep/min) | 2 workers (ep/min) | ratio 2/1 | bytes/episode | steps/episode |")
-    print("|---|---|---|---|---|---|---|")
-    for task in TASKS:
-        one = make_demos(task, n, "train", workers=1, out=root / task / "w1", track=False)
-        two = make_demos(task, n, "train", workers=2, out=root / task / "w2", track=False)
-        from gensim.data.reader import DemoReader
+    from gensim.data.reader import DemoReader
 
+    rows: dict[str, dict[str, Any]] = {}
+    print("\n## Expert episodes per minute: whole run (pool start-up included) and steady state "
+          "(first to last written episode)\n")
+    print("| task | episodes | 1 worker | 2 workers | ratio 2/1 | 1 worker steady | 2 workers steady "
+          "| ratio 2/1 steady |")
+    print("|---|---|---|---|---|---|---|---|")
+    for task in TASKS:
+        runs = []
+        for workers in (1, 2):
+            stamps: list[float] = []
+            report = make_demos(task, n, "train", workers=workers, out=root / task / f"w{workers}",
+                                track=False, progress=lambda _e, s=stamps: s.append(time.perf_counter()))
+            steady = 60.0 * (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
+            runs.append((report, steady))
+        (one, one_steady), (two, two_steady) = runs
         steps = float(np.mean([m["steps"] for m in DemoReader(root / task / "w1").metas()]))
         ratio = two.episodes_per_minute / one.episodes_per_minute if one.episodes_per_minute else 0.0
+        steady_ratio = two_steady / one_steady if one_steady else 0.0
         rows[task] = {"one": one, "two": two, "steps": steps}
         print(f"| {task} | {n} | {one.episodes_per_minute:.1f} | {two.episodes_per_minute:.1f} | "
-              f"{ratio:.2f} | {one.bytes_per_episode:,.0f} | {steps:.1f} |")
+              f"{ratio:.2f} | {one_steady:.1f} | {two_steady:.1f} | {steady_ratio:.2f} |")
     return rows
 
 
 def storage(rows: dict[str, dict[str, Any]]) -> None:
     print("\n## Bytes per stored episode vs the reference convention (policy inputs: top-down colour"
           " + height, lossless)\n")
-    print("| task | gensim bytes/episode | gensim bytes/step (obs) | reference MB/episode | smaller by |")
-    print("|---|---|---|---|---|")
+    print("| task | steps/episode | gensim bytes/episode | gensim bytes/observation | reference MB/episode "
+          "| smaller by |")
+    print("|---|---|---|---|---|---|")
     for task, row in rows.items():
         per_episode = row["one"].bytes_per_episode
         observations = row["steps"] + 1
         reference = REFERENCE_EPISODE_MB.get(task, REFERENCE_STEP_MB * observations)
         note = "" if task in REFERENCE_EPISODE_MB else " (6.45 MB x observations)"
-        print(f"| {task} | {per_episode:,.0f} | {per_episode / observations:,.0f} | {reference:.1f}{note} | "
+        print(f"| {task} | {row['steps']:.1f} | {per_episode:,.0f} | {per_episode / observations:,.0f} | {reference:.1f}{note} | "
               f"{reference * 1e6 / per_episode:,.0f}x |")
 
 
@@ -188,7 +198,7 @@ def _tree_rss_mb(pid: int) -> float:
 def memory(root: Path) -> None:
     """Peak RSS of the demo process (and of its process tree) at N=10 and N=40."""
     print("\n## Peak memory of a demo run (block-insertion, 2 workers) as N grows\n")
-    print("| N | parent peak RSS (MB) | process tree peak RSS (MB, sampled) |")
+    print("| N | parent peak RSS (MB, VmHWM) | process tree peak RSS (MB, sampled every 0.1 s) |")
     print("|---|---|---|")
     for n in (10, 40):
         out = root / f"mem{n}"

@@ -65,6 +65,14 @@ class DemoReport:
 
 
 def _peak_rss_mb() -> float:
+    """Peak resident memory of this process (Linux: VmHWM, which, unlike ru_maxrss, does not
+    carry over the size of the process that forked this one)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from gensim.errors import GensimError
 
 console = Console(stderr=True)  # progress and tables go to stderr so stdout stays parseable
-out = Console()
+out = Console(soft_wrap=True)  # no hard wraps: output is often piped
 
 
 def print_json(doc: Any) -> None:

@@ -44,11 +44,15 @@ def _seed_list(n: int) -> list[int]:
 
 
 def _print_verdict(doc: dict, json_out: bool) -> None:
+    # The output contract: `successes` is the number of seeds the expert solved; the per-seed
+    # outcomes (in `seeds` order) are `per_seed`.
+    per_seed = doc["successes"] if isinstance(doc["successes"], list) else doc.get("per_seed", [])
+    doc = {**doc, "successes": int(sum(bool(x) for x in per_seed)), "per_seed": [bool(x) for x in per_seed]}
     if json_out:
         print_json(doc)
         return
     status = "[green]passed[/]" if doc["passed"] else f"[red]failed at {doc['stage']}[/]"
-    marks = " ".join(f"{s}:{'ok' if ok else 'x'}" for s, ok in zip(doc["seeds"], doc["successes"], strict=False))
+    marks = " ".join(f"{s}:{'ok' if ok else 'x'}" for s, ok in zip(doc["seeds"], per_seed, strict=False))
     out.print(f"{doc['name']} v{doc['version']}: {status}  success {doc['success_rate']:.2f}  "
               f"[{marks}]  {doc['seconds']:.1f} s")
     for err in doc["errors"]:
@@ -126,3 +130,129 @@ def render(
     except GensimError as err:
         fail_from(err)
     console.print(f"wrote {path}")
+
+
+@app.command("search")
+def search(
+    query: str = typer.Argument(..., help="words or a task name fragment"),
+    k: int = typer.Option(10, "--k", help="results at most"),
+    origin: str = typer.Option(None, help="builtin | generated | imported"),
+    tag: list[str] = typer.Option(None, "--tag", help="keep tasks with this tag (repeatable)"),
+    json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Find tasks by meaning and by words (embedding similarity + keyword score).
+
+    Example: `gensim tasks search "stack blocks" --k 5`
+    """
+    from gensim.retrieval.adapters import hit_record, search_tasks
+
+    try:
+        hits = search_tasks(query, k, origin=origin, tags=tag or ())
+    except GensimError as err:
+        fail_from(err)
+    records = [hit_record(h) for h in hits]
+    if json_out:
+        print_json({"query": query, "results": records})
+        return
+    if not records:
+        out.print(f"no good match for '{query}'", highlight=False)
+        return
+    width = max(len(r["name"]) for r in records)
+    for r in records:
+        out.print(f"{r['score']:.3f}  {r['name']:<{width}}  v{r['version']}  {r['origin']:<9} "
+                  f"{r['description'][:90]}", highlight=False, markup=False)
+
+
+@app.command("show")
+def show(
+    name: str = typer.Argument(..., help="task name"),
+    version: int = typer.Option(None, help="version number (default: the newest)"),
+    json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
+    code: bool = typer.Option(True, help="print the code"),
+) -> None:
+    """Description, code, lineage (parents and children), verdicts, datasets, policies, MLflow runs.
+
+    Example: `gensim tasks show build-car --version 2`
+    """
+    from gensim.generation.show import task_record
+
+    try:
+        doc = task_record(name, version)
+    except GensimError as err:
+        fail_from(err)
+    if json_out:
+        print_json(doc)
+        return
+    out.print(f"[bold]{doc['name']}[/] v{doc['version']} ({doc['origin']}, {doc['status']}"
+              + (f" at {doc['rejection_stage']}: {doc['rejection_reason']}" if doc["rejection_stage"] else "")
+              + f")  tags: {', '.join(doc['tags'])}")
+    out.print(doc["description"], highlight=False, markup=False)
+    out.print("versions: " + ", ".join(f"v{x['version']} {x['status']}" for x in doc["versions"]))
+    if doc["success_rate"] is not None:
+        out.print(f"expert success {doc['success_rate']:.2f} on seeds {doc['seeds']}")
+    if doc["provider"]:
+        out.print(f"written by {doc['provider']} ({doc['model']}), campaign {doc['campaign_id']}")
+    for key in ("parents", "children"):
+        if doc[key]:
+            out.print(f"{key}: " + ", ".join(f"{p['task']} v{p['version']} ({p['relation']})" for p in doc[key]),
+                      highlight=False)
+    for r in doc["validation"]:
+        out.print(f"  {r['stage']:<8} {'ok' if r['passed'] else 'FAILED'}  {r['seconds']:.2f} s"
+                  + (f"  {r['error'][:140]}" if r["error"] else ""), highlight=False, markup=False)
+    for d in doc["datasets"]:
+        out.print(f"dataset {d['name']} ({d['split']}, {d['episodes']} episodes) at {d['path']}", highlight=False)
+    for c in doc["policies"]:
+        out.print(f"policy {c['model'] or c['path']}", highlight=False)
+    if doc["mlflow"]:
+        out.print(f"MLflow: {doc['mlflow']}", highlight=False)
+    if code:
+        out.print("")
+        out.print(doc["code"], highlight=False, markup=False)
+
+
+@app.command("export")
+def export(
+    out_dir: Path = typer.Argument(..., help="folder to write task files and manifest.json into"),
+    origin: str = typer.Option(None, help="only tasks of this origin (builtin | generated | imported)"),
+    names: str = typer.Option(None, help="comma-separated task names"),
+    json_out: bool = typer.Option(False, "--json", help="print the manifest"),
+) -> None:
+    """Write task versions as task files plus a JSON manifest, to share a library.
+
+    Example: `gensim tasks export shared-tasks --origin generated`
+    """
+    from gensim.generation.exchange import export_library
+
+    try:
+        manifest = export_library(out_dir, origin=origin, names=names.split(",") if names else None)
+    except GensimError as err:
+        fail_from(err)
+    if json_out:
+        print_json(manifest)
+    else:
+        out.print(f"exported {len(manifest['tasks'])} tasks to {out_dir}", highlight=False)
+
+
+@app.command("import")
+def import_(
+    folder: Path = typer.Argument(..., help="folder of task files (with or without manifest.json)"),
+    seeds: int = typer.Option(4, help="distinct seeds of the expert check"),
+    json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Import task files in the public convention; each is validated by the sandboxed checker.
+
+    Example: `gensim tasks import shared-tasks`
+    """
+    from gensim.generation.exchange import import_library
+
+    try:
+        report = import_library(folder, seeds=tuple(_seed_list(seeds)))
+    except GensimError as err:
+        fail_from(err)
+    if json_out:
+        print_json({"admitted": report.admitted, "rejected": report.rejected, "unchanged": report.unchanged})
+    else:
+        out.print(f"admitted {len(report.admitted)}, rejected {len(report.rejected)}, "
+                  f"unchanged {len(report.unchanged)}", highlight=False)
+        for r in report.rejected:
+            out.print(f"  rejected {r['name']} at {r['stage']}: {str(r['reason'])[:140]}", highlight=False)

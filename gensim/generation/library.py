@@ -12,7 +12,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-
 NOVELTY_THRESHOLD = 0.90  # cosine similarity at or above which a candidate is a near-duplicate (calibrated in bench/tests of gensim.retrieval)
 
 

@@ -1,0 +1,51 @@
+"""Everything gensim knows about one task version (what `gensim tasks show` prints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def task_record(name: str, version: int | None = None) -> dict[str, Any]:
+    """Description, code, lineage both ways, verdicts, datasets, policies and MLflow runs."""
+    from gensim.config import get_settings
+    from gensim.db import provenance as prov
+    from gensim.db import repository as repo
+    from gensim.db.session import ensure_schema
+    from gensim.errors import UnknownNameError
+    from gensim.generation.library import sync_builtins
+
+    ensure_schema()
+    sync_builtins()
+    try:
+        task = repo.get_task(name)
+    except UnknownNameError:
+        raise
+    v = repo.get_task_version(name, version=version)
+    names = {t.id: t.name for t in repo.list_tasks()}
+
+    def ref(link: Any) -> dict[str, Any]:
+        return {"task": names.get(link.version.task_id, "?"), "version": link.version.version,
+                "relation": link.relation, "status": link.version.status}
+
+    versions = repo.list_versions(name)
+    tracking = get_settings().tracking_uri
+    return {
+        "name": task.name, "origin": task.origin, "tags": list(task.tags), "version": v.version,
+        "versions": [{"version": x.version, "status": x.status, "stage": x.rejection_stage} for x in versions],
+        "status": v.status, "rejection_stage": v.rejection_stage, "rejection_reason": v.rejection_reason,
+        "description": v.description, "code_hash": v.code_hash, "code": v.code, "assets": list(v.assets),
+        "provider": v.provider, "model": v.model, "prompts": dict(v.prompts),
+        "success_rate": v.success_rate, "seeds": list(v.seeds), "created_at": str(v.created_at),
+        "campaign_id": v.campaign_id,
+        "parents": [ref(link) for link in repo.parents_of(int(v.id))],
+        "children": [ref(link) for link in repo.children_of(int(v.id))],
+        "validation": [{"stage": r.stage, "passed": r.passed, "seconds": round(r.seconds, 3), "error": r.error}
+                       for r in prov.validation_results(int(v.id))],
+        "datasets": [{"id": d.id, "name": d.name, "split": d.split, "episodes": d.n_episodes, "path": d.path,
+                      "mlflow_run_id": d.mlflow_run_id} for d in prov.datasets_for_version(int(v.id))],
+        "policies": [{"id": c.id, "path": c.path, "model": f"{c.registered_model_name}:{c.registered_model_version}"
+                      if c.registered_model_name else None, "mlflow_run_id": c.mlflow_run_id}
+                     for c in prov.checkpoints_for_version(int(v.id))],
+        "mlflow_run_id": v.mlflow_run_id,
+        "mlflow": f"{tracking} (run {v.mlflow_run_id}); open it with `gensim ui`" if v.mlflow_run_id else None,
+    }

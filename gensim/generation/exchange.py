@@ -93,7 +93,10 @@ def import_library(folder: Path, *, seeds: tuple[int, ...] = (0, 2, 4, 6), thres
     from gensim.generation.validate import CheckSettings, validate
     from gensim.tasks.registry import class_docstring
 
+    from gensim.generation.library import sync_builtins
+
     ensure_schema()
+    sync_builtins()  # an exported built-in comes back as "unchanged", not as a copy
     report = ImportReport()
     check = CheckSettings(seeds=seeds, threshold=threshold)
     for entry in _entries(folder):

@@ -8,6 +8,7 @@ the repository as usual. Nothing here writes, migrates or creates a database fil
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,16 @@ WHERE v.status = 'admitted' AND v.version = (
     SELECT MAX(v2.version) FROM task_version v2 WHERE v2.task_id = t.id AND v2.status = 'admitted')
 ORDER BY t.name
 """
+
+
+def configured_db_url() -> str:
+    """The task DB URL as `gensim.config.Settings.db_url` resolves it, read from the environment
+    without importing pydantic-settings (a test keeps the two in step)."""
+    url = os.environ.get("GENSIM_DATABASE_URL")
+    if url:
+        return url
+    home = Path(os.environ.get("GENSIM_HOME", ".gensim")).expanduser().resolve()
+    return f"sqlite:///{home / 'gensim.db'}"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -74,4 +85,4 @@ def _admitted_rows_orm(url: str, exclude_origin: str | None) -> list[AdmittedRow
         return []
     rows = [AdmittedRow(tasks[v.task_id].name, tasks[v.task_id].origin, tuple(tasks[v.task_id].tags),
                         v.version, v.description, v.code) for v in versions if v.task_id in tasks]
-    return [r for r in rows if r.origin != exclude_origin]
+    return sorted((r for r in rows if r.origin != exclude_origin), key=lambda r: r.name)

@@ -78,11 +78,10 @@ def admitted_specs(url: str | None = None) -> list[Any]:
     by name in `gensim tasks check`, `gensim demos` and evaluation. A built-in name always means
     the built-in code; generated versions of a built-in task are reached with `--version`.
     """
-    from gensim.config import get_settings
-    from gensim.db.quick import admitted_rows
+    from gensim.db.quick import admitted_rows, configured_db_url
     from gensim.tasks.spec import TaskSpec
 
-    rows = admitted_rows(url or get_settings().db_url, exclude_origin="builtin")
+    rows = admitted_rows(url or configured_db_url(), exclude_origin="builtin")
     return [TaskSpec(name=r.name, tags=r.tags, origin=r.origin, version=r.version,
                      description=r.description, code=r.code) for r in rows]
 

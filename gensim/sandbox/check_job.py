@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy  # noqa: F401 - preloaded before task code
 import pybullet  # noqa: F401
-import scipy.ndimage  # noqa: F401 - the oracle imports it lazily
 
 from gensim.sandbox.shadow import SUCCESS, ShadowEpisode, snapshot
 from gensim.sim.environment import Environment

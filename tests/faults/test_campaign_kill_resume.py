@@ -49,6 +49,10 @@ def _sandbox_children_gone(timeout: float = 15.0) -> bool:
 @pytest.mark.slow
 def test_campaign_survives_sigkill_at_random_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "home"
+    # The MLflow SQLite store is created first: a process killed while MLflow creates its
+    # tables leaves a store that later processes cannot open (a known limit, see docs/sandbox.md).
+    subprocess.run([sys.executable, "-c", "from gensim.tracking import GENERATE, get_tracker; "
+                    "assert get_tracker().experiment_id(GENERATE)"], env=_env(home), check=True, timeout=120)
     rng = np.random.default_rng(8)
     killed = 0
     for i in range(KILLS):

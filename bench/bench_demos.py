@@ -32,7 +32,6 @@ REFERENCE_EPISODE_MB = {"block-insertion": 13.0, "stack-block-pyramid-seq-seen-c
 
 def throughput(root: Path, n: int) -> dict[str, dict[str, Any]]:
     from gensim.data.demos import make_demos
-
     from gensim.data.reader import DemoReader
 
     rows: dict[str, dict[str, Any]] = {}
@@ -195,6 +194,12 @@ def _tree_rss_mb(pid: int) -> float:
     return total / 2**20
 
 
+def _sample_peak(proc: subprocess.Popen[str], peak: list[float]) -> None:
+    while proc.poll() is None:
+        peak[0] = max(peak[0], _tree_rss_mb(proc.pid))
+        time.sleep(0.1)
+
+
 def memory(root: Path) -> None:
     """Peak RSS of the demo process (and of its process tree) at N=10 and N=40."""
     print("\n## Peak memory of a demo run (block-insertion, 2 workers) as N grows\n")
@@ -208,13 +213,7 @@ def memory(root: Path) -> None:
         proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 text=True)
         peak = [0.0]
-
-        def sample(pid: int = proc.pid) -> None:
-            while proc.poll() is None:
-                peak[0] = max(peak[0], _tree_rss_mb(pid))
-                time.sleep(0.1)
-
-        thread = threading.Thread(target=sample)
+        thread = threading.Thread(target=_sample_peak, args=(proc, peak))
         thread.start()
         stdout, _ = proc.communicate()
         thread.join()

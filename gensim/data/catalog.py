@@ -74,11 +74,12 @@ def pin_task(name: str, version: int | None = None, *, url: str | None = None) -
     task = repo.get_task(name, url=url)
     if row.id is None:
         raise UsageError(f"task '{name}' version {row.version} has no id")
-    pinned = {"name": name, "version": row.version, "version_id": row.id, "code_hash": row.code_hash,
-              "origin": str(task.origin)}
     if builtin is not None and row.code_hash == builtin_hash:
-        return PinnedTask(**pinned, entry_point=builtin.entry_point)
-    return PinnedTask(**pinned, code=row.code)
+        entry_point, code = builtin.entry_point, None
+    else:
+        entry_point, code = "", row.code
+    return PinnedTask(name=name, version=row.version, version_id=row.id, code_hash=row.code_hash,
+                      origin=str(task.origin), entry_point=entry_point, code=code)
 
 
 def default_root(pinned: PinnedTask, split: str) -> Path:

@@ -21,9 +21,9 @@ from typing import Any
 
 from gensim.data.catalog import PinnedTask, default_root, pin_task
 from gensim.data.format import EpisodeFile, seed_at, split_seeds
-from gensim.tasks.episode import SUCCESS_REWARD
 from gensim.data.writer import DatasetWriter, dataset_digest, dataset_size
 from gensim.errors import UsageError
+from gensim.tasks.episode import SUCCESS_REWARD
 
 WINDOW_PER_WORKER = 4  # jobs in flight or waiting to be written, per worker
 CODE_CHUNK = 4  # seeds per sandboxed job (a sandbox start costs about a second)
@@ -247,7 +247,7 @@ def _sample_gif(root: Path, seeds: list[int]) -> Path | None:
     if not seeds:
         return None
     episode = EpisodeFile(root / "episodes" / episode_filename(seeds[0]))
-    frames = [episode.color(t) for t in range(episode.steps + 1)]
+    frames: list[Any] = [episode.color(t) for t in range(episode.steps + 1)]
     episode.close()
     folder = Path(tempfile.mkdtemp(prefix="gensim-gif-"))
     path = folder / f"episode-{seeds[0]:06d}.gif"

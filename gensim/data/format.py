@@ -133,7 +133,7 @@ def encode(episode: Episode) -> bytes:
             arrays[f"view{k}_color_{t:03d}"] = np.asarray(rgb, dtype=np.uint8)
             arrays[f"view{k}_depth_{t:03d}"] = np.asarray(depth, dtype=np.float32)
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
     return buffer.getvalue()
 
 

@@ -1,0 +1,153 @@
+"""`evaluate(model, tasks, episodes)`: the library function behind `gensim eval`.
+
+The policy plays each task on its test seeds (odd from 10001); success rate and mean reward
+per task. One MLflow run in `gensim/eval` holds per-task metrics, rollout GIFs of a few
+episodes (successes and failures), a success-per-task bar chart and the results as JSON; the
+evaluated checkpoint's DB row gets the results in its metrics. Built-in tasks play in this
+process; tasks with code play in the sandbox (see `gensim.training.rollout`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gensim.errors import UsageError
+from gensim.training.rollout import Outcome, rollouts, summary
+
+Report = Callable[[str], None]
+GIF_EPISODES = 4  # episodes rendered per task (the first test seeds); GIFs of up to 2+2 kept
+
+
+def test_seeds(n: int) -> list[int]:
+    """The first `n` test seeds of the convention (odd from 10001)."""
+    return [10001 + 2 * i for i in range(n)]
+
+
+@dataclass
+class EvalReport:
+    """What an evaluation measured; `to_json()` is the CLI's `--json` object."""
+
+    model: str
+    checkpoint: str
+    results: dict[str, dict[str, Any]]  # task -> success_rate, mean_reward, episodes
+    mlflow_run_id: str | None = None
+    seconds: float = 0.0
+    episodes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per-episode detail
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc.pop("episodes")
+        return doc
+
+
+def _task_fields(name: str) -> dict[str, Any]:
+    from gensim.data.catalog import pin_task
+
+    pinned = pin_task(name)
+    return {**pinned.job_fields(), "version": pinned.version, "version_id": pinned.version_id}
+
+
+def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: int = GIF_EPISODES,
+             report: Report | None = None, track: bool = True) -> EvalReport:
+    """Evaluate `model` (a reference `gensim.training.models.resolve_model` accepts)."""
+    from gensim.policies.agent import PolicyAgent
+    from gensim.training.models import resolve_model
+
+    if episodes < 1:
+        raise UsageError("--episodes must be at least 1")
+    names = [t.strip() for t in tasks if t.strip()]
+    if not names:
+        raise UsageError("no tasks: give --tasks a,b,c")
+    say = report or (lambda _line: None)
+    resolved = resolve_model(model)
+    fields = {name: _task_fields(name) for name in names}
+    agent = PolicyAgent.from_checkpoint(resolved.checkpoint)
+    seeds = test_seeds(episodes)
+    start = time.perf_counter()
+    outcomes: dict[str, list[Outcome]] = {}
+    for name in names:
+        say(f"evaluating {resolved.ref} on {name}: {episodes} test episodes")
+        outcomes[name] = rollouts(agent, resolved.checkpoint, fields[name], seeds, split="test",
+                                  render=seeds[:gif_episodes])
+    result = EvalReport(model=resolved.ref, checkpoint=str(resolved.checkpoint),
+                        results={n: summary(o) for n, o in outcomes.items()},
+                        seconds=round(time.perf_counter() - start, 3),
+                        episodes={n: [x.to_json() for x in o] for n, o in outcomes.items()})
+    if track:
+        _record(result, resolved, fields, outcomes)
+    return result
+
+
+def _record(result: EvalReport, resolved: Any, fields: dict[str, dict[str, Any]],
+            outcomes: dict[str, list[Outcome]]) -> None:
+    from gensim.tracking import EVAL, get_tracker
+
+    params = {"model": result.model, "checkpoint": result.checkpoint,
+              "tasks": ",".join(result.results), "episodes": max(
+                  (r["episodes"] for r in result.results.values()), default=0),
+              "seeds": "10001, 10003, ... (test)"}
+    params |= {f"task.{n}": f"v{f['version']} (version id {f['version_id']})" for n, f in fields.items()}
+    name = f"eval {result.model} {time.strftime('%Y-%m-%dT%H:%M:%S')}"
+    tags = {"gensim.model": result.model, "gensim.tasks": ",".join(result.results)}
+    if resolved.run_id:
+        tags["gensim.train_run_id"] = resolved.run_id
+    with get_tracker().run(EVAL, name, tags=tags, params=params) as run:
+        result.mlflow_run_id = run.run_id
+        metrics: dict[str, float] = {}
+        for task, stats in result.results.items():
+            metrics[f"success_rate/{task}"] = stats["success_rate"]
+            metrics[f"mean_reward/{task}"] = stats["mean_reward"]
+        rates = [s["success_rate"] for s in result.results.values()]
+        metrics["success_rate"] = sum(rates) / len(rates) if rates else 0.0
+        metrics["seconds"] = result.seconds
+        run.log_metrics(metrics)
+        run.log_dict({**result.to_json(), "episodes": result.episodes}, "eval.json")
+        if run.active:
+            run.log_figure(_bar_chart(result.results, result.model), "success_per_task.png")
+            with tempfile.TemporaryDirectory(prefix="gensim-eval-") as folder:
+                for task, items in outcomes.items():
+                    for path in _gifs(task, items, Path(folder)):
+                        run.log_artifact(path, f"rollouts/{task}")
+    if resolved.checkpoint_id is not None:
+        from gensim.db import provenance
+
+        provenance.update_checkpoint(resolved.checkpoint_id, metrics={
+            f"eval/{task}/success_rate": s["success_rate"] for task, s in result.results.items()})
+
+
+def _gifs(task: str, outcomes: Sequence[Outcome], folder: Path) -> list[Path]:
+    """GIFs of up to two successful and two failed rendered episodes."""
+    import imageio.v2 as imageio
+
+    rendered = [o for o in outcomes if o.frames]
+    chosen = [o for o in rendered if o.success][:2] + [o for o in rendered if not o.success][:2]
+    paths = []
+    for outcome in chosen:
+        kind = "success" if outcome.success else "failure"
+        path = folder / f"{task}-{outcome.seed}-{kind}.gif"
+        imageio.mimsave(path, outcome.frames, duration=0.8, loop=0)
+        paths.append(path)
+    return paths
+
+
+def _bar_chart(results: dict[str, dict[str, Any]], model: str) -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(results)
+    figure, axes = plt.subplots(figsize=(max(4.0, 0.9 * len(names) + 2.0), 3.2))
+    axes.bar(range(len(names)), [100 * results[n]["success_rate"] for n in names], color="#4878a8")
+    axes.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
+    axes.set_ylim(0, 100)
+    axes.set_ylabel("success (%)")
+    axes.set_title(f"{model}: test success per task", fontsize=9)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure

@@ -1,0 +1,90 @@
+"""Experiments: recipes of several train and eval stages run by one command.
+
+A recipe with `stages:` (see experiments/train-pretrain-generated-then-finetune.yaml):
+
+    defaults: {policy: {width: 16}, val_episodes: 3}   # training settings of every train stage
+    stages:
+      - {name: pretrain, kind: train, tasks_from_db: "origin=generated,limit=10", demos: 20}
+      - {name: zero-shot, kind: eval, model: "@pretrain", tasks: [block-insertion], episodes: 20}
+      - {name: finetune, kind: train, init_from: "@pretrain", tasks: [block-insertion], demos: 5}
+
+`@STAGE` in `model` / `init_from` names the model a previous train stage produced. Flags of
+`gensim train` override the training settings of every train stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gensim.errors import UsageError
+from gensim.training.config import TrainConfig, merge
+
+Report = Callable[[str], None]
+STAGE_KINDS = ("train", "eval")
+
+
+def _model_of(ref: str, models: dict[str, str]) -> str:
+    if ref.startswith("@"):
+        if ref[1:] not in models:
+            raise UsageError(f"stage model '{ref}' is not the name of an earlier train stage")
+        return models[ref[1:]]
+    return ref
+
+
+def check_stages(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The recipe's stages, checked before anything runs."""
+    stages = doc.get("stages")
+    if not isinstance(stages, list) or not stages:
+        raise UsageError("an experiment recipe needs a non-empty list of stages")
+    names: set[str] = set()
+    for index, stage in enumerate(stages):
+        if not isinstance(stage, dict) or stage.get("kind") not in STAGE_KINDS:
+            raise UsageError(f"stage {index + 1} needs kind: train or eval")
+        name = str(stage.get("name") or f"stage-{index + 1}")
+        if name in names:
+            raise UsageError(f"two stages are named '{name}'")
+        names.add(name)
+        stage["name"] = name
+        for key in ("model", "init_from"):
+            ref = stage.get(key)
+            if isinstance(ref, str) and ref.startswith("@") and ref[1:] not in names - {name}:
+                raise UsageError(f"stage '{name}': {key} {ref} is not an earlier stage")
+        if stage["kind"] == "eval" and (not stage.get("model") or not stage.get("tasks")):
+            raise UsageError(f"eval stage '{name}' needs model and tasks")
+    return stages
+
+
+def run_experiment(doc: dict[str, Any], overrides: dict[str, Any], *,
+                   report: Report | None = None, track: bool = True) -> dict[str, Any]:
+    """Run every stage in order; returns `{"experiment", "stages": [...]}` plus the fields of
+    the last train stage's result (`run_id`, `model`, `checkpoint`, `steps`, `seconds`)."""
+    from gensim.training.evaluate import evaluate
+    from gensim.training.train import train
+
+    say = report or (lambda _line: None)
+    stages = check_stages(doc)
+    defaults = dict(doc.get("defaults") or {})
+    models: dict[str, str] = {}
+    done: list[dict[str, Any]] = []
+    last_train: dict[str, Any] = {}
+    for stage in stages:
+        name, kind = stage["name"], stage["kind"]
+        values = {k: v for k, v in stage.items() if k not in ("name", "kind")}
+        say(f"experiment stage '{name}' ({kind})")
+        if kind == "train":
+            values = merge(merge(defaults, values), overrides)
+            if values.get("init_from"):
+                values["init_from"] = _model_of(str(values["init_from"]), models)
+            values.setdefault("name", f"{doc.get('name', 'experiment')}: {name}")
+            result = train(TrainConfig.from_mapping(values), report=say, track=track).to_json()
+            models[name] = result["model"]
+            last_train = result
+        else:
+            tasks = values.get("tasks")
+            tasks = tasks.split(",") if isinstance(tasks, str) else list(tasks)
+            result = evaluate(_model_of(str(values["model"]), models), tasks,
+                              int(values.get("episodes", 10)), report=say, track=track).to_json()
+        done.append({"name": name, "kind": kind, **result})
+    out = {key: last_train.get(key) for key in ("run_id", "model", "checkpoint", "steps", "seconds")}
+    return {**out, "experiment": doc.get("name", ""), "stages": done}

@@ -1,0 +1,104 @@
+"""Resolve `--model` references to a checkpoint file.
+
+A reference is `NAME:VERSION` (a registered model version), `NAME@ALIAS`, `NAME` (its newest
+version), or the path of a `.ckpt` file. Registered versions point at their checkpoint through
+the `gensim.checkpoint_path` tag written by `gensim train`; when that file is not on this
+machine, the run's checkpoint artifact is downloaded into the cache folder.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gensim.errors import UnknownNameError, UsageError
+
+_REF = re.compile(r"^(?P<name>[A-Za-z0-9_.\-/]+?)(?::(?P<version>\d+)|@(?P<alias>[A-Za-z0-9_\-]+))?$")
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A model reference and the checkpoint it names."""
+
+    ref: str  # as the user wrote it, or NAME:VERSION once resolved
+    checkpoint: Path
+    name: str | None = None
+    version: str | None = None
+    run_id: str | None = None
+    checkpoint_id: int | None = None  # the PolicyCheckpoint row, when known
+
+
+def parse_ref(ref: str) -> tuple[str, str | None, str | None]:
+    """(name, version, alias) of `NAME[:VERSION|@ALIAS]`."""
+    match = _REF.match(ref.strip())
+    if not match:
+        raise UsageError(f"bad model reference '{ref}': expected NAME, NAME:VERSION or NAME@ALIAS")
+    return match["name"], match["version"], match["alias"]
+
+
+def resolve_model(ref: str) -> ResolvedModel:
+    """The checkpoint of a model reference (see the module docstring)."""
+    path = Path(ref).expanduser()
+    if path.suffix == ".ckpt" or path.is_file():
+        if not path.is_file():
+            raise UsageError(f"no checkpoint file at {path}")
+        return ResolvedModel(ref=ref, checkpoint=path)
+    name, version, alias = parse_ref(ref)
+    from gensim.tracking import get_tracker
+
+    tracker = get_tracker()
+    client = tracker.client
+    if client is None:
+        raise UsageError(f"cannot resolve model '{ref}': the MLflow tracking store is unreachable "
+                         "(pass a .ckpt path instead)")
+    found = _model_version(client, name, version, alias)
+    if found is None:
+        known = [m.name for m in _safe(lambda: client.search_registered_models(max_results=200), [])]
+        if name in known:
+            what = f"version {version}" if version else f"alias '{alias}'" if alias else "a version"
+            raise UsageError(f"model '{name}' has no {what}")
+        raise UnknownNameError("model", name, known)
+    tags = dict(found.tags or {})
+    local = Path(tags.get("gensim.checkpoint_path", ""))
+    checkpoint = local if local.name and local.is_file() else _download(client, found)
+    checkpoint_id = tags.get("gensim.checkpoint_id")
+    return ResolvedModel(ref=f"{name}:{found.version}", checkpoint=checkpoint, name=name,
+                         version=str(found.version), run_id=found.run_id,
+                         checkpoint_id=int(checkpoint_id) if str(checkpoint_id).isdigit() else None)
+
+
+def _safe(fn: Any, default: Any) -> Any:
+    try:
+        return fn()
+    except Exception:  # noqa: BLE001 - the registry answers "not found" with exceptions
+        return default
+
+
+def _model_version(client: Any, name: str, version: str | None, alias: str | None) -> Any:
+    if version is not None:
+        return _safe(lambda: client.get_model_version(name, version), None)
+    if alias is not None:
+        return _safe(lambda: client.get_model_version_by_alias(name, alias), None)
+    versions = _safe(lambda: client.search_model_versions(f"name = '{name}'"), [])
+    return max(versions, key=lambda v: int(v.version)) if versions else None
+
+
+def _download(client: Any, found: Any) -> Path:
+    """The registered version's checkpoint artifact, downloaded into the cache (once)."""
+    from gensim.config import get_settings
+
+    target = get_settings().cache_dir / "models" / found.name / str(found.version)
+    existing = sorted(target.rglob("*.ckpt")) if target.is_dir() else []
+    if not existing:
+        target.mkdir(parents=True, exist_ok=True)
+        try:
+            client.download_artifacts(found.run_id, "checkpoint", str(target))
+        except Exception as err:  # noqa: BLE001 - missing artifacts are a user-facing problem
+            raise UsageError(f"cannot fetch the checkpoint of {found.name}:{found.version}: "
+                             f"{str(err).splitlines()[0] if str(err) else type(err).__name__}") from err
+        existing = sorted(target.rglob("*.ckpt"))
+    if not existing:
+        raise UsageError(f"model {found.name}:{found.version} has no checkpoint artifact")
+    return existing[0]

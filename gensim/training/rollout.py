@@ -1,0 +1,159 @@
+"""Policy rollouts in the simulator, for validation during training and for evaluation.
+
+`rollouts(agent_or_checkpoint, task, seeds, ...)` plays one episode per seed with the policy
+acting and returns one `Outcome` per seed. Built-in tasks run in this process (one simulator
+per process, reused). Tasks with code (generated or imported: untrusted) never run here: the
+whole rollout goes to a sandboxed child (`gensim.sandbox.run_in_sandbox`, job
+`gensim.training.rollout:sandbox_entry`) that loads the checkpoint and the task, and sends
+back outcomes and frames as JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SANDBOX_JOB = "gensim.training.rollout:sandbox_entry"
+SANDBOX_S_PER_EPISODE = 90.0  # wall-clock allowance per episode inside the sandbox (s)
+SANDBOX_START_S = 120.0  # ... to start the child, import torch and load the policy (s)
+SANDBOX_MEMORY_MB = 16384  # address space: torch, the sentence encoder and pybullet map a lot
+
+_envs: list[Any] = []  # this process's simulator, made on first use
+
+
+@dataclass
+class Outcome:
+    """One policy episode."""
+
+    seed: int
+    success: bool
+    reward: float
+    steps: int
+    seconds: float
+    error: str | None = None
+    frames: list[np.ndarray] = field(default_factory=list)  # top-down colour, when rendered
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seed": self.seed, "success": self.success, "reward": self.reward,
+                "steps": self.steps, "seconds": self.seconds, "error": self.error}
+
+
+def _environment() -> Any:
+    if not _envs:
+        from gensim.sim.environment import Environment
+
+        _envs.append(Environment())
+    return _envs[0]
+
+
+def _task(fields: dict[str, Any], split: str) -> Any:
+    from gensim.tasks.registry import make_task
+    from gensim.tasks.spec import TaskSpec
+
+    spec = TaskSpec(name=fields["task"], entry_point=fields.get("entry_point") or "",
+                    origin=fields.get("origin", "builtin"), code=fields.get("code"))
+    task = make_task(spec)
+    task.mode = split
+    return task
+
+
+def play(agent: Any, fields: dict[str, Any], seeds: Sequence[int], split: str = "test",
+         render: Sequence[int] = ()) -> list[Outcome]:
+    """Run the episodes in this process (only for trusted, built-in task code)."""
+    from gensim.tasks.episode import run_episode
+
+    env = _environment()
+    task = _task(fields, split)
+    outcomes = []
+    for seed in seeds:
+        start = time.perf_counter()
+        outcome = Outcome(seed=int(seed), success=False, reward=0.0, steps=0, seconds=0.0)
+        try:
+            result = run_episode(env, task, int(seed), policy=agent, render=seed in render)
+            outcome.success, outcome.reward = bool(result.success), float(result.total_reward)
+            outcome.steps, outcome.frames = result.steps, list(result.frames)
+        except Exception as err:  # noqa: BLE001 - a crashing episode is a failed episode
+            outcome.error = f"{type(err).__name__}: {err}"[:500]
+        outcome.seconds = round(time.perf_counter() - start, 3)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _pack_frames(frames: list[np.ndarray]) -> str:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, frames=np.stack(frames) if frames else np.zeros((0, 1, 1, 3)))
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _unpack_frames(text: str) -> list[np.ndarray]:
+    with np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False) as data:
+        return list(data["frames"])
+
+
+def sandbox_entry(payload: dict[str, Any]) -> dict[str, Any]:
+    """Inside the sandbox: load the policy from its checkpoint and play the seeds."""
+    import torch
+
+    from gensim.policies.agent import PolicyAgent
+
+    torch.set_num_threads(int(payload.get("threads", 1)))
+    agent = PolicyAgent.from_checkpoint(payload["checkpoint"])
+    outcomes = play(agent, payload["task"], payload["seeds"], payload["split"], payload["render"])
+    return {"outcomes": [{**o.to_json(), "frames": _pack_frames(o.frames) if o.frames else None}
+                         for o in outcomes]}
+
+
+def play_sandboxed(checkpoint: str | Path, fields: dict[str, Any], seeds: Sequence[int],
+                   split: str = "test", render: Sequence[int] = ()) -> list[Outcome]:
+    """Run the episodes in a sandboxed child process (for task code that is not built in)."""
+    from gensim.sandbox import Limits, run_in_sandbox
+
+    import torch
+
+    wall = SANDBOX_START_S + SANDBOX_S_PER_EPISODE * len(seeds)
+    limits = Limits(wall_s=wall, cpu_s=int(wall), memory_mb=SANDBOX_MEMORY_MB, file_mb=64,
+                    output_kb=64)
+    payload = {"checkpoint": str(Path(checkpoint).resolve()), "task": fields,
+               "seeds": [int(s) for s in seeds], "split": split, "render": [int(s) for s in render],
+               "threads": torch.get_num_threads()}
+    verdict = run_in_sandbox(SANDBOX_JOB, payload, limits)
+    if not verdict.ok:
+        return [Outcome(seed=int(s), success=False, reward=0.0, steps=0,
+                        seconds=round(verdict.seconds / max(len(seeds), 1), 3),
+                        error=f"sandbox: {verdict.error}"[:500]) for s in seeds]
+    outcomes = []
+    for item in verdict.result["outcomes"]:
+        frames = _unpack_frames(item["frames"]) if item.get("frames") else []
+        outcomes.append(Outcome(seed=int(item["seed"]), success=bool(item["success"]),
+                                reward=float(item["reward"]), steps=int(item["steps"]),
+                                seconds=float(item["seconds"]), error=item.get("error"),
+                                frames=frames))
+    return outcomes
+
+
+def rollouts(agent: Any, checkpoint: str | Path | None, fields: dict[str, Any],
+             seeds: Sequence[int], split: str = "test", render: Sequence[int] = ()) -> list[Outcome]:
+    """Episodes of the task in `fields` (`task`, `entry_point`, `origin`, `code`) with the policy.
+
+    Built-in tasks play with `agent` here; tasks with code play in the sandbox from `checkpoint`.
+    """
+    if fields.get("code") is not None:
+        if checkpoint is None:
+            raise ValueError("a task with code is played in the sandbox, which needs a checkpoint")
+        return play_sandboxed(checkpoint, fields, seeds, split, render)
+    return play(agent, fields, seeds, split, render)
+
+
+def summary(outcomes: Sequence[Outcome]) -> dict[str, float]:
+    """Success rate, mean reward and episode count of a list of outcomes."""
+    n = len(outcomes)
+    return {"success_rate": round(sum(o.success for o in outcomes) / n, 4) if n else 0.0,
+            "mean_reward": round(float(np.mean([o.reward for o in outcomes])), 4) if n else 0.0,
+            "episodes": n}

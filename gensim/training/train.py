@@ -1,0 +1,194 @@
+"""`train(config)`: the library function behind `gensim train`.
+
+One run: resolve the tasks, make missing training datasets, train a `TransporterPolicy` with
+Lightning over all tasks' demos (first N episodes of each), validate by rollouts on the val
+seeds at intervals, keep the best checkpoint by validation success, and record everything:
+one MLflow run in `gensim/train` (resolved config, losses, validation success per task, system
+metrics, dataset inputs, the checkpoint as an artifact and a registered model version tagged
+with the task versions and dataset digests) and one `PolicyCheckpoint` row in the task DB.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gensim.training.config import TrainConfig
+from gensim.training.selection import TaskData, prepare_task, resolve_tasks
+
+Report = Callable[[str], None]
+CHECKPOINT_ARTIFACT = "checkpoint"  # artifact folder of the checkpoint in the MLflow run
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced; `to_json()` is the CLI's `--json` object."""
+
+    run_id: str | None
+    model: str  # "NAME:VERSION" of the registered model, or the checkpoint path without tracking
+    checkpoint: str
+    steps: int
+    seconds: float
+    best_val_success: float
+    best_step: int
+    tasks: list[str]
+    checkpoint_id: int | None = None
+    samples: int = 0  # training samples (actions) over all tasks
+    samples_per_second: float = 0.0
+    val_history: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _trainer_devices(config: TrainConfig) -> Any:
+    devices = config.devices
+    if devices.isdigit():
+        return int(devices)
+    return devices if devices == "auto" else [int(d) for d in devices.split(",") if d.strip()]
+
+
+def _dataset(tasks: list[TaskData], config: TrainConfig) -> Any:
+    """The first `demos` episodes of every task's dataset, as one torch dataset."""
+    from torch.utils.data import Subset
+
+    from gensim.data.dataset import PickPlaceDataset
+
+    full = PickPlaceDataset([t.dataset_path for t in tasks], augment=config.augment, seed=config.seed)
+    keep = [i for i, (_, episode, _) in enumerate(full.index) if episode < config.demos]
+    return full, Subset(full, keep)
+
+
+def _initial_policy(config: TrainConfig) -> Any:
+    from gensim.policies.transporter import TransporterPolicy
+
+    policy = TransporterPolicy(config.policy_config().to_dict())
+    if config.init_from:
+        from gensim.policies.agent import load_policy
+        from gensim.training.models import resolve_model
+
+        source = load_policy(resolve_model(config.init_from).checkpoint)
+        if source.config.to_dict() != policy.config.to_dict():
+            raise_usage(f"--init-from {config.init_from} has other policy settings than this run")
+        policy.load_state_dict(source.state_dict())
+    return policy
+
+
+def raise_usage(message: str) -> None:
+    from gensim.errors import UsageError
+
+    raise UsageError(message)
+
+
+def train(config: TrainConfig, *, report: Report | None = None, track: bool = True) -> TrainResult:
+    """Run one training (see the module docstring); `report` receives progress lines."""
+    from gensim.config import get_settings
+
+    say = report or (lambda _line: None)
+    tasks = [prepare_task(name, version, config.demos, workers=config.demo_workers, progress=say)
+             for name, version in resolve_tasks(config.tasks, config.tasks_from_db)]
+    names = [t.task for t in tasks]
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = get_settings().checkpoints_dir / f"{stamp}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    resolved = config.resolved() | {"tasks": names}
+    (folder / "config.json").write_text(json.dumps(resolved, indent=2))
+    if not track:
+        return _fit(config, tasks, folder, None, say)
+    from gensim.tracking import TRAIN, get_tracker
+
+    label = ",".join(names) if len(names) <= 3 else f"{len(names)} tasks"
+    run_name = config.name or f"train {label} {time.strftime('%Y-%m-%dT%H:%M:%S')}"
+    tags = {"gensim.tasks": ",".join(names), "gensim.language": config.policy_config().language}
+    with get_tracker().run(TRAIN, run_name, tags=tags, params=resolved, system_metrics=True) as run:
+        result = _fit(config, tasks, folder, run, say)
+        _record(result, config, tasks, run)
+    return result
+
+
+def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
+         say: Report) -> TrainResult:
+    import lightning.pytorch as pl
+    import torch
+    from torch.utils.data import DataLoader
+
+    from gensim.training.callbacks import EpochAugmentation, ValidationRollouts
+
+    pl.seed_everything(config.seed, workers=True, verbose=False)
+    full, dataset = _dataset(tasks, config)
+    if len(dataset) == 0:
+        raise_usage("the selected datasets hold no training samples")
+    loader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True,
+                        num_workers=config.num_workers, drop_last=len(dataset) >= config.batch_size,
+                        generator=torch.Generator().manual_seed(config.seed),
+                        persistent_workers=False)
+    if run is not None:
+        import numpy as np
+
+        for data in tasks:
+            run.log_dataset({"episodes": np.arange(data.episodes)}, name=f"{data.task}-v{data.version}-train",
+                            source=data.dataset_path, digest=data.digest[:36])
+    policy = _initial_policy(config)
+    validation = ValidationRollouts(tasks, folder, config.val_interval, config.val_episodes, say)
+    loggers: list[Any] = []
+    if run is not None and run.active:
+        from gensim.tracking.lightning import RunLogger
+
+        loggers.append(RunLogger(run))
+    trainer = pl.Trainer(
+        max_steps=config.max_steps, accelerator=config.accelerator, devices=_trainer_devices(config),
+        strategy=config.strategy, num_nodes=config.num_nodes, precision=config.precision,  # type: ignore[arg-type]
+        logger=loggers or False, callbacks=[validation, EpochAugmentation(full)],
+        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+        log_every_n_steps=max(1, config.log_every), num_sanity_val_steps=0,
+        default_root_dir=str(folder), deterministic=False,
+    )
+    say(f"training on {len(dataset)} samples of {len(tasks)} task(s) for {config.max_steps} steps")
+    start = time.perf_counter()
+    trainer.fit(policy, train_dataloaders=loader)
+    seconds = round(time.perf_counter() - start, 3)
+    best = validation.best_path if validation.best_path.exists() else validation.last_path
+    steps = int(trainer.global_step)
+    return TrainResult(
+        run_id=None if run is None else run.run_id, model=str(best), checkpoint=str(best),
+        steps=steps, seconds=seconds, best_val_success=max(validation.best, 0.0),
+        best_step=validation.best_step, tasks=[t.task for t in tasks], samples=len(dataset),
+        samples_per_second=round(steps * config.batch_size / seconds, 3) if seconds else 0.0,
+        val_history=[{"step": s, "success": r, "mean": m} for s, r, m in validation.history],
+    )
+
+
+def _record(result: TrainResult, config: TrainConfig, tasks: list[TaskData], run: Any) -> None:
+    """Checkpoint artifact, registered model version, `PolicyCheckpoint` row, final metrics."""
+    from gensim.db import provenance
+
+    metrics = {"best_val_success": result.best_val_success, "best_step": result.best_step,
+               "steps": result.steps, "seconds": result.seconds,
+               "samples_per_second": result.samples_per_second}
+    row = provenance.add_checkpoint(
+        result.checkpoint, version_ids=[t.version_id for t in tasks],
+        dataset_ids=[t.dataset_id for t in tasks if t.dataset_id is not None],
+        metrics=metrics, mlflow_run_id=run.run_id)
+    result.checkpoint_id = row.id
+    run.log_metrics({f"final/{k}": float(v) for k, v in metrics.items()}, step=result.steps)
+    run.log_artifact(result.checkpoint, CHECKPOINT_ARTIFACT)
+    run.log_dict(result.to_json(), "train.json")
+    tags: dict[str, Any] = {"gensim.checkpoint_id": row.id, "gensim.checkpoint_path": result.checkpoint,
+                            "gensim.tasks": ",".join(result.tasks),
+                            "gensim.language": config.policy_config().language}
+    for data in tasks:
+        tags[f"task.{data.task}"] = f"v{data.version} (version id {data.version_id}, code {data.code_hash[:12]})"
+        tags[f"dataset.{data.task}"] = f"{data.digest} (dataset id {data.dataset_id}, {data.episodes} demos)"
+    version = run.register_model(CHECKPOINT_ARTIFACT, config.model_name, tags=tags,
+                                 description=f"TransporterPolicy trained on {', '.join(result.tasks)}")
+    run.set_tags({"gensim.checkpoint_id": row.id})
+    if version is not None:
+        result.model = f"{config.model_name}:{version}"
+        provenance.update_checkpoint(row.id or 0, registered_model_name=config.model_name,
+                                     registered_model_version=str(version))
+        run.set_tags({"gensim.model": result.model})

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import numpy  # noqa: F401 - preloaded before task code
@@ -27,7 +28,16 @@ import pybullet  # noqa: F401
 from gensim.sandbox.shadow import SUCCESS, ShadowEpisode, snapshot
 from gensim.sim.environment import Environment
 from gensim.tasks import (  # noqa: F401
-    checker, context, episode, goals, loader, oracle, registry, rewards, task, utils,
+    checker,
+    context,
+    episode,
+    goals,
+    loader,
+    oracle,
+    registry,
+    rewards,
+    task,
+    utils,
 )
 
 WATCHED_MODULES = (
@@ -49,7 +59,7 @@ class Watch:
     """A snapshot of module and class attributes; `changes()` names those replaced since."""
 
     def __init__(self) -> None:
-        self._items: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+        self._items: list[tuple[str, Mapping[str, Any], dict[str, Any]]] = []
         for name in WATCHED_MODULES:
             module = sys.modules.get(name)
             if module is not None:

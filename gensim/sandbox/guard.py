@@ -123,7 +123,7 @@ def task_code_calling(depth: int = 2) -> bool:
     is_task = _ARMED.get("is_task")
     if is_task is None:
         return False
-    frame = sys._getframe(depth)
+    frame: Any = sys._getframe(depth)
     while frame is not None and frame.f_code.co_filename.endswith(LOADER_FILES):
         frame = frame.f_back
     return frame is not None and bool(is_task(frame))
@@ -184,7 +184,8 @@ def _make_hook(policy: Policy, readable: tuple[str, ...], writable: tuple[str, .
             p = p.decode("utf-8", "surrogateescape")
         if not p.startswith("/"):
             p = _getcwd() + "/" + p
-        todo, done, hops = p.split("/"), [], 0
+        todo, hops = p.split("/"), 0
+        done: list[str] = []
         while todo:
             part = todo.pop(0)
             if part in ("", "."):
@@ -282,7 +283,7 @@ class _DenyFinder:
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
         if name.split(".")[0] not in DENIED_MODULES:
             return None
-        frame = self._getframe(1)
+        frame: Any = self._getframe(1)
         while frame is not None:
             if self._is_task(frame):
                 try:
@@ -301,7 +302,7 @@ def _install_import_guard(is_task: Any, refuse: Any) -> None:
 
     def guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
                        level: int = 0) -> types.ModuleType:
-        frame = _getframe(1)
+        frame: Any = _getframe(1)
         while frame is not None and frame.f_code.co_filename.endswith(loader_files):
             frame = frame.f_back
         if frame is not None and is_task(frame):

@@ -18,7 +18,7 @@ def sleep(payload: dict[str, Any]) -> None:
 def crash(payload: dict[str, Any]) -> None:
     import faulthandler
 
-    faulthandler._sigsegv()
+    faulthandler._sigsegv()  # type: ignore[attr-defined]
 
 
 def exit_now(payload: dict[str, Any]) -> None:

@@ -70,7 +70,7 @@ def snapshot(goals: Any) -> list[GoalRecord]:
     for g in _list(goals):
         objs = _tuple(_int(o) for o in g.objs)
         matches = _tuple(_tuple(_bool(x) for x in row) for row in g.matches)
-        points = []
+        points: list[tuple[Vec, ...]] = []
         for o in objs:
             pts = g.object_points.get(o) if g.metric == "zone" else None
             if pts is None or _len(pts) != 3 or _len(pts[0]) == 0:

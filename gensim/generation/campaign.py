@@ -74,6 +74,7 @@ class CampaignResult:
     cost_usd: float = 0.0
     stopped: str | None = None  # why the campaign stopped early (budget), if it did
     reasoning: str | None = None  # the curriculum's reasoning (topdown-cot)
+    diversity: dict[str, float] = field(default_factory=dict)  # library and campaign diversity
     details: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:

@@ -90,10 +90,9 @@ def import_library(folder: Path, *, seeds: tuple[int, ...] = (0, 2, 4, 6), thres
     from gensim.db import provenance as prov
     from gensim.db import repository as repo
     from gensim.db.session import ensure_schema
+    from gensim.generation.library import sync_builtins
     from gensim.generation.validate import CheckSettings, validate
     from gensim.tasks.registry import class_docstring
-
-    from gensim.generation.library import sync_builtins
 
     ensure_schema()
     sync_builtins()  # an exported built-in comes back as "unchanged", not as a copy

@@ -165,3 +165,32 @@ class Library:
         if similarity >= self.novelty_threshold:
             return False, f"near-duplicate of {nearest.name} v{nearest.version} (similarity {similarity:.3f})"
         return True, f"nearest admitted task {nearest.name} v{nearest.version} (similarity {similarity:.3f})"
+
+    def diversity(self, admitted_ids: list[int]) -> dict[str, Any]:
+        """Diversity of the library and of this campaign's admitted versions (in admission order).
+
+        Returns `metrics` (library and campaign: mean pairwise embedding distance, the asset-set
+        Jaccard distance GenSim reports, and the campaign's mean similarity to its nearest
+        library task) and `curve`: the library's embedding diversity after each admission.
+        """
+        try:
+            import numpy as np
+
+            from gensim.retrieval.diversity import embedding_diversity, library_report
+            from gensim.retrieval.embedder import get_embedder
+            from gensim.retrieval.search import Library as SearchLibrary
+        except ImportError:
+            return {"metrics": {}, "curve": []}
+        self.refresh()
+        lib = SearchLibrary(self._docs(), get_embedder())
+        ids = [i for i in admitted_ids if i in {d.id for d in lib.docs}]
+        metrics = library_report(lib).as_metrics("diversity.library")
+        if ids:
+            metrics.update(library_report(lib, ids).as_metrics("diversity.campaign"))
+        rows = {d.id: r for r, d in enumerate(lib.docs)}
+        base = [r for r, d in enumerate(lib.docs) if d.id not in set(ids)]
+        curve = []
+        for k in range(len(ids) + 1):
+            chosen = base + [rows[i] for i in ids[:k]]
+            curve.append(embedding_diversity(np.asarray(lib.vectors)[chosen]) if len(chosen) > 1 else 0.0)
+        return {"metrics": metrics, "curve": curve}

@@ -89,5 +89,12 @@ def print_summary(result: Any, console: Any) -> None:
     console.print(
         f"provider {result.provider} ({result.model}); {result.tokens} tokens, ${result.cost_usd:.4f}; "
         f"{result.seconds:.1f} s; MLflow run {result.mlflow_run_id or '-'}", highlight=False)
+    if result.diversity:
+        d = result.diversity
+        console.print(
+            f"diversity: library {d.get('diversity.library.embedding', 0):.3f} (embedding), "
+            f"{d.get('diversity.library.assets', 0):.3f} (asset Jaccard); this campaign "
+            f"{d.get('diversity.campaign.embedding', 0):.3f} / {d.get('diversity.campaign.assets', 0):.3f}",
+            highlight=False)
     if result.stopped:
         console.print(f"[yellow]stopped early:[/] {result.stopped}")

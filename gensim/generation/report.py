@@ -37,3 +37,20 @@ def save_funnel(counts: dict[str, int], candidates: int, title: str, path: Path)
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def diversity_figure(curve: list[float], title: str) -> Any:
+    """The library's embedding diversity after each admitted task of a campaign."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3), dpi=100)
+    ax.plot(range(len(curve)), curve, marker="o", color="#55a868")
+    ax.set_xlabel("tasks admitted in this campaign")
+    ax.set_ylabel("mean pairwise cosine distance")
+    ax.set_title(title, fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig

@@ -77,7 +77,10 @@ class CampaignRunner:
                     self._process(group, tracker)
                 status = "finished"
                 result = self._result(start, tracker.run_id)
-                tracker.close_campaign(result, list(self.candidates.values()), self.ledger)
+                admitted = [c.version_id for c in self._admission_order() if c.version_id]
+                diversity = self.library.diversity(admitted) if admitted else {"metrics": {}, "curve": []}
+                result.diversity = diversity["metrics"]
+                tracker.close_campaign(result, list(self.candidates.values()), self.ledger, diversity["curve"])
             return result
         except KeyboardInterrupt:
             status = "interrupted"
@@ -250,6 +253,10 @@ class CampaignRunner:
             final.verdicts.append(StageVerdict("critic", False, time.perf_counter() - t0,
                                                f"the critique failed ({stage}): {message}"))
         return cand
+
+    def _admission_order(self) -> list[Candidate]:
+        order = [int(t) for t in self.state["finished"]]  # dicts keep insertion (= admission) order
+        return [self.candidates[t] for t in order if t in self.candidates and self.candidates[t].status == "admitted"]
 
     def _result(self, start: float, run_id: str | None) -> CampaignResult:
         cands = sorted(self.candidates.values(), key=lambda c: c.trial)

@@ -129,7 +129,8 @@ class CampaignTracker:
                     child.log_artifact(path, "media")
 
     # The campaign ----------------------------------------------------------------------------
-    def close_campaign(self, result: Any, cands: list[Candidate], ledger: Any) -> None:
+    def close_campaign(self, result: Any, cands: list[Candidate], ledger: Any,
+                       diversity_curve: list[float] | None = None) -> None:
         from gensim.generation.report import funnel_figure
 
         if self.run is None or not getattr(self.run, "active", False):
@@ -146,7 +147,10 @@ class CampaignTracker:
             import statistics
 
             metrics["reply_to_verdict_s.median"] = statistics.median(waits)
+        metrics.update(result.diversity)
         self.run.log_metrics(metrics)
+        for step, value in enumerate(diversity_curve or []):
+            self.run.log_metrics({"diversity.library_curve": value}, step=step)
         self.run.log_dict(result.to_json(), "summary.json")
         self.run.log_dict(ledger.summary(), "llm_usage.json")
         from gensim.generation.progress import summary_rows
@@ -159,3 +163,9 @@ class CampaignTracker:
         fig = funnel_figure(result.counts, result.candidates, f"{self.cfg.mode} {self.cfg.target or ''}")
         self.run.log_figure(fig, "pass_rate_by_stage.png")
         plt.close(fig)
+        if diversity_curve and len(diversity_curve) > 1:
+            from gensim.generation.report import diversity_figure
+
+            fig = diversity_figure(diversity_curve, f"library diversity over campaign {self.campaign_id}")
+            self.run.log_figure(fig, "diversity_over_campaign.png")
+            plt.close(fig)

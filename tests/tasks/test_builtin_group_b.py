@@ -93,9 +93,14 @@ def test_test_split_shapes_and_objects(name: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_expert_success_over_20_seeds(name: str) -> None:
-    verdict = check_task(name, seeds=SUCCESS_SEEDS, threshold=_min_success(name))
-    print(f"{name}: expert success {verdict.success_rate:.2f} over {len(SUCCESS_SEEDS)} seeds")
-    assert verdict.passed, (verdict.stage, verdict.errors, verdict.rewards)
+    verdict = check_task(name, seeds=SUCCESS_SEEDS, threshold=0.0)
+    assert verdict.stage in ("done", "budget"), (verdict.stage, verdict.errors)
+    # A success counts only within the task's action budget.
+    budget = make_task(name).max_steps
+    wins = [ok and steps <= budget for ok, steps in zip(verdict.successes, verdict.steps, strict=True)]
+    rate = sum(wins) / len(wins)
+    print(f"{name}: expert success {rate:.2f} over {len(wins)} seeds (steps {verdict.steps})")
+    assert rate >= _min_success(name), (verdict.rewards, verdict.steps)
 
 
 def test_split_volume_tiles_the_floor() -> None:

@@ -69,7 +69,7 @@ class PackingBoxes(Task):
         inner = (zone_size[0] - 0.02, zone_size[1] - 0.02, zone_size[2])
         cells = split_volume(inner, min_dim=0.05, margin=0.01, rng=self.rng)
 
-        color_names = list(utils.COLORS)
+        color_names = [name for name in utils.COLORS if name != "brown"]
         # One zone per slot (the slots tile the floor), so each box is measured in its own slot.
         boxes, targets, slots = [], [], []
         for centre, extent in cells:

@@ -114,7 +114,9 @@ def rotate(images: torch.Tensor, angles: torch.Tensor) -> torch.Tensor:
 
 
 def crop_at(features: torch.Tensor, centres: torch.Tensor, size: int) -> torch.Tensor:
-    """(B, C, H, W) features -> (B, C, size, size) crops centred on `centres` (B, 2) of (u, v)."""
+    """(B, C, H, W) features -> (B, C, size, size) crops centred on `centres` (B, 2) of (u, v).
+
+    With an odd `size` the centre pixel is the crop's middle; outside the image is zero."""
     half = size // 2
     padded = F.pad(features, (half, half, half, half))
     crops = [padded[b, :, int(u): int(u) + size, int(v): int(v) + size]

@@ -81,7 +81,7 @@ class TransporterPolicy(pl.LightningModule):
                      pick_cells: torch.Tensor) -> torch.Tensor:
         """(B, R, h, w) place scores of every rotation bin and cell, given the pick cells."""
         cfg = self.config
-        size = cfg.crop_size // cfg.stride
+        size = cfg.crop_size // cfg.stride + 1  # odd: the pick cell is the exact turning centre
         crops = crop_at(queries, pick_cells, size)
         b, c = crops.shape[:2]
         angles = rotation_angles(cfg.theta_bins, crops.device).repeat(b)

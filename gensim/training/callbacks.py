@@ -32,6 +32,28 @@ class EpochAugmentation(Callback):
             self.dataset.set_epoch(trainer.current_epoch)
 
 
+class ProgressLines(Callback):
+    """A progress line every `every` steps: step, loss and seconds per step."""
+
+    def __init__(self, every: int, report: Report) -> None:
+        self.every = max(1, every)
+        self.report = report
+        self.start = time.perf_counter()
+        self.losses: list[float] = []
+
+    def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, outputs: Any,
+                           batch: Any, batch_idx: int) -> None:
+        loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+        if loss is not None:
+            self.losses.append(float(loss))
+        step = trainer.global_step
+        if step % self.every == 0 and self.losses:
+            rate = (time.perf_counter() - self.start) / step
+            mean = sum(self.losses) / len(self.losses)
+            self.report(f"step {step}/{trainer.max_steps}: loss {mean:.3f} ({rate:.2f} s/step)")
+            self.losses.clear()
+
+
 class ValidationRollouts(Callback):
     """Every `interval` steps (and at the end) play the val seeds of every task, log success,
     and copy the checkpoint to `best.ckpt` when the mean success is at least the best so far.

@@ -85,10 +85,25 @@ def raise_usage(message: str) -> None:
     raise UsageError(message)
 
 
+def _quiet_lightning() -> None:
+    """Lightning's banners and advisories (GPU/TPU availability, tips) are noise on stderr."""
+    import logging
+    import warnings
+
+    import lightning.pytorch  # noqa: F401 - it sets its loggers' levels on import; override after
+
+    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    for text in (".*LeafSpec.*", ".*log_every_n_steps.*", ".*weights_only.*", ".*litlogger.*",
+                 ".*does not have many workers.*"):
+        warnings.filterwarnings("ignore", message=text)
+
+
 def train(config: TrainConfig, *, report: Report | None = None, track: bool = True) -> TrainResult:
     """Run one training (see the module docstring); `report` receives progress lines."""
     from gensim.config import get_settings
 
+    _quiet_lightning()
     say = report or (lambda _line: None)
     tasks = [prepare_task(name, version, config.demos, workers=config.demo_workers, progress=say)
              for name, version in resolve_tasks(config.tasks, config.tasks_from_db)]
@@ -117,7 +132,7 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
     import torch
     from torch.utils.data import DataLoader
 
-    from gensim.training.callbacks import EpochAugmentation, ValidationRollouts
+    from gensim.training.callbacks import EpochAugmentation, ProgressLines, ValidationRollouts
 
     pl.seed_everything(config.seed, workers=True, verbose=False)
     full, dataset = _dataset(tasks, config)
@@ -143,7 +158,8 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
     trainer = pl.Trainer(
         max_steps=config.max_steps, accelerator=config.accelerator, devices=_trainer_devices(config),
         strategy=config.strategy, num_nodes=config.num_nodes, precision=config.precision,  # type: ignore[arg-type]
-        logger=loggers or False, callbacks=[validation, EpochAugmentation(full)],
+        logger=loggers or False,
+        callbacks=[validation, EpochAugmentation(full), ProgressLines(config.log_every * 5, say)],
         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
         log_every_n_steps=max(1, config.log_every), num_sanity_val_steps=0,
         default_root_dir=str(folder), deterministic=False,

@@ -56,6 +56,10 @@ e2e: setup
 bench: setup
 	$(BIN)/python -m bench
 
+## test-local-llm: a real tiny model (llama.cpp server) through the openai provider, once
+test-local-llm: setup
+	bash scripts/local_llm.sh
+
 ## lint: ruff and mypy
 lint: setup
 	$(BIN)/ruff check gensim tests bench

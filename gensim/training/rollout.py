@@ -4,14 +4,16 @@
 acting and returns one `Outcome` per seed. Built-in tasks run in this process (one simulator
 per process, reused). Tasks with code (generated or imported: untrusted) never run here: the
 whole rollout goes to a sandboxed child (`gensim.sandbox.run_in_sandbox`, job
-`gensim.training.rollout:sandbox_entry`) that loads the checkpoint and the task, and sends
-back outcomes and frames as JSON.
+`gensim.training.sandbox_job:play_job`) that loads a copy of the checkpoint and the task, and
+sends back outcomes and frames as JSON.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import shutil
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-SANDBOX_JOB = "gensim.training.rollout:sandbox_entry"
+SANDBOX_JOB = "gensim.training.sandbox_job:play_job"
 SANDBOX_S_PER_EPISODE = 90.0  # wall-clock allowance per episode inside the sandbox (s)
 SANDBOX_START_S = 120.0  # ... to start the child, import torch and load the policy (s)
 SANDBOX_MEMORY_MB = 16384  # address space: torch, the sentence encoder and pybullet map a lot
@@ -86,28 +88,17 @@ def play(agent: Any, fields: dict[str, Any], seeds: Sequence[int], split: str = 
     return outcomes
 
 
-def _pack_frames(frames: list[np.ndarray]) -> str:
+def pack_frames(frames: list[np.ndarray]) -> str:
+    """Frames as base64 text of a compressed npz (what crosses the sandbox's JSON verdict)."""
     buffer = io.BytesIO()
     np.savez_compressed(buffer, frames=np.stack(frames) if frames else np.zeros((0, 1, 1, 3)))
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _unpack_frames(text: str) -> list[np.ndarray]:
+def unpack_frames(text: str) -> list[np.ndarray]:
+    """The inverse of `pack_frames`."""
     with np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False) as data:
         return list(data["frames"])
-
-
-def sandbox_entry(payload: dict[str, Any]) -> dict[str, Any]:
-    """Inside the sandbox: load the policy from its checkpoint and play the seeds."""
-    import torch
-
-    from gensim.policies.agent import PolicyAgent
-
-    torch.set_num_threads(int(payload.get("threads", 1)))
-    agent = PolicyAgent.from_checkpoint(payload["checkpoint"])
-    outcomes = play(agent, payload["task"], payload["seeds"], payload["split"], payload["render"])
-    return {"outcomes": [{**o.to_json(), "frames": _pack_frames(o.frames) if o.frames else None}
-                         for o in outcomes]}
 
 
 def play_sandboxed(checkpoint: str | Path, fields: dict[str, Any], seeds: Sequence[int],
@@ -120,17 +111,21 @@ def play_sandboxed(checkpoint: str | Path, fields: dict[str, Any], seeds: Sequen
     wall = SANDBOX_START_S + SANDBOX_S_PER_EPISODE * len(seeds)
     limits = Limits(wall_s=wall, cpu_s=int(wall), memory_mb=SANDBOX_MEMORY_MB, file_mb=64,
                     output_kb=64)
-    payload = {"checkpoint": str(Path(checkpoint).resolve()), "task": fields,
-               "seeds": [int(s) for s in seeds], "split": split, "render": [int(s) for s in render],
-               "threads": torch.get_num_threads()}
-    verdict = run_in_sandbox(SANDBOX_JOB, payload, limits)
+    with tempfile.TemporaryDirectory(prefix="gensim-policy-") as folder:
+        # The child may read only trusted roots and its own folder: it gets a copy.
+        copy = Path(folder) / "policy.ckpt"
+        shutil.copyfile(checkpoint, copy)
+        payload = {"checkpoint": str(copy), "out_dir": folder, "task": fields,
+                   "seeds": [int(s) for s in seeds], "split": split,
+                   "render": [int(s) for s in render], "threads": torch.get_num_threads()}
+        verdict = run_in_sandbox(SANDBOX_JOB, payload, limits)
     if not verdict.ok:
         return [Outcome(seed=int(s), success=False, reward=0.0, steps=0,
                         seconds=round(verdict.seconds / max(len(seeds), 1), 3),
                         error=f"sandbox: {verdict.error}"[:500]) for s in seeds]
     outcomes = []
     for item in verdict.result["outcomes"]:
-        frames = _unpack_frames(item["frames"]) if item.get("frames") else []
+        frames = unpack_frames(item["frames"]) if item.get("frames") else []
         outcomes.append(Outcome(seed=int(item["seed"]), success=bool(item["success"]),
                                 reward=float(item["reward"]), steps=int(item["steps"]),
                                 seconds=float(item["seconds"]), error=item.get("error"),

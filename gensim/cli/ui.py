@@ -1,30 +1,62 @@
-"""`gensim ui`: the MLflow UI on 127.0.0.1 over the embedded tracking store."""
+"""`gensim ui`: the MLflow UI on 127.0.0.1 over gensim's tracking store.
+
+The server (`mlflow server`, which runs uvicorn) gets a process group of its own, so that Ctrl-C
+or SIGTERM on `gensim ui` stops the whole group and leaves no worker behind; on Linux it is also
+told to stop if `gensim ui` dies without cleaning up.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from types import FrameType
+from typing import NoReturn
 
 import typer
 
-from gensim.cli.common import console
+from gensim.cli.common import console, fail, out, print_json
 
 app = typer.Typer(help="Start the MLflow UI on 127.0.0.1 over gensim's tracking store.")
+
+STOP_GRACE_S = 10.0  # seconds the server group gets to exit after SIGTERM, before SIGKILL
+POLL_S = 0.25  # seconds between readiness probes
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 @app.callback(invoke_without_command=True)
 def main(
-    port: int = typer.Option(5000, help="TCP port on 127.0.0.1"),
-    host: str = typer.Option("127.0.0.1", help="interface to bind (keep it local)"),
+    port: int = typer.Option(5000, help="TCP port; 0 picks a free one"),
+    host: str = typer.Option("127.0.0.1", help="interface to bind (keep it local: no login)"),
+    timeout: float = typer.Option(120.0, help="seconds to wait for the server to answer"),
+    json_out: bool = typer.Option(False, "--json", help="print one JSON object once it answers"),
 ) -> None:
-    """Run `mlflow ui` on the gensim store until Ctrl-C.
+    """Serve the MLflow UI over gensim's runs until Ctrl-C; prints the URL once it answers.
 
-    Example: `gensim ui --port 5001`, then open http://127.0.0.1:5001
+    Examples: `gensim ui` (http://127.0.0.1:5000), `gensim ui --port 0 --json` (a free port;
+    prints {"url": ..., "port": ..., "pid": ...} for scripts).
     """
     from gensim.config import get_settings
+    from gensim.tracking.store import mask_uri
 
     settings = get_settings()
+    if settings.tracking_uri.startswith(("http://", "https://")):
+        # Tracking goes to a server already: that server is the UI.
+        _announce(settings.tracking_uri, None, None, mask_uri(settings.tracking_uri), json_out)
+        return
+    if not 0 <= port <= 65535:
+        fail(f"--port must be in 0..65535, got {port}")
+    if timeout <= 0:
+        fail(f"--timeout must be positive, got {timeout}")
+    port = _pick_port(host, port)
+    if host not in _LOCAL_HOSTS:
+        console.print(f"[yellow]warning:[/] the UI has no login; {host} exposes it beyond this machine")
     settings.home_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
     cmd = [
@@ -33,8 +65,112 @@ def main(
         "--default-artifact-root", settings.artifact_root,
         "--host", host, "--port", str(port), "--workers", "1",
     ]
-    console.print(f"MLflow UI on http://{host}:{port} (store {settings.tracking_uri})")
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    # The server logs to stderr only: stdout stays one parseable line (or --json document).
+    proc = subprocess.Popen(cmd, env=env, stdout=sys.stderr, start_new_session=True,
+                            preexec_fn=_stop_with_parent())
     try:
-        subprocess.run(cmd, env=env, check=False)
+        if not _wait_ready(proc, url, timeout):
+            if proc.poll() is not None:
+                fail(f"the MLflow server exited with code {proc.returncode} before answering "
+                     "(its messages are above)", 1)
+            fail(f"the MLflow server did not answer at {url} within {timeout:g} s", 1)
+        _announce(url, port, proc.pid, mask_uri(settings.tracking_uri), json_out)
+        code = proc.wait()
+        if code != 0:
+            fail(f"the MLflow server stopped with code {code}", 1)
     except KeyboardInterrupt:
-        pass
+        console.print("stopping the MLflow UI")
+    finally:
+        _stop_group(proc)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _announce(url: str, port: int | None, pid: int | None, store: str, json_out: bool) -> None:
+    if json_out:
+        print_json({"url": url, "port": port, "pid": pid, "tracking_uri": store})
+    else:
+        out.print(f"MLflow UI: {url}", highlight=False)
+        if pid is not None:
+            console.print(f"store {store}; Ctrl-C stops it", highlight=False)
+    sys.stdout.flush()
+
+
+def _pick_port(host: str, port: int) -> int:
+    """`port` if it is free on `host`, a free port when it is 0; a clear error when taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            if port == 0:
+                fail(f"cannot bind {host}: {err.strerror or err}")
+            fail(f"port {port} on {host} is taken ({err.strerror or err}); "
+                 "choose another with --port, or --port 0 for a free one")
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], url: str, timeout: float) -> bool:
+    """True once `url`/health answers 200; False if the server exits or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(POLL_S)
+    return False
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's process group, SIGKILL after the grace period; wait for all."""
+    pgid = proc.pid  # start_new_session made the server the leader of its own group
+    for sig, grace in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if proc.poll() is not None and not _group_alive(pgid):
+                break
+            time.sleep(0.1)
+    proc.poll()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> NoReturn:
+    """SIGTERM takes the same clean path as Ctrl-C."""
+    raise KeyboardInterrupt
+
+
+def _stop_with_parent() -> Callable[[], None] | None:
+    """On Linux, a hook for the server's process (run before exec) that has the kernel send it
+    SIGTERM when `gensim ui` dies; libc is loaded here, before the fork."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def hook() -> None:
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    return hook

@@ -15,10 +15,10 @@ if TYPE_CHECKING:
 
 
 class AlignRope(Task):
-    """A square outline is drawn on the table and a red rope (a chain of twenty small linked
-    beads) lies loose nearby. Straighten the rope along one side of the square, so that it runs
-    between the two corners named in the instruction (near or far from the robot, on its left
-    or right)."""
+    """A closed square outline is drawn on the table and a red rope (a chain of twenty small
+    linked beads) lies loose nearby. Straighten the rope along one side of the square, so that
+    it runs between the two corners named in the instruction (near or far from the robot, on
+    its left or right)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -42,7 +42,7 @@ class AlignRope(Task):
         yaw = self.rng.uniform(-np.pi / 12, np.pi / 12)
         square_pose = (position, utils.eulerXYZ_to_quatXYZW((0, 0, yaw)))
         replace = {"DIM": (length,), "HALF": (np.float32(length) / 2 - 0.005,)}
-        square_urdf = self.fill_template("square/square-template.urdf", replace)
+        square_urdf = self.fill_template("square/square-template-allsides.urdf", replace)
         env.add_object(square_urdf, square_pose, "fixed")
 
         # Corners in the square's frame: +x is away from the robot, +y is the robot's left.

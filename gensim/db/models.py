@@ -197,3 +197,10 @@ class CheckpointDataset(SQLModel, table=True):
 
     checkpoint_id: int = Field(foreign_key="policy_checkpoint.id", primary_key=True)
     dataset_id: int = Field(foreign_key="dataset.id", primary_key=True, index=True)
+
+
+def id_of(row: Any) -> int:
+    """The primary key of a stored row (rows returned by the repository always have one)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id: it was never stored")
+    return int(row.id)

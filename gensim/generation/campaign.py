@@ -129,6 +129,7 @@ def process_candidate(cand: Candidate, author: Author, check: CheckSettings, rep
             history.append(error)
             code = code if round_ > 0 else None
             continue
+        assert code is not None  # write/repair return code or raise
         attempt.code = code
         attempt.verdicts += [StageVerdict("api", True), StageVerdict("parse", True)]
         t0 = time.perf_counter()

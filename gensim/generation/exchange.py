@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gensim.db.models import id_of
 from gensim.errors import UsageError
 
 MANIFEST = "manifest.json"
@@ -55,7 +56,7 @@ def export_library(out: Path, *, origin: str | None = None, names: list[str] | N
     for task, v in rows:
         (out / f"{task.name}.py").write_text(v.code, encoding="utf-8")
         parents = []
-        for link in repo.parents_of(int(v.id)):
+        for link in repo.parents_of(id_of(v)):
             pname = repo.task_names([link.version.task_id]).get(link.version.task_id, "?")
             parents.append({"task": f"{pname}@{link.version.version}", "relation": link.relation})
         entries.append({
@@ -119,9 +120,9 @@ def import_library(folder: Path, *, seeds: tuple[int, ...] = (0, 2, 4, 6), thres
             seeds=list(raw.get("seeds") or []), provider=entry.get("provider"), model=entry.get("model"),
         )
         for v in verdicts:
-            prov.add_validation_result(int(version.id), v.stage, v.passed, seconds=v.seconds, error=v.error)
+            prov.add_validation_result(id_of(version), v.stage, v.passed, seconds=v.seconds, error=v.error)
         if failed:
-            repo.set_version_status(int(version.id), "rejected", stage=failed.stage, reason=failed.error)
+            repo.set_version_status(id_of(version), "rejected", stage=failed.stage, reason=failed.error)
             report.rejected.append({"name": name, "stage": failed.stage, "reason": failed.error})
         else:
             report.admitted.append(name)

@@ -15,6 +15,7 @@ from typing import Any
 
 from gensim.db import provenance as prov
 from gensim.db import repository as repo
+from gensim.db.models import id_of
 from gensim.generation.candidate import Attempt, Candidate, StageVerdict
 from gensim.generation.static_checks import ASSETS_ROOT, known_colours
 from gensim.generation.tracker import CampaignTracker
@@ -113,12 +114,12 @@ def store_candidate(cand: Candidate, runner: Any, tracker: CampaignTracker) -> N
         if not admitted:
             stage = (failed.stage if failed else cand.stage) or "superseded"
             reason = (failed.error if failed else cand.reason) or "repaired by a later attempt"
-            repo.set_version_status(int(version.id), "rejected", stage=stage, reason=reason)
+            repo.set_version_status(id_of(version), "rejected", stage=stage, reason=reason)
         for v in attempt.verdicts:
-            prov.add_validation_result(int(version.id), v.stage, v.passed, seconds=v.seconds, error=v.error,
+            prov.add_validation_result(id_of(version), v.stage, v.passed, seconds=v.seconds, error=v.error,
                                        details={**jsonable(v.details), "round": attempt.round})
-        previous_attempt = int(version.id)
-        cand.version_id, cand.version = int(version.id), int(version.version)
+        previous_attempt = id_of(version)
+        cand.version_id, cand.version = id_of(version), int(version.version)
     if cand.status == "admitted":
         runner.library.refresh()
         tracker.log_media(cand)

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 from gensim.db import provenance as prov
+from gensim.db.models import id_of
 from gensim.db.session import ensure_schema
 from gensim.generation import records
 from gensim.generation.author import Author, is_provider_failure
@@ -58,7 +59,7 @@ class CampaignRunner:
             self.settings.llm_max_tokens, cfg.seed, records.prompt_context(),
         )
         campaign, state = self._open_campaign()
-        self.campaign_id = int(campaign.id)
+        self.campaign_id = id_of(campaign)
         self.state = state
         tracker = records.CampaignTracker(self.cfg, self.campaign_id, run_name(cfg), self.provider_name)
         status = "failed"
@@ -98,11 +99,11 @@ class CampaignRunner:
         if cfg.resume:
             for row in prov.list_campaigns(limit=50):
                 if row.mode == cfg.mode and row.target == cfg.target and row.status != "finished":
-                    prov.update_campaign(int(row.id), status="running")
+                    prov.update_campaign(id_of(row), status="running")
                     state = dict(row.counts or {})
                     state.setdefault("plan", [])
                     state.setdefault("finished", {})
-                    recover_dead_process(int(row.id), state)
+                    recover_dead_process(id_of(row), state)
                     return row, state
         row = prov.create_campaign(cfg.mode, provider=self.provider_name, model=self.model,
                                    target=cfg.target, settings=records.jsonable(cfg))
@@ -145,8 +146,9 @@ class CampaignRunner:
                 steps = [p for p in doc.get("tasks", []) if isinstance(p, dict)][: max(0, cfg.trials - 1)]
                 for p in steps:
                     plan.append({"role": "curriculum", "proposal": p})
-                target = doc.get("target") if isinstance(doc.get("target"), dict) else {}
-                target = {**target, "name": cfg.target}
+                raw_target = doc.get("target")
+                target: dict[str, Any] = dict(raw_target) if isinstance(raw_target, dict) else {}
+                target["name"] = cfg.target
                 target.setdefault("description", existing.description if existing else cfg.target)
                 plan.append({"role": "target", "proposal": target})
             elif cfg.mode == "topdown":
@@ -295,7 +297,7 @@ def recover_dead_process(campaign_id: int, state: dict[str, Any]) -> None:
         kept = {doc["mlflow_run_id"] for doc in finished}
         for version in repo.list_versions(campaign_id=campaign_id):
             if version.mlflow_run_id not in kept and version.rejection_stage != "interrupted":
-                repo.set_version_status(int(version.id), "rejected", stage="interrupted",
+                repo.set_version_status(id_of(version), "rejected", stage="interrupted",
                                         reason="the campaign process died while storing this candidate; "
                                                "it was redone on resume")
     from gensim.generation.tracker import _home

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gensim.db.models import id_of
+
 
 def task_record(name: str, version: int | None = None) -> dict[str, Any]:
     """Description, code, lineage both ways, verdicts, datasets, policies and MLflow runs."""
@@ -37,15 +39,15 @@ def task_record(name: str, version: int | None = None) -> dict[str, Any]:
         "provider": v.provider, "model": v.model, "prompts": dict(v.prompts),
         "success_rate": v.success_rate, "seeds": list(v.seeds), "created_at": str(v.created_at),
         "campaign_id": v.campaign_id,
-        "parents": [ref(link) for link in repo.parents_of(int(v.id))],
-        "children": [ref(link) for link in repo.children_of(int(v.id))],
+        "parents": [ref(link) for link in repo.parents_of(id_of(v))],
+        "children": [ref(link) for link in repo.children_of(id_of(v))],
         "validation": [{"stage": r.stage, "passed": r.passed, "seconds": round(r.seconds, 3), "error": r.error}
-                       for r in prov.validation_results(int(v.id))],
+                       for r in prov.validation_results(id_of(v))],
         "datasets": [{"id": d.id, "name": d.name, "split": d.split, "episodes": d.n_episodes, "path": d.path,
-                      "mlflow_run_id": d.mlflow_run_id} for d in prov.datasets_for_version(int(v.id))],
+                      "mlflow_run_id": d.mlflow_run_id} for d in prov.datasets_for_version(id_of(v))],
         "policies": [{"id": c.id, "path": c.path, "model": f"{c.registered_model_name}:{c.registered_model_version}"
                       if c.registered_model_name else None, "mlflow_run_id": c.mlflow_run_id}
-                     for c in prov.checkpoints_for_version(int(v.id))],
+                     for c in prov.checkpoints_for_version(id_of(v))],
         "mlflow_run_id": v.mlflow_run_id,
         "mlflow": f"{tracking} (run {v.mlflow_run_id}); open it with `gensim ui`" if v.mlflow_run_id else None,
     }

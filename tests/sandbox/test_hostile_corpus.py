@@ -73,9 +73,9 @@ def _leftovers(before: set[int] = frozenset()) -> list[str]:  # type: ignore[ass
 
 
 def _check(files: list[str], decoy: Path) -> None:
-    from gensim.sandbox import registry
-
     import psutil
+
+    from gensim.sandbox import registry
 
     wanted = manifest()
     before = _tree_digest(decoy)

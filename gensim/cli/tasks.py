@@ -115,8 +115,11 @@ def render(
     seed: int = typer.Option(0, "--seed", help="episode seed"),
     out_file: Path = typer.Option(..., "--out", help="PNG (or GIF with --gif) to write"),
     gif: bool = typer.Option(False, "--gif", help="write an expert rollout GIF instead"),
+    gui: bool = typer.Option(False, "--gui", help="also show PyBullet's window (built-in tasks; needs a display)"),
 ) -> None:
     """Render a task's scene after reset: top-down colour view and front view side by side.
+
+    Generated and imported tasks are rendered in the sandbox (their code is untrusted).
 
     Examples: `gensim tasks render place-red-in-green --seed 0 --out scene.png`,
     `gensim tasks render sweeping-piles --seed 2 --out rollout.gif --gif`
@@ -126,10 +129,38 @@ def render(
 
     try:
         spec = get_spec(name)
-        path = render_rollout_gif(spec, seed, out_file) if gif else render_scene_png(spec, seed, out_file)
+        suffix = ".gif" if gif else ".png"
+        if out_file.suffix.lower() != suffix:
+            fail(f"--out must end with {suffix} (got {out_file.name})")
+        if spec.code is not None:
+            if gui:
+                fail("--gui shows built-in tasks only: generated code runs in the sandbox, without a display")
+            path = _render_sandboxed(spec.name, spec.code, seed, out_file, gif)
+        elif gif:
+            path = render_rollout_gif(spec, seed, out_file, gui=gui)
+        else:
+            path = render_scene_png(spec, seed, out_file, gui=gui)
     except GensimError as err:
         fail_from(err)
     console.print(f"wrote {path}")
+
+
+def _render_sandboxed(name: str, code: str, seed: int, out_file: Path, gif: bool) -> Path:
+    import shutil
+    import tempfile
+
+    from gensim.sandbox import Limits, run_in_sandbox
+
+    with tempfile.TemporaryDirectory(prefix="gensim-render-") as tmp:
+        res = run_in_sandbox("gensim.generation.jobs:render_job",
+                             {"code": code, "name": name, "seed": seed, "out_dir": tmp, "png": not gif, "gif": gif},
+                             Limits(wall_s=300, cpu_s=320))
+        made = Path(tmp) / f"{name}{'.gif' if gif else '.png'}"
+        if not res.ok or not made.exists():
+            fail(f"rendering {name} failed in the sandbox: {res.error or 'no image'}", code=1)
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(made, out_file)
+    return out_file
 
 
 @app.command("search")

@@ -30,7 +30,9 @@ def render_job(payload: dict[str, Any]) -> dict[str, Any]:
     spec = TaskSpec(name=name, origin="generated", code=payload["code"])
     out = Path(payload["out_dir"])
     seed = int(payload.get("seed", 0))
-    written = [str(render_scene_png(spec, seed, out / f"{name}.png"))]
+    written = []
+    if payload.get("png", True):
+        written.append(str(render_scene_png(spec, seed, out / f"{name}.png")))
     if payload.get("gif", True):
         written.append(str(render_rollout_gif(spec, seed, out / f"{name}.gif")))
     return {"files": written}

@@ -43,7 +43,7 @@ def _out_path(out: Path, suffix: str) -> Path:
     return out
 
 
-def render_scene_png(spec: TaskSpec, seed: int, out: Path) -> Path:
+def render_scene_png(spec: TaskSpec, seed: int, out: Path, gui: bool = False) -> Path:
     """Reset the task with `seed` and write the top-down and front views as one PNG."""
     import imageio.v3 as iio
 
@@ -53,7 +53,7 @@ def render_scene_png(spec: TaskSpec, seed: int, out: Path) -> Path:
 
     path = _out_path(out, ".png")
     task = make_task(spec)
-    env = Environment(render_views=True)
+    env = Environment(render_views=True, gui=gui)
     try:
         task.seed(seed)
         env.set_task(task)
@@ -65,7 +65,7 @@ def render_scene_png(spec: TaskSpec, seed: int, out: Path) -> Path:
     return path
 
 
-def render_rollout_gif(spec: TaskSpec, seed: int, out: Path) -> Path:
+def render_rollout_gif(spec: TaskSpec, seed: int, out: Path, gui: bool = False) -> Path:
     """Play the expert on `seed` and write one frame per step (top-down and front) as a GIF."""
     import imageio.v2 as imageio
 
@@ -75,7 +75,7 @@ def render_rollout_gif(spec: TaskSpec, seed: int, out: Path) -> Path:
 
     path = _out_path(out, ".gif")
     task = make_task(spec)
-    env = Environment(render_views=True)
+    env = Environment(render_views=True, gui=gui)
     frames: list[np.ndarray] = []
 
     def record(obs: Any, action: Any, reward: float, info: Any) -> None:

@@ -32,6 +32,10 @@ def test_import_validates_then_export_and_show(gensim_home: Path, tmp_path: Path
     assert [v["stage"] for v in shown["validation"]][:2] == ["static", "load"]
     listed = json.loads(runner.invoke(app, ["tasks", "list", "--json"]).stdout)
     assert "place-red-block-in-green-bowl" in {t["name"] for t in listed}
+    png = tmp_path / "imported.png"  # rendered in the sandbox: imported code is untrusted
+    result = runner.invoke(app, ["tasks", "render", "place-red-block-in-green-bowl", "--out", str(png)])
+    assert result.exit_code == 0, result.output
+    assert png.read_bytes()[:4] == b"\x89PNG"
 
     # Export the imported ones; importing the export again changes nothing.
     out = tmp_path / "shared"

@@ -16,6 +16,7 @@ def main(
     tasks: str = typer.Option(..., "--tasks", help="comma-separated task names"),
     episodes: int = typer.Option(10, "--episodes", help="test episodes per task (seeds 10001, 10003, ...)"),
     gifs: int = typer.Option(4, "--gif-episodes", help="episodes rendered per task for GIFs"),
+    cpu_threads: int = typer.Option(0, "--cpu-threads", help="torch CPU threads (0: default; 1 is fastest on a busy machine)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress lines"),
 ) -> None:
@@ -26,9 +27,11 @@ def main(
     """
     from gensim.training.evaluate import evaluate
 
-    report = None if quiet or json_out else (lambda line: console.print(line, highlight=False))
+    # Progress goes to stderr, so it shows with --json too (stdout keeps the one JSON object).
+    report = None if quiet else (lambda line: console.print(line, highlight=False))
     try:
-        result = evaluate(model, tasks.split(","), episodes, gif_episodes=gifs, report=report)
+        result = evaluate(model, tasks.split(","), episodes, gif_episodes=gifs, report=report,
+                          cpu_threads=cpu_threads)
     except GensimError as err:
         fail_from(err)
     if json_out:

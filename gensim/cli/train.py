@@ -30,6 +30,7 @@ def main(
     no_language: bool = typer.Option(False, "--no-language", help="the Transporter baseline (no instruction)"),
     init_from: str = typer.Option(None, "--init-from", help="model to fine-tune (NAME:VERSION, path)"),
     seed: int = typer.Option(None, "--seed", help="torch and augmentation seed"),
+    cpu_threads: int = typer.Option(None, "--cpu-threads", help="torch CPU threads (1 is fastest on a busy machine)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress lines"),
 ) -> None:
@@ -44,10 +45,11 @@ def main(
         "tasks": tasks.split(",") if tasks else None, "tasks_from_db": tasks_from_db,
         "demos": demos, "max_steps": max_steps, "devices": devices, "strategy": strategy,
         "accelerator": accelerator, "batch_size": batch_size, "val_interval": val_interval,
-        "val_episodes": val_episodes, "init_from": init_from, "seed": seed,
+        "val_episodes": val_episodes, "init_from": init_from, "seed": seed, "cpu_threads": cpu_threads,
         "policy": {"language": False} if no_language else None,
     }
-    report = None if quiet or json_out else (lambda line: console.print(line, highlight=False))
+    # Progress goes to stderr, so it shows with --json too (stdout keeps the one JSON object).
+    report = None if quiet else (lambda line: console.print(line, highlight=False))
     try:
         recipe = read_recipe(config) if config is not None else {}
         if "stages" in recipe:

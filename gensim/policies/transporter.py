@@ -46,13 +46,16 @@ class TransporterPolicy(pl.LightningModule):
         lang_dim = EMBEDDING_DIM if cfg.language else None
         if cfg.language and cfg.lang_dim != EMBEDDING_DIM:
             raise ValueError(f"lang_dim must be {EMBEDDING_DIM} (the sentence encoder's size)")
-        net = {"width": cfg.width, "levels": cfg.levels, "stride": cfg.stride, "lang_dim": lang_dim}
+
+        def net(c_out: int) -> FusionUNet:
+            return FusionUNet(4, c_out, cfg.width, cfg.levels, cfg.stride, lang_dim)
+
         if cfg.shared_trunk:
-            self.trunk = FusionUNet(4, 1 + 2 * cfg.feature_dim, **net)
+            self.trunk = net(1 + 2 * cfg.feature_dim)
         else:
-            self.pick_net = FusionUNet(4, 1, **net)
-            self.key_net = FusionUNet(4, cfg.feature_dim, **net)
-            self.query_net = FusionUNet(4, cfg.feature_dim, **net)
+            self.pick_net = net(1)
+            self.key_net = net(cfg.feature_dim)
+            self.query_net = net(cfg.feature_dim)
         self.text_encoder: TextEncoder | None = None  # set on first use; not in the weights
 
     # Inputs --------------------------------------------------------------------------------

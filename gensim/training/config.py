@@ -34,6 +34,7 @@ class TrainConfig:
     strategy: str = "auto"  # Lightning strategy ("auto", "ddp", ...)
     num_nodes: int = 1  # machines for multi-node DDP
     precision: str = "32-true"  # Lightning precision ("16-mixed" on GPUs)
+    cpu_threads: int = 0  # torch CPU threads (0: torch's default); 1 is fastest on a busy machine
     log_every: int = 10  # steps between logged losses
     demo_workers: int = 1  # worker processes when a missing dataset is made on demand
     init_from: str | None = None  # a model (NAME:VERSION, NAME@ALIAS or .ckpt path) to fine-tune
@@ -48,8 +49,8 @@ class TrainConfig:
         for name in ("demos", "max_steps", "batch_size"):
             if int(getattr(self, name)) < 1:
                 raise UsageError(f"{name.replace('_', '-')} must be at least 1")
-        if self.val_interval < 0 or self.val_episodes < 0:
-            raise UsageError("val-interval and val-episodes must not be negative")
+        if self.val_interval < 0 or self.val_episodes < 0 or self.cpu_threads < 0:
+            raise UsageError("val-interval, val-episodes and cpu-threads must not be negative")
         self.policy_config()  # unknown or bad policy settings fail here
 
     def policy_config(self) -> PolicyConfig:

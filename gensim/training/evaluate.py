@@ -53,8 +53,9 @@ def _task_fields(name: str) -> dict[str, Any]:
 
 
 def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: int = GIF_EPISODES,
-             report: Report | None = None, track: bool = True) -> EvalReport:
-    """Evaluate `model` (a reference `gensim.training.models.resolve_model` accepts)."""
+             report: Report | None = None, track: bool = True, cpu_threads: int = 0) -> EvalReport:
+    """Evaluate `model` (a reference `gensim.training.models.resolve_model` accepts);
+    `cpu_threads` sets torch's CPU threads (0 leaves torch's default)."""
     from gensim.policies.agent import PolicyAgent
     from gensim.training.models import resolve_model
 
@@ -64,6 +65,10 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
     if not names:
         raise UsageError("no tasks: give --tasks a,b,c")
     say = report or (lambda _line: None)
+    if cpu_threads:
+        import torch
+
+        torch.set_num_threads(cpu_threads)
     resolved = resolve_model(model)
     fields = {name: _task_fields(name) for name in names}
     agent = PolicyAgent.from_checkpoint(resolved.checkpoint)
@@ -130,7 +135,7 @@ def _gifs(task: str, outcomes: Sequence[Outcome], folder: Path) -> list[Path]:
     for outcome in chosen:
         kind = "success" if outcome.success else "failure"
         path = folder / f"{task}-{outcome.seed}-{kind}.gif"
-        imageio.mimsave(path, outcome.frames, duration=0.8, loop=0)
+        imageio.mimsave(path, list(outcome.frames), duration=0.8, loop=0)  # type: ignore[arg-type]
         paths.append(path)
     return paths
 

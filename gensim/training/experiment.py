@@ -81,8 +81,8 @@ def run_experiment(doc: dict[str, Any], overrides: dict[str, Any], *,
             models[name] = result["model"]
             last_train = result
         else:
-            tasks = values.get("tasks")
-            tasks = tasks.split(",") if isinstance(tasks, str) else list(tasks)
+            given = values.get("tasks") or []
+            tasks = given.split(",") if isinstance(given, str) else [str(t) for t in given]
             result = evaluate(_model_of(str(values["model"]), models), tasks,
                               int(values.get("episodes", 10)), report=say, track=track).to_json()
         done.append({"name": name, "kind": kind, **result})

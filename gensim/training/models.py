@@ -63,10 +63,10 @@ def resolve_model(ref: str) -> ResolvedModel:
     tags = dict(found.tags or {})
     local = Path(tags.get("gensim.checkpoint_path", ""))
     checkpoint = local if local.name and local.is_file() else _download(client, found)
-    checkpoint_id = tags.get("gensim.checkpoint_id")
+    checkpoint_id = str(tags.get("gensim.checkpoint_id", ""))
     return ResolvedModel(ref=f"{name}:{found.version}", checkpoint=checkpoint, name=name,
                          version=str(found.version), run_id=found.run_id,
-                         checkpoint_id=int(checkpoint_id) if str(checkpoint_id).isdigit() else None)
+                         checkpoint_id=int(checkpoint_id) if checkpoint_id.isdigit() else None)
 
 
 def _safe(fn: Any, default: Any) -> Any:

@@ -104,9 +104,9 @@ def unpack_frames(text: str) -> list[np.ndarray]:
 def play_sandboxed(checkpoint: str | Path, fields: dict[str, Any], seeds: Sequence[int],
                    split: str = "test", render: Sequence[int] = ()) -> list[Outcome]:
     """Run the episodes in a sandboxed child process (for task code that is not built in)."""
-    from gensim.sandbox import Limits, run_in_sandbox
-
     import torch
+
+    from gensim.sandbox import Limits, run_in_sandbox
 
     wall = SANDBOX_START_S + SANDBOX_S_PER_EPISODE * len(seeds)
     limits = Limits(wall_s=wall, cpu_s=int(wall), memory_mb=SANDBOX_MEMORY_MB, file_mb=64,

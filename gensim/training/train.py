@@ -134,6 +134,10 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
 
     from gensim.training.callbacks import EpochAugmentation, ProgressLines, ValidationRollouts
 
+    if config.cpu_threads:
+        # OpenMP threads spin while they wait: on a machine busy with other work one thread
+        # per process is several times faster than two (see bench/bench_training.py).
+        torch.set_num_threads(config.cpu_threads)
     pl.seed_everything(config.seed, workers=True, verbose=False)
     full, dataset = _dataset(tasks, config)
     if len(dataset) == 0:

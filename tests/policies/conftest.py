@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -40,3 +41,13 @@ def tiny() -> dict[str, Any]:
     """Policy settings small enough for a few steps in a test."""
     return {"language": False, "width": 4, "levels": 2, "stride": 4, "feature_dim": 4,
             "crop_size": 32, "lr": 3e-3}
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """One torch thread: on this busy shared machine two spinning OpenMP threads are several
+    times slower than one (restored after the test)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -25,9 +25,9 @@ def test_loss_decreases_on_a_fixed_batch(toy_samples: list[dict[str, Any]], tiny
     torch.manual_seed(0)
     policy = TransporterPolicy(tiny)
     optimiser = policy.configure_optimizers()
-    batch = _batch(toy_samples)
+    batch = _batch(toy_samples[:2])
     losses = []
-    for _ in range(12):
+    for _ in range(8):
         loss = policy.losses(batch)["loss"]
         optimiser.zero_grad()
         loss.backward()
@@ -104,7 +104,7 @@ def test_language_reaches_the_decoder_and_embeddings_are_cached(
         loss.backward()
         optimiser.step()
     film = [m for n, m in policy.named_modules() if n.endswith("proj")]
-    assert film and any(float(m.weight.abs().sum()) > 0 for m in film)
+    assert film and any(float(m.weight.detach().abs().sum()) > 0 for m in film)
     assert policy.text_encoder is not None and policy.text_encoder.cached >= 2
     image = policy._image(batch["color"][:1], batch["height"][:1])
     a = policy.features(image, policy._lang(["instruction 0"]))[0]

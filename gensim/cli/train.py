@@ -64,6 +64,10 @@ def main(
             doc = train(TrainConfig.from_mapping(merge(recipe, overrides)), report=report).to_json()
     except GensimError as err:
         fail_from(err)
+    from gensim.training.train import is_rank_zero
+
+    if not is_rank_zero():  # a DDP worker process: rank zero reports
+        return
     if json_out:
         print_json(doc)
         return

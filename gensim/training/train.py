@@ -99,11 +99,24 @@ def _quiet_lightning() -> None:
         warnings.filterwarnings("ignore", message=text)
 
 
+def is_rank_zero() -> bool:
+    """False in the extra processes that Lightning's DDP launcher starts (they rerun the command
+    and must not make datasets, MLflow runs or DB rows of their own)."""
+    import os
+
+    return all(os.environ.get(name, "0") == "0" for name in ("RANK", "LOCAL_RANK", "NODE_RANK"))
+
+
 def train(config: TrainConfig, *, report: Report | None = None, track: bool = True) -> TrainResult:
-    """Run one training (see the module docstring); `report` receives progress lines."""
+    """Run one training (see the module docstring); `report` receives progress lines.
+
+    Under DDP only global rank zero tracks and records; the other ranks only train.
+    """
     from gensim.config import get_settings
 
     _quiet_lightning()
+    if not is_rank_zero():
+        track, report = False, None
     say = report or (lambda _line: None)
     tasks = [prepare_task(name, version, config.demos, workers=config.demo_workers, progress=say)
              for name, version in resolve_tasks(config.tasks, config.tasks_from_db)]

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gensim.errors import UsageError
 from gensim.training.config import TrainConfig
 from gensim.training.selection import TaskData, prepare_task, resolve_tasks
 
@@ -73,16 +74,12 @@ def _initial_policy(config: TrainConfig) -> Any:
         from gensim.training.models import resolve_model
 
         source = load_policy(resolve_model(config.init_from).checkpoint)
-        if source.config.to_dict() != policy.config.to_dict():
-            raise_usage(f"--init-from {config.init_from} has other policy settings than this run")
+        optimiser = {"lr", "weight_decay"}  # may change for fine-tuning; the rest is the network
+        mine = {k: v for k, v in policy.config.to_dict().items() if k not in optimiser}
+        if {k: v for k, v in source.config.to_dict().items() if k not in optimiser} != mine:
+            raise UsageError(f"--init-from {config.init_from} has other policy settings than this run")
         policy.load_state_dict(source.state_dict())
     return policy
-
-
-def raise_usage(message: str) -> None:
-    from gensim.errors import UsageError
-
-    raise UsageError(message)
 
 
 def _quiet_lightning() -> None:
@@ -154,7 +151,7 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
     pl.seed_everything(config.seed, workers=True, verbose=False)
     full, dataset = _dataset(tasks, config)
     if len(dataset) == 0:
-        raise_usage("the selected datasets hold no training samples")
+        raise UsageError("the selected datasets hold no training samples")
     loader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True,
                         num_workers=config.num_workers, drop_last=len(dataset) >= config.batch_size,
                         generator=torch.Generator().manual_seed(config.seed),

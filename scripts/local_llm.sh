@@ -8,14 +8,17 @@
 #
 # The two packages are installed into the virtualenv when missing (llama.cpp is compiled from
 # source with GGML_NATIVE=OFF: a native build crashes on some CPUs; it takes minutes).
-# Knobs (environment): TRIALS (10), SEEDS (2), WORKERS (1), FEW_SHOT (1), REPAIR_ROUNDS (1),
-# N_CTX (8192), N_THREADS (1), MAX_TOKENS (512 per reply), CHAT_FORMAT (gemma),
-# MODEL_NAME (gemma3-270m), TIMEOUT_S (600 per request), OUT (file to copy the JSON to),
-# KEEP_HOME=1 (keep the throw-away home for inspection), PORT (default: a free one).
+# Knobs (environment): MODE (bottomup), TARGET (for the top-down modes), TRIALS (10), SEEDS (2),
+# WORKERS (1), FEW_SHOT (1), REPAIR_ROUNDS (1), N_CTX (8192), N_THREADS (1; on a shared CPU one
+# thread decoded 2-3x faster than two), MAX_TOKENS (512 per reply), CHAT_FORMAT (gemma),
+# MODEL_NAME (gemma3-270m), TIMEOUT_S (600 per request), OUT (file to copy the JSON and the
+# recorded session to), KEEP_HOME=1 (keep the throw-away home), PORT (default: a free one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 PY="$BIN/python"
+MODE=${MODE:-bottomup}
+TARGET=${TARGET:-}
 TRIALS=${TRIALS:-10}
 SEEDS=${SEEDS:-2}
 WORKERS=${WORKERS:-1}
@@ -90,9 +93,9 @@ export GENSIM_LLM_MAX_TOKENS="$MAX_TOKENS"
 export GENSIM_LLM_TIMEOUT_S="$TIMEOUT_S"
 export GENSIM_LLM_MAX_RETRIES=${GENSIM_LLM_MAX_RETRIES:-1}
 export MLFLOW_DISABLE_TELEMETRY=true
-log "campaign: bottomup, $TRIALS trials, $SEEDS seeds, few-shot $FEW_SHOT, $WORKERS worker(s), home $GENSIM_HOME"
+log "campaign: $MODE${TARGET:+ $TARGET}, $TRIALS trials, $SEEDS seeds, few-shot $FEW_SHOT, $WORKERS worker(s), home $GENSIM_HOME"
 JSON="$GENSIM_HOME/campaign.json"
-"$BIN/gensim" generate --mode bottomup --trials "$TRIALS" --llm openai --model "$MODEL_NAME" \
+"$BIN/gensim" generate --mode "$MODE" ${TARGET:+--target "$TARGET"} --trials "$TRIALS" --llm openai --model "$MODEL_NAME" \
   --seeds "$SEEDS" --workers "$WORKERS" --few-shot "$FEW_SHOT" --repair-rounds "$REPAIR_ROUNDS" \
   --no-media --record "$GENSIM_HOME/session.jsonl" --json >"$JSON"
 cat "$JSON"

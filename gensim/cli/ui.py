@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from types import FrameType
@@ -47,8 +48,10 @@ def main(
 
     settings = get_settings()
     if settings.tracking_uri.startswith(("http://", "https://")):
-        # Tracking goes to a server already: that server is the UI.
-        _announce(settings.tracking_uri, None, None, mask_uri(settings.tracking_uri), json_out)
+        # Tracking goes to a server already: that server is the UI (its login is its own).
+        parsed = urllib.parse.urlparse(settings.tracking_uri)
+        bare = parsed._replace(netloc=parsed.netloc.rsplit("@", 1)[-1]).geturl()
+        _announce(bare, None, None, mask_uri(settings.tracking_uri), json_out)
         return
     if not 0 <= port <= 65535:
         fail(f"--port must be in 0..65535, got {port}")

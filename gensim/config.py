@@ -91,7 +91,13 @@ class Settings(BaseSettings):
 
     @property
     def artifact_root(self) -> str:
-        return self.mlflow_artifact_root or (self.home_dir / "mlartifacts").as_uri()
+        """Where new experiments keep artifacts. With an MLflow server, the server's own artifact
+        store (`mlflow-artifacts:/`), so that no client's local disk becomes the shared location."""
+        if self.mlflow_artifact_root:
+            return self.mlflow_artifact_root
+        if self.tracking_uri.startswith(("http://", "https://")):
+            return "mlflow-artifacts:/"
+        return (self.home_dir / "mlartifacts").as_uri()
 
     @property
     def index_dir(self) -> Path:

@@ -43,3 +43,15 @@ def test_import_gensim_is_light() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+
+
+def test_artifact_root_follows_the_tracking_store(gensim_home: Path, monkeypatch) -> None:
+    from gensim.config import Settings
+
+    monkeypatch.delenv("GENSIM_MLFLOW_ARTIFACT_ROOT")
+    monkeypatch.delenv("GENSIM_MLFLOW_TRACKING_URI")
+    assert Settings().artifact_root == (gensim_home.resolve() / "mlartifacts").as_uri()
+    monkeypatch.setenv("GENSIM_MLFLOW_TRACKING_URI", "http://mlflow.example:5000")
+    assert Settings().artifact_root == "mlflow-artifacts:/"
+    monkeypatch.setenv("GENSIM_MLFLOW_ARTIFACT_ROOT", "s3://bucket/gensim")
+    assert Settings().artifact_root == "s3://bucket/gensim"

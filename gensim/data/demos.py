@@ -125,7 +125,7 @@ def make_demos(
               "code_hash": pinned.code_hash, "split": split, "n": n, "executor": executor,
               "workers": workers, "views": views,
               "seeds": "{}, {}, ... (stride 2)".format(*(seed_at(split, i) for i in range(2)))}
-    with get_tracker().run(DEMOS, f"demos {pinned.name} {split} {stamp}", params=params,
+    with get_tracker().run(DEMOS, f"demos {pinned.name} {split} {stamp}", params=params, system_metrics=True,
                            tags={"gensim.task": pinned.name, "gensim.split": split}) as run:
         _generate(pinned, writer, report, n, views, max_failures, progress)
         _finish(report, writer)

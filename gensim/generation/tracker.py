@@ -55,7 +55,8 @@ class CampaignTracker:
         if self.provider == "offline":
             tags["gensim.provider_kind"] = OFFLINE_NOTE
         params = {k: v for k, v in jsonable(self.cfg).items() if v is not None}
-        self._cm = get_tracker().run(GENERATE, self.run_name, tags=tags, params=params)
+        params.setdefault("target", "none")  # same keys in every campaign, for the compare view
+        self._cm = get_tracker().run(GENERATE, self.run_name, tags=tags, params=params, system_metrics=True)
         self.run = self._cm.__enter__()
         return self
 

@@ -7,6 +7,9 @@ the dataset's keys and shapes (data loading is not what is measured); `--device 
 GPU when there is one.
 
     python bench/bench_training.py [--steps 5] [--warmup 2] [--device cpu|cuda] [--threads N]
+
+With `--threads 1` a last row measures the baseline with two threads: on a machine busy with
+other work, OpenMP threads that spin while waiting make two threads several times slower.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 RECIPE = {"language": False, "width": 8, "levels": 3, "stride": 2, "feature_dim": 4, "crop_size": 64}
 CASES: list[tuple[str, dict[str, Any], int]] = [
@@ -28,6 +32,7 @@ CASES: list[tuple[str, dict[str, Any], int]] = [
      {"language": True, "width": 16, "levels": 3, "stride": 2, "feature_dim": 8, "crop_size": 64}, 4),
     ("  stride 4 (coarser cells, 12.5 mm)", {**RECIPE, "stride": 4}, 1),
 ]
+TWO_THREADS = "block-insertion recipe, 2 torch threads"  # a last row: OpenMP's cost when busy
 
 
 def batch_of(size: int, device: Any) -> dict[str, Any]:
@@ -96,6 +101,10 @@ def main() -> None:
         baseline = baseline or rate
         print(f"| {label} | {batch_size} | {seconds:.2f} | {rate:.2f} | {rate / baseline:.2f} |",
               flush=True)
+    if torch.get_num_threads() == 1 and args.device == "cpu":
+        torch.set_num_threads(2)
+        seconds = measure(RECIPE, 1, args.steps, args.warmup, args.device)
+        print(f"| {TWO_THREADS} | 1 | {seconds:.2f} | {1 / seconds:.2f} | {1 / seconds / baseline:.2f} |")
 
 
 if __name__ == "__main__":

@@ -131,6 +131,7 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
     run_name = config.name or f"train {label} {time.strftime('%Y-%m-%dT%H:%M:%S')}"
     tags = {"gensim.tasks": ",".join(names), "gensim.language": config.policy_config().language}
     with get_tracker().run(TRAIN, run_name, tags=tags, params=resolved, system_metrics=True) as run:
+        run.log_dict(resolved, "config.json")
         result = _fit(config, tasks, folder, run, say)
         _record(result, config, tasks, run)
     return result

@@ -60,6 +60,7 @@ def test_toy_train_then_eval_json_contract_and_lineage(gensim_home: Path, tmp_pa
     assert "val/success/block-insertion" in run.data.metrics
     assert any(k.startswith("train/loss") for k in run.data.metrics)
     assert [a.path for a in client.list_artifacts(doc["run_id"], "checkpoint")] == ["checkpoint/best.ckpt"]
+    assert "config.json" in {a.path for a in client.list_artifacts(doc["run_id"])}
     name, version = doc["model"].split(":")
     registered = client.get_model_version(name, version)
     assert registered.run_id == doc["run_id"]

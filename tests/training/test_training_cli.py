@@ -93,3 +93,33 @@ def test_toy_train_then_eval_json_contract_and_lineage(gensim_home: Path, tmp_pa
     result = runner.invoke(app, ["eval", "--model", doc["checkpoint"], "--tasks", "block-insertion",
                                  "--episodes", "1", "--gif-episodes", "0", "--json"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.slow
+def test_experiment_stages_pretrain_eval_finetune(gensim_home: Path, tmp_path: Path) -> None:
+    """A toy experiment: train, evaluate it, fine-tune it (`init_from: "@stage"`), evaluate."""
+    recipe = tmp_path / "experiment.yaml"
+    recipe.write_text(
+        "name: toy-experiment\n"
+        "defaults:\n"
+        "  demos: 2\n  max_steps: 2\n  val_episodes: 0\n  cpu_threads: 1\n"
+        "  policy: {language: false, width: 4, levels: 2, stride: 4, feature_dim: 4, crop_size: 32}\n"
+        "stages:\n"
+        "  - {name: pretrain, kind: train, tasks: [block-insertion]}\n"
+        "  - {name: zero-shot, kind: eval, model: '@pretrain', tasks: [block-insertion], episodes: 1}\n"
+        "  - name: finetune\n    kind: train\n    init_from: '@pretrain'\n"
+        "    tasks: [block-insertion]\n    policy: {lr: 0.0001}\n"
+        "  - {name: finetuned, kind: eval, model: '@finetune', tasks: [block-insertion], episodes: 1}\n")
+    result = runner.invoke(app, ["train", "--config", str(recipe), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [s["name"] for s in doc["stages"]] == ["pretrain", "zero-shot", "finetune", "finetuned"]
+    pretrain, zero_shot, finetune, finetuned = doc["stages"]
+    assert zero_shot["model"] == pretrain["model"] and finetuned["model"] == finetune["model"]
+    assert pretrain["model"] != finetune["model"] and doc["model"] == finetune["model"]
+    assert finetuned["results"]["block-insertion"]["episodes"] == 1
+    from gensim.tracking import get_tracker
+
+    client: Any = get_tracker().client
+    params = client.get_run(finetune["run_id"]).data.params
+    assert params["init_from"] == pretrain["model"] and params["policy.lr"] == "0.0001"

@@ -90,7 +90,7 @@ def test_local_model_campaign_funnel_is_well_formed(
     from gensim.generation.candidate import STAGES
 
     monkeypatch.setenv("OPENAI_BASE_URL", llama_server)
-    monkeypatch.setenv("GENSIM_LLM_MAX_TOKENS", "512")
+    monkeypatch.setenv("GENSIM_LLM_MAX_TOKENS", "256")
     monkeypatch.setenv("GENSIM_LLM_TIMEOUT_S", "600")
     monkeypatch.setenv("GENSIM_LLM_MAX_RETRIES", "1")
     get_settings.cache_clear()

@@ -7,7 +7,7 @@ BIN=${BIN:-.venv/bin}
 export GENSIM_HOME=${GENSIM_HOME:-$(mktemp -d -t gensim-e2e-XXXXXX)}
 export MLFLOW_DISABLE_TELEMETRY=true
 echo "e2e home: $GENSIM_HOME"
-step() { echo; echo "\$ gensim $*"; "$BIN/gensim" "$@"; }
+step() { echo >&2; echo "\$ gensim $*" >&2; "$BIN/gensim" "$@"; }
 
 step db upgrade
 step config
@@ -22,4 +22,12 @@ doc = json.load(open(sys.argv[1]))
 assert doc["candidates"] == 3 and set(doc["counts"]) >= {"api", "parse", "static", "success", "novelty"}, doc
 print("bottom-up campaign:", doc["counts"], "admitted:", doc["admitted"])
 PY
+step tasks search "stack blocks" --k 3
+step tasks show build-car --no-code
+step demos block-insertion -n 2 --split train --workers 1 --quiet
+step demos block-insertion -n 1 --split val --workers 1 --quiet
+step train --tasks block-insertion --demos 2 --max-steps 4 --val-interval 4 --val-episodes 1 --quiet --json > "$GENSIM_HOME/train.json"
+MODEL=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['model'])" "$GENSIM_HOME/train.json")
+step eval --model "$MODEL" --tasks block-insertion --episodes 2 --gif-episodes 1 --quiet --json
+step demos list
 echo; echo "e2e passed (home $GENSIM_HOME)"

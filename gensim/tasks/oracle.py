@@ -159,8 +159,8 @@ class Oracle:
 
 
 def _most_interior(mask: np.ndarray) -> tuple[int, int]:
-    """The pixel of a non-empty mask farthest (in 4-neighbour steps) from its border; among
-    equals, the one closest to their centroid."""
+    """The pixel of a non-empty mask farthest (in Euclidean distance) from its outside; among
+    equals, the one closest to their centroid. Suction grasps there, clear of edges and holes."""
     depth = np.zeros(mask.shape, dtype=np.int32)
     alive = mask.copy()
     level = 0
@@ -174,8 +174,24 @@ def _most_interior(mask: np.ndarray) -> tuple[int, int]:
         inner[:, :-1] &= alive[:, 1:]
         inner[0], inner[-1], inner[:, 0], inner[:, -1] = False, False, False, False
         alive = inner
-    rows, cols = np.nonzero(depth == level)
-    centre = np.array([rows.mean(), cols.mean()])
+    # Among the deepest pixels in 4-neighbour steps (and one level less, which the Euclidean
+    # distance may prefer), the one farthest in Euclidean distance from the mask's outside:
+    # on a ring (a Hanoi disk) this is the middle of the rim, clear of the hole.
+    rows, cols = np.nonzero(depth >= max(1, level - 1))
+    # The nearest outside pixel of any mask pixel lies within the mask's bounding box grown by
+    # one pixel (the grown box's edge is outside), so only that window is searched.
+    mr, mc = np.nonzero(mask)
+    r0, r1 = max(0, mr.min() - 1), min(mask.shape[0], mr.max() + 2)
+    c0, c1 = max(0, mc.min() - 1), min(mask.shape[1], mc.max() + 2)
+    window = np.ones((r1 - r0 + 2, c1 - c0 + 2), dtype=bool)  # padded: outside the image counts
+    window[1:-1, 1:-1] = ~mask[r0:r1, c0:c1]
+    orow, ocol = np.nonzero(window)
+    orow, ocol = orow + r0 - 1, ocol + c0 - 1
+    d2 = (rows[:, None] - orow[None, :]) ** 2 + (cols[:, None] - ocol[None, :]) ** 2
+    clearance = d2.min(axis=1)
+    tied = clearance == clearance.max()
+    rows, cols = rows[tied], cols[tied]
+    centre = np.array([rows.mean(), cols.mean()])  # among equals, the most central (a real pixel)
     best = int(np.argmin((rows - centre[0]) ** 2 + (cols - centre[1]) ** 2))
     return int(rows[best]), int(cols[best])
 

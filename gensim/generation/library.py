@@ -143,13 +143,15 @@ class Library:
         except ImportError:
             return self.tasks[:k]
 
-    def novelty(self, name: str, description: str, code: str) -> tuple[bool, str]:
+    def novelty(self, name: str, description: str, code: str, exclude: frozenset[str] = frozenset()
+                ) -> tuple[bool, str]:
         """(passed, reason). Other versions of the same task are not compared (a new version of
-        a task is a revision, not a duplicate)."""
-        from gensim.db.repository import code_hash  # noqa: I001
+        a task is a revision, not a duplicate), nor the tasks in `exclude` (a top-down target's
+        own stepping stones are sub-structures of it by design)."""
+        from gensim.db.repository import code_hash
 
         digest = code_hash(code)
-        others = [t for t in self.tasks if t.name != name]
+        others = [t for t in self.tasks if t.name != name and t.name not in exclude]
         for t in others:
             if code_hash(t.code) == digest:
                 return False, f"same code as {t.name} v{t.version}"
@@ -159,7 +161,7 @@ class Library:
             from gensim.retrieval.search import nearest_neighbour
 
             nearest, similarity = nearest_neighbour(f"{name} {description}", code, [
-                d for d in self._docs() if d.name != name])
+                d for d in self._docs() if d.name != name and d.name not in exclude])
         except ImportError:
             return True, "no admitted task has the same code (embeddings unavailable)"
         if similarity >= self.novelty_threshold:

@@ -71,7 +71,11 @@ def decide(cand: Candidate, runner: Any) -> None:
         cand.stage = failed.stage if failed else "api"
         cand.reason = (failed.error if failed else None) or "no attempt was made"
         return
-    passed, reason = runner.library.novelty(cand.name, str(cand.proposal.get("description", "")), cand.code or "")
+    exclude = frozenset(
+        c.name for c in runner.candidates.values() if cand.role == "target" and c.role == "curriculum"
+    )
+    passed, reason = runner.library.novelty(cand.name, str(cand.proposal.get("description", "")),
+                                            cand.code or "", exclude)
     final.verdicts.append(StageVerdict("novelty", passed, 0.0, None if passed else reason, {"reason": reason}))
     if passed:
         cand.status, cand.stage, cand.reason = "admitted", None, None

@@ -39,7 +39,7 @@ ALLOWED_IMPORTS = frozenset({
     "numpy", "math", "random", "copy", "itertools", "collections", "functools", "dataclasses",
     "typing", "enum", "pprint", "string", "re", "os", "time", "abc", "operator", "heapq", "bisect",
     "statistics", "numbers", "fractions", "json", "textwrap", "warnings", "typing_extensions",
-    "pybullet", "pybullet_data", "cliport",
+    "pybullet", "pybullet_data", "cliport", "__future__",
 })
 ALLOWED_GENSIM = ("gensim.tasks", "gensim.sim")
 DENIED_MODULES = frozenset({

@@ -2,8 +2,9 @@
 a model's reply to the verdict (median, p90).
 
 Both runs are the same bottom-up campaign of the offline composer (same seed, so the same
-candidates), each in a fresh home, media off; the 2-worker figure is reported as a ratio to the
-1-worker run of the same invocation.
+candidates), each in a fresh home, media off, after a one-trial warm-up campaign (imports, the
+embedding model); the 2-worker figure is reported as a ratio to the 1-worker run of the same
+invocation.
 
     python bench/bench_generation.py [--trials 8] [--seeds 4]
 """
@@ -43,6 +44,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--seeds", type=int, default=4)
     args = parser.parse_args()
+    run(1, 1, 1)  # warm-up: imports, the embedding model and a first MLflow store cost seconds once
     rows = [run(args.trials, args.seeds, w) for w in (1, 2)]
     base = rows[0]["per_minute"]
     print(f"bottom-up campaign, offline composer, {args.trials} trials, {args.seeds} seeds, media off, "

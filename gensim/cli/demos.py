@@ -12,7 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from gensim.cli.common import console, fail_from, out, print_json
+from gensim.cli.common import ProgressBar, console, fail_from, out, print_json
 from gensim.errors import GensimError
 
 
@@ -53,17 +53,18 @@ def make(
     """
     from gensim.data.demos import make_demos
 
-    def progress(event: dict[str, Any]) -> None:
-        mark = "ok" if event["success"] else "failed"
-        console.print(f"seed {event['seed']}: {mark}  ({event['episodes']}/{n} episodes, "
-                      f"{event['failures']} failures)", highlight=False)
+    show = not (quiet or json_out)
+    with ProgressBar(f"demos {name} {split}", n, enabled=show, unit="episodes") as bar:
 
-    try:
-        report = make_demos(name, n, split, workers=workers, executor=executor, views=views,
-                            version=version, out=out_dir, max_failures=max_failures,
-                            progress=None if quiet or json_out else progress)
-    except GensimError as err:
-        fail_from(err)
+        def progress(event: dict[str, Any]) -> None:
+            bar.update(event["episodes"], f"seed {event['seed']}, {event['failures']} failed")
+
+        try:
+            report = make_demos(name, n, split, workers=workers, executor=executor, views=views,
+                                version=version, out=out_dir, max_failures=max_failures,
+                                progress=progress if show else None)
+        except GensimError as err:
+            fail_from(err)
     if json_out:
         print_json(report.to_json())
         return

@@ -10,6 +10,9 @@ import typer
 from rich.console import Console
 
 from gensim.errors import GensimError
+from gensim.progress import ProgressBar
+
+__all__ = ["ProgressBar", "console", "fail", "fail_from", "out", "print_json"]
 
 console = Console(stderr=True)  # progress and tables go to stderr so stdout stays parseable
 out = Console(soft_wrap=True)  # no hard wraps: output is often piped
@@ -29,44 +32,3 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def fail_from(err: GensimError) -> NoReturn:
     fail(str(err), err.exit_code)
-
-
-class ProgressBar:
-    """A rich progress bar on stderr with counts, rate and ETA (a no-op when disabled).
-
-    `update(completed, **fields)` moves it; extra fields show after the count (e.g. failures).
-    """
-
-    def __init__(self, description: str, total: int | None, enabled: bool = True, unit: str = "") -> None:
-        self.enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
-        self.description, self.total, self.unit = description, total, unit
-
-    def __enter__(self) -> ProgressBar:
-        if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn(self.unit), TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
-                TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=False,
-            )
-            self._progress.__enter__()
-            self._task = self._progress.add_task(self.description, total=self.total, note="")
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(*exc)
-
-    def update(self, completed: int, note: str = "") -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, completed=completed, note=note)

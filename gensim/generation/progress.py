@@ -9,59 +9,36 @@ from gensim.generation.candidate import STAGES, Candidate
 
 
 class CampaignProgress:
-    """A progress bar over candidates: counts, rate, ETA, and one line per finished candidate."""
+    """A progress bar over candidates (counts, rate, ETA, admitted) and one line per finished
+    candidate."""
 
     def __init__(self, cfg: Any, enabled: bool = True) -> None:
-        self.cfg = cfg
-        self.enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
+        from gensim.progress import ProgressBar
+
+        self.bar = ProgressBar(f"{cfg.mode} {cfg.target or ''}".strip(), cfg.trials, enabled, unit="candidates")
         self.admitted = 0
         self.done = 0
 
     def __enter__(self) -> CampaignProgress:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("admitted {task.fields[admitted]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                TimeRemainingColumn(), console=Console(stderr=True), transient=False,
-            )
-            self._progress.__enter__()
-            self._task = self._progress.add_task(
-                f"{self.cfg.mode} {self.cfg.target or ''}".strip(), total=self.cfg.trials, admitted=0)
+        self.bar.__enter__()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(exc_type, exc, tb)
+        self.bar.__exit__(exc_type, exc, tb)
 
     def event(self, kind: str, cand: Candidate | int | None) -> None:
-        if self._progress is None or cand is None:
-            return
         if kind == "planned" and isinstance(cand, int):
-            self._progress.update(self._task, total=cand)
-            return
-        assert isinstance(cand, Candidate)
-        if kind == "finished":
+            self.bar.update(total=cand)
+        elif kind == "finished" and isinstance(cand, Candidate):
             self.done += 1
             self.admitted += cand.status == "admitted"
             mark = "[green]admitted[/]" if cand.status == "admitted" else f"[red]rejected at {cand.stage}[/]"
             rounds = max(0, len(cand.attempts) - 1)
-            self._progress.console.print(
+            self.bar.print(
                 f"  {cand.name}: {mark}" + (f" after {rounds} repair(s)" if rounds else "")
-                + (f" - {str(cand.reason)[:140]}" if cand.reason else ""), highlight=False)
-            self._progress.update(self._task, completed=self.done, admitted=self.admitted)
+                + (f" - {str(cand.reason)[:140]}" if cand.reason else ""))
+            self.bar.update(self.done, f"admitted {self.admitted}")
 
 
 def summary_rows(result: Any) -> list[tuple[str, int, str]]:

@@ -6,14 +6,18 @@ import typer
 
 from gensim.cli.common import out, print_json
 
-app = typer.Typer(help="Show the resolved settings (secrets masked).")
+app = typer.Typer()
 
 
 @app.callback(invoke_without_command=True)
 def show(json_out: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
-    """Print every setting and derived location.
+    """Show the resolved settings and derived locations (secrets masked).
 
-    Example: `GENSIM_HOME=/tmp/g gensim config --json`
+    Settings come from GENSIM_* environment variables (GENSIM_HOME=/tmp/g gensim config).
+
+    Examples:
+      gensim config
+      gensim config --json
     """
     from gensim.config import get_settings
 

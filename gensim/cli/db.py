@@ -8,7 +8,9 @@ from gensim.cli.common import fail, fail_from, out, print_json
 from gensim.errors import GensimError
 
 app = typer.Typer(
-    help="Create, inspect and migrate the task database schema.", no_args_is_help=True
+    help="Create, inspect and migrate the task database schema.\n\n"
+         "Examples:\n  gensim db upgrade\n  gensim db current --json",
+    no_args_is_help=True,
 )
 
 URL_OPTION = typer.Option(None, "--url", help="database URL (default: the configured one)")
@@ -35,7 +37,9 @@ def upgrade(
 ) -> None:
     """Create or migrate the schema up to REVISION (default head) and print the revision.
 
-    Example: `gensim db upgrade`
+    Examples:
+      gensim db upgrade
+      gensim db upgrade --url postgresql+psycopg://user:pass@host/gensim
     """
     from gensim.db.session import upgrade as run_upgrade
 
@@ -49,7 +53,8 @@ def upgrade(
 def current(url: str | None = URL_OPTION, json_out: bool = JSON_OPTION) -> None:
     """Print the database's schema revision (does not migrate).
 
-    Example: `gensim db current --json`
+    Example:
+      gensim db current --json
     """
     from gensim.db.session import current_revision
 
@@ -68,7 +73,8 @@ def downgrade(
 ) -> None:
     """Migrate the schema down to REVISION (needs --yes; data in dropped tables is lost).
 
-    Example: `gensim db downgrade base --yes`
+    Example:
+      gensim db downgrade base --yes
     """
     from gensim.db.session import downgrade as run_downgrade
 

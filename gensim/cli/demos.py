@@ -27,8 +27,10 @@ class DemosGroup(TyperGroup):
 
 app = typer.Typer(
     cls=DemosGroup, no_args_is_help=True,
-    help="Expert demonstrations: `gensim demos NAME -n N --split train` (= `demos make`), "
-         "`demos list`, `demos export`.",
+    help="Expert demonstrations: make them (`demos NAME` is short for `demos make NAME`), list "
+         "them, export them.\n\n"
+         "Examples:\n  gensim demos block-insertion -n 10 --split train\n  gensim demos list\n"
+         "  gensim demos export block-insertion-v1-train --format lerobot --out lerobot/",
 )
 
 
@@ -48,8 +50,11 @@ def make(
 ) -> None:
     """Play the task's expert on the split's seeds and store the successful episodes.
 
-    Reruns resume (a larger -n appends). Examples: `gensim demos block-insertion -n 100`,
-    `gensim demos put-block-in-bowl-seen-colors -n 50 --split val --workers 2 --json`
+    Reruns resume (a larger -n appends).
+
+    Examples:
+      gensim demos block-insertion -n 100
+      gensim demos make put-block-in-bowl-seen-colors -n 50 --split val --workers 2 --json
     """
     from gensim.data.demos import make_demos
 
@@ -81,7 +86,12 @@ def list_cmd(
     json_out: bool = typer.Option(False, "--json", help="print one JSON list"),
     all_rows: bool = typer.Option(False, "--all", help="every snapshot, not only the newest per name"),
 ) -> None:
-    """List the datasets recorded in the task DB (newest snapshot per name by default)."""
+    """List the datasets recorded in the task DB (newest snapshot per name by default).
+
+    Examples:
+      gensim demos list
+      gensim demos list --all --json
+    """
     from gensim.data.catalog import list_datasets
 
     try:
@@ -114,7 +124,11 @@ def export(
     out_dir: Path = typer.Option(..., "--out", help="folder to write (must not exist or be empty)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
-    """Export a dataset, e.g. `gensim demos export block-insertion-v1-train --out lr/ --format lerobot`."""
+    """Export a dataset (a folder, DB id or DB name) in another format.
+
+    Example:
+      gensim demos export block-insertion-v1-train --format lerobot --out lerobot/
+    """
     from gensim.data.catalog import resolve_dataset
     from gensim.data.export_lerobot import export_lerobot
     from gensim.errors import UsageError

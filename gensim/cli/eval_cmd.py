@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from typing import Any
+
 import typer
 
-from gensim.cli.common import console, fail_from, out, print_json
+from gensim.cli.common import (
+    ProgressBar,
+    fail_from,
+    native_stderr_filtered,
+    out,
+    print_json,
+    print_table,
+)
 from gensim.errors import GensimError
 
-app = typer.Typer(help="Evaluate a policy: `gensim eval --model gensim-policy:3 --tasks a,b --episodes 20`.")
+app = typer.Typer()
 
 
 @app.callback(invoke_without_command=True)
@@ -18,26 +28,56 @@ def main(
     gifs: int = typer.Option(4, "--gif-episodes", help="episodes rendered per task for GIFs"),
     cpu_threads: int = typer.Option(0, "--cpu-threads", help="torch CPU threads (0: default; 1 is fastest on a busy machine)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress lines"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="nothing on stderr but errors"),
 ) -> None:
-    """Run the policy on the test seeds; success rate and mean reward per task (MLflow gensim/eval).
+    """Evaluate a policy on tasks' test seeds: success rate and mean reward per task (MLflow gensim/eval).
 
-    Tasks with generated code run in the sandbox. Example:
-    `gensim eval --model gensim-policy:1 --tasks block-insertion --episodes 100 --json`.
+    Tasks with generated code run in the sandbox. A progress bar (episodes over all tasks, rate,
+    ETA, running success) and a final table go to stderr with --json, else the table goes to
+    stdout; the MLflow run holds a success-per-task bar chart and rollout GIFs.
+
+    Examples:
+      gensim eval --model gensim-policy:1 --tasks block-insertion --episodes 20
+      gensim eval --model gensim-policy:1 --tasks block-insertion,stack-block-pyramid --episodes 100 --json
     """
     from gensim.training.evaluate import evaluate
 
-    # Progress goes to stderr, so it shows with --json too (stdout keeps the one JSON object).
-    report = None if quiet else (lambda line: console.print(line, highlight=False))
-    try:
-        result = evaluate(model, tasks.split(","), episodes, gif_episodes=gifs, report=report,
-                          cpu_threads=cpu_threads)
-    except GensimError as err:
-        fail_from(err)
+    show = not quiet
+    error: GensimError | None = None
+    with native_stderr_filtered() if quiet else nullcontext(), \
+            ProgressBar("eval", None, enabled=show, unit="episodes", started=False) as bar:
+
+        def on_episode(event: dict[str, Any]) -> None:
+            bar.update(event["done"], f"{event['task'][:24]}: {event['successes']}/{event['done']} succeeded",
+                       total=event["total"])
+
+        try:
+            result = evaluate(model, tasks.split(","), episodes, gif_episodes=gifs,
+                              report=bar.lines if show else None, cpu_threads=cpu_threads,
+                              progress=on_episode if show else None)
+        except GensimError as err:  # the bar closes first, then the one error line
+            error = err
+    if error is not None:
+        fail_from(error)
     if json_out:
         print_json(result.to_json())
-        return
-    for task, stats in result.results.items():
-        out.print(f"{task:<40} success {stats['success_rate']:6.1%}  mean reward "
-                  f"{stats['mean_reward']:.3f}  ({stats['episodes']} episodes)", highlight=False)
-    console.print(f"model {result.model}; MLflow run {result.mlflow_run_id}", highlight=False)
+        if show:
+            _summary(result, stderr=True)
+    elif quiet:
+        for task, stats in result.results.items():
+            out.print(f"{task:<40} success {stats['success_rate']:6.1%}  mean reward "
+                      f"{stats['mean_reward']:.3f}  ({stats['episodes']} episodes)", highlight=False)
+    else:
+        _summary(result, stderr=False)
+
+
+def _summary(result: Any, *, stderr: bool) -> None:
+    """The final table: success, successes, mean reward per task and the mean over tasks."""
+    rows = [(task, f"{s['success_rate']:.0%}", f"{round(s['success_rate'] * s['episodes'])}/{s['episodes']}",
+             f"{s['mean_reward']:.3f}") for task, s in result.results.items()]
+    if len(rows) > 1:
+        mean = sum(s["success_rate"] for s in result.results.values()) / len(rows)
+        rows.append(("mean over tasks", f"{mean:.0%}", "", ""))
+    print_table(f"evaluation of {result.model}", ("task", "success", "episodes", "mean reward"), rows,
+                stderr=stderr, notes=[f"{result.seconds:.0f} s; MLflow run {result.mlflow_run_id or '-'} "
+                                      "(success_per_task.png, rollout GIFs; compare runs: gensim ui)"])

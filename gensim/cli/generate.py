@@ -8,7 +8,7 @@ import typer
 
 from gensim.cli.common import console, print_json
 
-app = typer.Typer(help="Run a generation campaign: models write tasks, gensim keeps the ones that work.")
+app = typer.Typer()
 
 
 @app.callback(invoke_without_command=True)
@@ -34,12 +34,16 @@ def generate(
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
     quiet: bool = typer.Option(False, "--quiet", help="no progress output"),
 ) -> None:
-    """Generate tasks and keep the ones that pass every stage.
+    """Run a generation campaign: a model writes tasks, gensim keeps the ones that work.
+
+    Modes: vanilla, bottomup (new tasks w.r.t. the library), topdown and topdown-cot (toward a
+    target, with a curriculum of stepping stones). Without an API key the offline composer
+    plays the model (set OPENAI_API_KEY or OPENAI_BASE_URL for a real one).
 
     Examples:
-      gensim generate --target build-car                 (top-down curriculum, offline composer)
+      gensim generate --target build-car
       gensim generate --mode bottomup --trials 10 --json
-      OPENAI_API_KEY=... gensim generate --mode topdown --target build-house --llm openai
+      gensim generate --mode topdown --target build-house --llm openai --model gpt-4o
     """
     from gensim.config import get_settings
     from gensim.generation.campaign import CampaignConfig, run_campaign

@@ -29,7 +29,14 @@ registry.register_source(_db_specs)
 
 app = typer.Typer(
     name="gensim",
-    help="Language models write simulation tasks as code; gensim keeps the ones that work.",
+    help="Language models write simulation tasks as code; gensim keeps the ones that work.\n\n"
+         "Examples (the README's tour; docs/walkthrough.md has a full walk):\n"
+         "  gensim generate --target build-car\n"
+         "  gensim tasks search \"stack blocks\"\n"
+         "  gensim demos block-insertion -n 10 --split train\n"
+         "  gensim train --tasks block-insertion --demos 10 --max-steps 2000\n"
+         "  gensim eval --model gensim-policy:1 --tasks block-insertion --episodes 20\n"
+         "  gensim ui",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

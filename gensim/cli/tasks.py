@@ -9,7 +9,12 @@ import typer
 from gensim.cli.common import console, fail, fail_from, out, print_json
 from gensim.errors import GensimError
 
-app = typer.Typer(help="List, check and render tasks.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, search, check, render, show, export and import tasks.\n\n"
+         "Examples:\n  gensim tasks list\n  gensim tasks search \"stack blocks\"\n"
+         "  gensim tasks check block-insertion --seeds 4",
+    no_args_is_help=True,
+)
 
 CHECK_FILE_TIMEOUT_S = 600.0  # s, wall clock (and CPU) for `check --file` in the sandbox
 
@@ -18,7 +23,9 @@ CHECK_FILE_TIMEOUT_S = 600.0  # s, wall clock (and CPU) for `check --file` in th
 def list_tasks(json_out: bool = typer.Option(False, "--json", help="print one JSON list")) -> None:
     """List every registered task (built-in and registered sources) without importing task code.
 
-    Example: `gensim tasks list --json`
+    Examples:
+      gensim tasks list
+      gensim tasks list --json
     """
     from gensim.tasks.registry import all_specs
 
@@ -73,8 +80,11 @@ def check(
     """Run the checker (load, reset, determinism, expert success, bounds, step budget).
 
     A registered task is checked in this process; a task file (untrusted code) in the sandbox.
-    Exit code 1 when the task fails. Examples: `gensim tasks check place-red-in-green --json`,
-    `gensim tasks check --file my_task.py --seeds 2`
+    Exit code 1 when the task fails.
+
+    Examples:
+      gensim tasks check place-red-in-green --json
+      gensim tasks check --file my_task.py --seeds 2
     """
     seed_list = _seed_list(seeds)
     if (name is None) == (file is None):
@@ -121,8 +131,9 @@ def render(
 
     Generated and imported tasks are rendered in the sandbox (their code is untrusted).
 
-    Examples: `gensim tasks render place-red-in-green --seed 0 --out scene.png`,
-    `gensim tasks render sweeping-piles --seed 2 --out rollout.gif --gif`
+    Examples:
+      gensim tasks render place-red-in-green --seed 0 --out scene.png
+      gensim tasks render sweeping-piles --seed 2 --out rollout.gif --gif
     """
     from gensim.tasks.registry import get_spec
     from gensim.tasks.rendering import render_rollout_gif, render_scene_png
@@ -173,7 +184,9 @@ def search(
 ) -> None:
     """Find tasks by meaning and by words (embedding similarity + keyword score).
 
-    Example: `gensim tasks search "stack blocks" --k 5`
+    Examples:
+      gensim tasks search "stack blocks" --k 5
+      gensim tasks search car --origin generated --json
     """
     from gensim.retrieval.adapters import hit_record, search_tasks
 
@@ -203,7 +216,9 @@ def show(
 ) -> None:
     """Description, code, lineage (parents and children), verdicts, datasets, policies, MLflow runs.
 
-    Example: `gensim tasks show build-car --version 2`
+    Examples:
+      gensim tasks show build-car
+      gensim tasks show build-car --version 2 --no-code --json
     """
     from gensim.generation.show import task_record
 
@@ -250,7 +265,8 @@ def export(
 ) -> None:
     """Write task versions as task files plus a JSON manifest, to share a library.
 
-    Example: `gensim tasks export shared-tasks --origin generated`
+    Example:
+      gensim tasks export shared-tasks --origin generated
     """
     from gensim.generation.exchange import export_library
 
@@ -272,7 +288,8 @@ def import_(
 ) -> None:
     """Import task files in the public convention; each is validated by the sandboxed checker.
 
-    Example: `gensim tasks import shared-tasks`
+    Example:
+      gensim tasks import shared-tasks
     """
     from gensim.generation.exchange import import_library
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from gensim.cli.common import console, fail_from, out, print_json
+from gensim.cli.common import (
+    ProgressBar,
+    console,
+    fail_from,
+    native_stderr_filtered,
+    out,
+    print_json,
+    print_table,
+)
 from gensim.errors import GensimError
 
-app = typer.Typer(help="Train the Transporter policy: `gensim train --tasks a,b --demos 10 --max-steps 1000`.")
+app = typer.Typer()
 
 
 @app.callback(invoke_without_command=True)
@@ -32,14 +42,23 @@ def main(
     seed: int = typer.Option(None, "--seed", help="torch and augmentation seed"),
     cpu_threads: int = typer.Option(None, "--cpu-threads", help="torch CPU threads (1 is fastest on a busy machine)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress lines"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="nothing on stderr but errors"),
 ) -> None:
-    """Train on the selected tasks' train datasets; validate on val seeds; keep the best checkpoint.
+    """Train the language-conditioned Transporter policy on tasks' demos (MLflow gensim/train).
 
-    Examples: `gensim train --tasks block-insertion --demos 10 --max-steps 1500`,
-    `gensim train --config experiments/train-transporter-block-insertion.yaml --json`.
+    Missing training datasets are made first. Validation rollouts on the val seeds pick the best
+    checkpoint, which is registered as a model. A progress bar (steps, rate, ETA, recent loss,
+    last validation success) and a final table go to stderr with --json, else the table goes to
+    stdout; the training curve (loss, validation success per task) is a PNG next to the
+    checkpoint and the run's artifact plots/training_curve.png.
+
+    Examples:
+      gensim train --tasks block-insertion --demos 10 --max-steps 1500
+      gensim train --config experiments/train-transporter-block-insertion.yaml --json
+      gensim train --tasks-from-db "origin=generated,limit=10" --demos 20 --max-steps 5000
     """
     from gensim.training.config import TrainConfig, merge, read_recipe
+    from gensim.training.train import is_rank_zero
 
     overrides = {
         "tasks": tasks.split(",") if tasks else None, "tasks_from_db": tasks_from_db,
@@ -48,28 +67,88 @@ def main(
         "val_episodes": val_episodes, "init_from": init_from, "seed": seed, "cpu_threads": cpu_threads,
         "policy": {"language": False} if no_language else None,
     }
-    # Progress goes to stderr, so it shows with --json too (stdout keeps the one JSON object).
-    report = None if quiet else (lambda line: console.print(line, highlight=False))
+    show = not quiet and is_rank_zero()  # under DDP the other ranks rerun this command: silent
     try:
-        recipe = read_recipe(config) if config is not None else {}
-        if "stages" in recipe:
-            from gensim.training.experiment import run_experiment
+        with native_stderr_filtered() if quiet else nullcontext():
+            recipe = read_recipe(config) if config is not None else {}
+            if "stages" in recipe:
+                from gensim.training.experiment import run_experiment
 
-            doc = run_experiment(recipe, overrides, report=report)
-        else:
-            if tasks or tasks_from_db:  # the flags' selection replaces the recipe's
-                recipe = {k: v for k, v in recipe.items() if k not in ("tasks", "tasks_from_db")}
-            from gensim.training.train import train
-
-            doc = train(TrainConfig.from_mapping(merge(recipe, overrides)), report=report).to_json()
+                report = (lambda line: console.print(line, highlight=False, markup=False)) if show else None
+                doc = run_experiment(recipe, overrides, report=report)
+            else:
+                if tasks or tasks_from_db:  # the flags' selection replaces the recipe's
+                    recipe = {k: v for k, v in recipe.items() if k not in ("tasks", "tasks_from_db")}
+                doc = _train(TrainConfig.from_mapping(merge(recipe, overrides)), show)
     except GensimError as err:
         fail_from(err)
-    from gensim.training.train import is_rank_zero
-
     if not is_rank_zero():  # a DDP worker process: rank zero reports
         return
     if json_out:
         print_json(doc)
+        if show:
+            _summary(doc, stderr=True)
         return
-    out.print(f"model {doc['model']}  checkpoint {doc['checkpoint']}  {doc['steps']} steps in "
-              f"{doc['seconds']:.0f} s  run {doc['run_id']}", highlight=False)
+    if quiet:
+        out.print(f"model {doc['model']}  checkpoint {doc['checkpoint']}  {doc['steps']} steps in "
+                  f"{doc['seconds']:.0f} s  run {doc['run_id']}", highlight=False)
+        return
+    _summary(doc, stderr=False)
+
+
+def _train(config: Any, show: bool) -> dict[str, Any]:
+    """One training under a progress bar over its steps (lines above it: datasets, validations)."""
+    from gensim.training.train import train
+
+    error: GensimError | None = None
+    with ProgressBar("train", config.max_steps, enabled=show, unit="steps", started=False) as bar:
+
+        def on_step(event: dict[str, Any]) -> None:
+            note = "" if event["loss"] is None else f"loss {event['loss']:.3f}"
+            if event["val_success"] is not None:
+                note += f", val {event['val_success']:.0%}"
+            bar.update(event["step"], note, total=event["max_steps"])
+
+        try:
+            result = train(config, report=bar.lines if show else None,
+                           progress=on_step if show else None)
+        except GensimError as err:  # the bar closes first, then the one error line
+            error = err
+    if error is not None:
+        raise error
+    return result.to_json()
+
+
+def _percent(value: Any) -> str:
+    return "-" if value is None else f"{float(value):.0%}"
+
+
+def _summary(doc: dict[str, Any], *, stderr: bool) -> None:
+    """The final table: validation success per task (train) or the stages (experiment)."""
+    if "stages" in doc:
+        rows: list[tuple[Any, ...]] = []
+        for stage in doc["stages"]:
+            if stage["kind"] == "train":
+                result = f"{stage['steps']} steps, best val {_percent(stage['best_val_success'])}"
+            else:
+                result = ", ".join(f"{task} {_percent(s['success_rate'])}"
+                                   for task, s in stage["results"].items())
+            rows.append((stage["name"], stage["kind"], stage["model"], result))
+        print_table(f"experiment {doc['experiment']}", ("stage", "kind", "model", "result"), rows,
+                    stderr=stderr, notes=[f"last model {doc['model']}  checkpoint {doc['checkpoint']}"])
+        return
+    history = doc.get("val_history") or []
+    best = next((h for h in history if h["step"] == doc["best_step"]), None)
+    last = history[-1] if history else None
+    rows = [(task, _percent((best or {}).get("success", {}).get(task)),
+             _percent((last or {}).get("success", {}).get(task))) for task in doc["tasks"]]
+    notes = [f"model {doc['model']}  checkpoint {doc['checkpoint']}",
+             f"{doc['steps']} steps in {doc['seconds']:.0f} s ({doc['samples_per_second']:.1f} samples/s, "
+             f"{doc['samples']} training samples)"]
+    if doc.get("training_curve"):
+        notes.append(f"training curve {doc['training_curve']}")
+    notes.append(f"MLflow run {doc['run_id'] or '-'} (compare runs: gensim ui)")
+    best_step = doc["best_step"] if doc["best_step"] >= 0 else "-"
+    print_table(f"trained {doc['model'].split('/')[-1]}",
+                ("task", f"val success, best (step {best_step})", "val success, last"), rows,
+                stderr=stderr, notes=notes)

@@ -24,7 +24,7 @@ import typer
 
 from gensim.cli.common import console, fail, out, print_json
 
-app = typer.Typer(help="Start the MLflow UI on 127.0.0.1 over gensim's tracking store.")
+app = typer.Typer()
 
 STOP_GRACE_S = 10.0  # seconds the server group gets to exit after SIGTERM, before SIGKILL
 POLL_S = 0.25  # seconds between readiness probes
@@ -40,8 +40,11 @@ def main(
 ) -> None:
     """Serve the MLflow UI over gensim's runs until Ctrl-C; prints the URL once it answers.
 
-    Examples: `gensim ui` (http://127.0.0.1:5000), `gensim ui --port 0 --json` (a free port;
-    prints {"url": ..., "port": ..., "pid": ...} for scripts).
+    With --json it prints {"url", "port", "pid"} once the server answers (--port 0: a free port).
+
+    Examples:
+      gensim ui
+      gensim ui --port 0 --json
     """
     from gensim.config import get_settings
     from gensim.tracking.store import mask_uri

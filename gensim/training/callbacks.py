@@ -1,5 +1,5 @@
-"""Lightning callbacks of `gensim train`: validation rollouts with the best checkpoint kept, and
-fresh augmentation draws every epoch."""
+"""Lightning callbacks of `gensim train`: validation rollouts with the best checkpoint kept,
+fresh augmentation draws every epoch, and progress events (step, recent loss, validation)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from lightning.pytorch import Callback, LightningModule, Trainer
 from gensim.training.selection import TaskData
 
 Report = Callable[[str], None]
+Progress = Callable[[dict[str, Any]], None]
 
 
 def val_seeds(n: int) -> list[int]:
@@ -32,26 +33,34 @@ class EpochAugmentation(Callback):
             self.dataset.set_epoch(trainer.current_epoch)
 
 
-class ProgressLines(Callback):
-    """A progress line every `every` steps: step, loss and seconds per step."""
+class ProgressEvents(Callback):
+    """After every optimiser step, `progress(event)` with the keys `step`, `max_steps`, `loss`
+    (mean of the last `window` losses) and `val_success` (the latest validation's mean success,
+    None before the first); keeps `(step, loss)` of every step in `losses` for the training curve.
 
-    def __init__(self, every: int, report: Report) -> None:
-        self.every = max(1, every)
-        self.report = report
-        self.start = time.perf_counter()
-        self.losses: list[float] = []
+    Register it after `ValidationRollouts` so that a step's event sees that step's validation.
+    """
+
+    def __init__(self, progress: Progress | None, validation: ValidationRollouts | None = None,
+                 window: int = 20) -> None:
+        self.progress = progress
+        self.validation = validation
+        self.window = max(1, window)
+        self.losses: list[tuple[int, float]] = []
 
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, outputs: Any,
                            batch: Any, batch_idx: int) -> None:
         loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+        step = int(trainer.global_step)
         if loss is not None:
-            self.losses.append(float(loss))
-        step = trainer.global_step
-        if step % self.every == 0 and self.losses:
-            rate = (time.perf_counter() - self.start) / step
-            mean = sum(self.losses) / len(self.losses)
-            self.report(f"step {step}/{trainer.max_steps}: loss {mean:.3f} ({rate:.2f} s/step)")
-            self.losses.clear()
+            self.losses.append((step, float(loss)))
+        if self.progress is None:
+            return
+        recent = [value for _, value in self.losses[-self.window:]]
+        history = self.validation.history if self.validation is not None else []
+        self.progress({"step": step, "max_steps": int(trainer.max_steps),
+                       "loss": sum(recent) / len(recent) if recent else None,
+                       "val_success": history[-1][2] if history else None})
 
 
 class ValidationRollouts(Callback):

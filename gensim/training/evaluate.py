@@ -20,6 +20,7 @@ from gensim.errors import UsageError
 from gensim.training.rollout import Outcome, rollouts, summary
 
 Report = Callable[[str], None]
+Progress = Callable[[dict[str, Any]], None]
 GIF_EPISODES = 4  # episodes rendered per task (the first test seeds); GIFs of up to 2+2 kept
 
 
@@ -53,9 +54,15 @@ def _task_fields(name: str) -> dict[str, Any]:
 
 
 def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: int = GIF_EPISODES,
-             report: Report | None = None, track: bool = True, cpu_threads: int = 0) -> EvalReport:
+             report: Report | None = None, track: bool = True, cpu_threads: int = 0,
+             progress: Progress | None = None) -> EvalReport:
     """Evaluate `model` (a reference `gensim.training.models.resolve_model` accepts);
-    `cpu_threads` sets torch's CPU threads (0 leaves torch's default)."""
+    `cpu_threads` sets torch's CPU threads (0 leaves torch's default).
+
+    `report` gets one line per finished task; `progress` an event after every episode (after
+    every task for tasks played in the sandbox) with the keys `done`, `total` (episodes over all
+    tasks), `successes` (so far, over all tasks) and `task`.
+    """
     from gensim.policies.agent import PolicyAgent
     from gensim.training.models import resolve_model
 
@@ -75,10 +82,26 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
     seeds = test_seeds(episodes)
     start = time.perf_counter()
     outcomes: dict[str, list[Outcome]] = {}
+    done = successes = 0
     for name in names:
-        say(f"evaluating {resolved.ref} on {name}: {episodes} test episodes")
-        outcomes[name] = rollouts(agent, resolved.checkpoint, fields[name], seeds, split="test",
-                                  render=seeds[:gif_episodes])
+        # Built-in tasks play here one episode at a time (progress after each); a task with code
+        # plays all its episodes in one sandboxed child, whose start-up is too dear to repeat.
+        chunks = [seeds] if fields[name].get("code") is not None else [[s] for s in seeds]
+        outcomes[name] = []
+        for chunk in chunks:
+            played = rollouts(agent, resolved.checkpoint, fields[name], chunk, split="test",
+                              render=[s for s in chunk if s in seeds[:gif_episodes]])
+            outcomes[name] += played
+            done += len(played)
+            successes += sum(o.success for o in played)
+            if progress is not None:
+                progress({"done": done, "total": len(names) * episodes, "successes": successes,
+                          "task": name})
+        stats = summary(outcomes[name])
+        errors = sum(o.error is not None for o in outcomes[name])
+        say(f"{name}: success {stats['success_rate']:.0%} ({sum(o.success for o in outcomes[name])}"
+            f"/{len(outcomes[name])}), mean reward {stats['mean_reward']:.3f}"
+            + (f", {errors} episode(s) failed with an error" if errors else ""))
     result = EvalReport(model=resolved.ref, checkpoint=str(resolved.checkpoint),
                         results={n: summary(o) for n, o in outcomes.items()},
                         seconds=round(time.perf_counter() - start, 3),
@@ -113,7 +136,10 @@ def _record(result: EvalReport, resolved: Any, fields: dict[str, dict[str, Any]]
         run.log_metrics(metrics)
         run.log_dict({**result.to_json(), "episodes": result.episodes}, "eval.json")
         if run.active:
-            run.log_figure(_bar_chart(result.results, result.model), "success_per_task.png")
+            from gensim.training.plots import success_per_task
+
+            run.log_figure(success_per_task(result.results, f"{result.model}: test success per task"),
+                           "success_per_task.png")
             with tempfile.TemporaryDirectory(prefix="gensim-eval-") as folder:
                 for task, items in outcomes.items():
                     for path in _gifs(task, items, Path(folder)):
@@ -138,21 +164,3 @@ def _gifs(task: str, outcomes: Sequence[Outcome], folder: Path) -> list[Path]:
         imageio.mimsave(path, list(outcome.frames), duration=0.8, loop=0)  # type: ignore[arg-type]
         paths.append(path)
     return paths
-
-
-def _bar_chart(results: dict[str, dict[str, Any]], model: str) -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = list(results)
-    figure, axes = plt.subplots(figsize=(max(4.0, 0.9 * len(names) + 2.0), 3.2))
-    axes.bar(range(len(names)), [100 * results[n]["success_rate"] for n in names], color="#4878a8")
-    axes.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
-    axes.set_ylim(0, 100)
-    axes.set_ylabel("success (%)")
-    axes.set_title(f"{model}: test success per task", fontsize=9)
-    figure.tight_layout()
-    plt.close(figure)
-    return figure

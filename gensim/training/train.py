@@ -23,6 +23,7 @@ from gensim.training.config import TrainConfig
 from gensim.training.selection import TaskData, prepare_task, resolve_tasks
 
 Report = Callable[[str], None]
+Progress = Callable[[dict[str, Any]], None]
 CHECKPOINT_ARTIFACT = "checkpoint"  # artifact folder of the checkpoint in the MLflow run
 
 
@@ -42,6 +43,7 @@ class TrainResult:
     samples: int = 0  # training samples (actions) over all tasks
     samples_per_second: float = 0.0
     val_history: list[dict[str, Any]] = field(default_factory=list)
+    training_curve: str | None = None  # PNG next to the checkpoint (loss, validation success)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,16 +106,19 @@ def is_rank_zero() -> bool:
     return all(os.environ.get(name, "0") == "0" for name in ("RANK", "LOCAL_RANK", "NODE_RANK"))
 
 
-def train(config: TrainConfig, *, report: Report | None = None, track: bool = True) -> TrainResult:
-    """Run one training (see the module docstring); `report` receives progress lines.
+def train(config: TrainConfig, *, report: Report | None = None, track: bool = True,
+          progress: Progress | None = None) -> TrainResult:
+    """Run one training (see the module docstring); `report` receives lines (datasets made,
+    validation results), `progress` an event after every step (see
+    `gensim.training.callbacks.ProgressEvents`).
 
-    Under DDP only global rank zero tracks and records; the other ranks only train.
+    Under DDP only global rank zero tracks, records and reports; the other ranks only train.
     """
     from gensim.config import get_settings
 
     _quiet_lightning()
     if not is_rank_zero():
-        track, report = False, None
+        track, report, progress = False, None, None
     say = report or (lambda _line: None)
     tasks = [prepare_task(name, version, config.demos, workers=config.demo_workers, progress=say)
              for name, version in resolve_tasks(config.tasks, config.tasks_from_db)]
@@ -124,7 +129,7 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
     resolved = config.resolved() | {"tasks": names}
     (folder / "config.json").write_text(json.dumps(resolved, indent=2))
     if not track:
-        return _fit(config, tasks, folder, None, say)
+        return _fit(config, tasks, folder, None, say, progress)
     from gensim.tracking import TRAIN, get_tracker
 
     label = ",".join(names) if len(names) <= 3 else f"{len(names)} tasks"
@@ -132,18 +137,20 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
     tags = {"gensim.tasks": ",".join(names), "gensim.language": config.policy_config().language}
     with get_tracker().run(TRAIN, run_name, tags=tags, params=resolved, system_metrics=True) as run:
         run.log_dict(resolved, "config.json")
-        result = _fit(config, tasks, folder, run, say)
+        result = _fit(config, tasks, folder, run, say, progress)
         _record(result, config, tasks, run)
+        if result.training_curve:
+            run.log_artifact(result.training_curve, "plots")
     return result
 
 
 def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
-         say: Report) -> TrainResult:
+         say: Report, progress: Progress | None = None) -> TrainResult:
     import lightning.pytorch as pl
     import torch
     from torch.utils.data import DataLoader
 
-    from gensim.training.callbacks import EpochAugmentation, ProgressLines, ValidationRollouts
+    from gensim.training.callbacks import EpochAugmentation, ProgressEvents, ValidationRollouts
 
     if config.cpu_threads:
         # OpenMP threads spin while they wait: on a machine busy with other work one thread
@@ -165,6 +172,7 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
                             source=data.dataset_path, digest=data.digest[:36])
     policy = _initial_policy(config)
     validation = ValidationRollouts(tasks, folder, config.val_interval, config.val_episodes, say)
+    events = ProgressEvents(progress, validation, window=max(1, config.log_every * 5))
     loggers: list[Any] = []
     if run is not None and run.active:
         from gensim.tracking.lightning import RunLogger
@@ -174,7 +182,7 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
         max_steps=config.max_steps, accelerator=config.accelerator, devices=_trainer_devices(config),
         strategy=config.strategy, num_nodes=config.num_nodes, precision=config.precision,  # type: ignore[arg-type]
         logger=loggers or False,
-        callbacks=[validation, EpochAugmentation(full), ProgressLines(config.log_every * 5, say)],
+        callbacks=[validation, EpochAugmentation(full), events],
         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
         log_every_n_steps=max(1, config.log_every), num_sanity_val_steps=0,
         default_root_dir=str(folder), deterministic=False,
@@ -185,13 +193,31 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
     seconds = round(time.perf_counter() - start, 3)
     best = validation.best_path if validation.best_path.exists() else validation.last_path
     steps = int(trainer.global_step)
+    curve = _training_curve(folder, events.losses, validation.history, tasks, say)
     return TrainResult(
         run_id=None if run is None else run.run_id, model=str(best), checkpoint=str(best),
         steps=steps, seconds=seconds, best_val_success=max(validation.best, 0.0),
         best_step=validation.best_step, tasks=[t.task for t in tasks], samples=len(dataset),
         samples_per_second=round(steps * config.batch_size / seconds, 3) if seconds else 0.0,
         val_history=[{"step": s, "success": r, "mean": m} for s, r, m in validation.history],
+        training_curve=curve,
     )
+
+
+def _training_curve(folder: Path, losses: list[tuple[int, float]], history: list[Any],
+                    tasks: list[TaskData], say: Report) -> str | None:
+    """`training_curve.png` next to the checkpoint (rank zero only); None if it cannot be drawn."""
+    if not is_rank_zero():
+        return None
+    from gensim.training import plots
+
+    label = ", ".join(t.task for t in tasks[:3]) + (f" (+{len(tasks) - 3})" if len(tasks) > 3 else "")
+    try:
+        figure = plots.training_curve(losses, history, title=f"training on {label}")
+        return str(plots.save(figure, folder / "training_curve.png"))
+    except Exception as err:  # noqa: BLE001 - a finished training must not fail over a picture
+        say(f"training curve not drawn: {type(err).__name__}: {err}")
+        return None
 
 
 def _record(result: TrainResult, config: TrainConfig, tasks: list[TaskData], run: Any) -> None:

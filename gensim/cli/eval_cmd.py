@@ -48,7 +48,7 @@ def main(
             ProgressBar("eval", None, enabled=show, unit="episodes", started=False) as bar:
 
         def on_episode(event: dict[str, Any]) -> None:
-            bar.update(event["done"], f"{event['task'][:24]}: {event['successes']}/{event['done']} succeeded",
+            bar.update(event["done"], f"{event['successes']}/{event['done']} succeeded",
                        total=event["total"])
 
         try:

@@ -5,18 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 
-def rate_text(speed: float | None, unit: str) -> str:
-    """A short rate: `12.3/s` when at least one per second, else `4.2 s/step` (for unit `steps`)."""
+def rate_text(speed: float | None) -> str:
+    """A short rate that follows the count (`4/10 steps 12.3/s`, `4/10 steps 4.2 s each`)."""
     if not speed or speed <= 0:
         return ""
-    if speed >= 1.0:
-        return f"{speed:.1f}/s"
-    plural = unit or "items"
-    singular = plural[:-1] if plural.endswith("s") else plural
-    return f"{1.0 / speed:.1f} s/{singular}"
+    return f"{speed:.1f}/s" if speed >= 1.0 else f"{1.0 / speed:.1f} s each"
 
 
-def _rate_column(unit: str) -> Any:
+def _rate_column() -> Any:
     from rich.progress import ProgressColumn
     from rich.text import Text
 
@@ -24,7 +20,7 @@ def _rate_column(unit: str) -> Any:
         """Items per second (or seconds per item) over rich's recent speed estimate."""
 
         def render(self, task: Any) -> Text:
-            return Text(rate_text(task.finished_speed or task.speed, unit), style="progress.data.speed")
+            return Text(rate_text(task.finished_speed or task.speed), style="progress.data.speed")
 
     return RateColumn()
 
@@ -59,8 +55,8 @@ class ProgressBar:
             )
 
             self._progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
-                TextColumn(self.unit), _rate_column(self.unit), TextColumn("{task.fields[note]}"),
+                TextColumn("[bold]{task.description}"), BarColumn(bar_width=20), MofNCompleteColumn(),
+                TextColumn(self.unit), _rate_column(), TextColumn("{task.fields[note]}"),
                 TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                 console=Console(stderr=True), transient=False,
             )

@@ -1,10 +1,12 @@
 """Every command of the CLI, groups included, shows at least one example invocation in its
-`--help` (a line that starts with `gensim `), and every example names real commands and options."""
+`--help` (a line that starts with `gensim `), and every example, in the help, the README and
+the walkthrough, names real commands and options."""
 
 from __future__ import annotations
 
 import re
 import shlex
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,21 +63,51 @@ def test_help_shows_an_example(path: tuple[str, ...]) -> None:
                e.startswith("gensim demos")) for e in found), found
 
 
+def _check_options(example: str) -> None:
+    """`example` (a `gensim ...` line) names a real command, and every option it uses exists."""
+    command: Any = typer.main.get_command(app)
+    rest = shlex.split(example, comments=True)[1:]
+    while hasattr(command, "commands") and rest and not rest[0].startswith("-"):
+        if rest[0] in command.commands:
+            command, rest = command.commands[rest[0]], rest[1:]
+        elif "make" in command.commands:  # `gensim demos NAME` is `gensim demos make NAME`
+            command = command.commands["make"]
+        else:
+            raise AssertionError(f"{example!r}: no command {rest[0]!r}")
+    options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)} | {"--help"}
+    for word in rest:
+        if word.startswith("-") and not re.fullmatch(r"-\d+(\.\d+)?", word):
+            assert word.split("=", 1)[0] in options, f"{example!r}: no option {word}"
+
+
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(("gensim", *p)))
 def test_examples_name_real_options(path: tuple[str, ...]) -> None:
     """An example in the help is a command line that parses: its options exist."""
-    root: Any = typer.main.get_command(app)
     for example in examples(path):
-        words = shlex.split(example, comments=True)[1:]
-        command, rest = root, words
-        while hasattr(command, "commands") and rest and not rest[0].startswith("-"):
-            if rest[0] in command.commands:
-                command, rest = command.commands[rest[0]], rest[1:]
-            elif "make" in command.commands:  # `gensim demos NAME` is `gensim demos make NAME`
-                command = command.commands["make"]
-            else:
-                raise AssertionError(f"{example!r}: no command {rest[0]!r}")
-        options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
-        for word in rest:
-            if word.startswith("-") and not re.fullmatch(r"-\d+(\.\d+)?", word):
-                assert word.split("=", 1)[0] in options, f"{example!r}: no option {word}"
+        _check_options(example)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+_BLOCK = re.compile(r"```bash\n(.*?)```", re.S)
+
+
+def _documented(page: str) -> list[str]:
+    """The `gensim ...` command lines of the page's bash blocks (prompts, env prefixes, comments
+    and line continuations handled)."""
+    found = []
+    for block in _BLOCK.findall((ROOT / page).read_text()):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(line.removeprefix("$ "), comments=True)
+            while words and re.match(r"^[A-Z_][A-Z0-9_]*=\S*$", words[0]):
+                words.pop(0)
+            if words and words[0] == "gensim":
+                found.append(shlex.join(words))
+    return found
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/walkthrough.md"])
+def test_readme_and_walkthrough_commands_exist(page: str) -> None:
+    lines = _documented(page)
+    assert len(lines) >= 8, lines
+    for line in lines:
+        _check_options(line)

@@ -18,10 +18,9 @@ from gensim.progress import ProgressBar, rate_text
 
 
 def test_rate_text_per_second_or_seconds_per_item() -> None:
-    assert rate_text(12.34, "steps") == "12.3/s"
-    assert rate_text(0.25, "steps") == "4.0 s/step"
-    assert rate_text(0.5, "") == "2.0 s/item"
-    assert rate_text(None, "steps") == "" and rate_text(0.0, "steps") == ""
+    assert rate_text(12.34) == "12.3/s" and rate_text(1.0) == "1.0/s"
+    assert rate_text(0.25) == "4.0 s each"
+    assert rate_text(None) == "" and rate_text(0.0) == ""
 
 
 def test_bar_clock_starts_with_the_first_move(capsys: pytest.CaptureFixture[str]) -> None:

@@ -447,9 +447,13 @@ def _sync_one(session: Session, *, spec: BuiltinLike, code: str) -> str:
     if task is None:
         task = _get_or_create(session, spec.name, Origin.BUILTIN, tags)
     else:
+        # Compare with the newest version this sync wrote (no provider, no campaign): a
+        # campaign may admit its own version of a built-in name (a top-down target such as
+        # build-car), which must not make the next sync store the built-in code again.
         latest = session.exec(
             select(TaskVersion.code_hash)
-            .where(TaskVersion.task_id == task.id, TaskVersion.status == VersionStatus.ADMITTED)
+            .where(TaskVersion.task_id == task.id, TaskVersion.status == VersionStatus.ADMITTED,
+                   col(TaskVersion.provider).is_(None), col(TaskVersion.campaign_id).is_(None))
             .order_by(col(TaskVersion.version).desc())
         ).first()
         if task.tags != tags:

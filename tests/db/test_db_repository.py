@@ -130,6 +130,19 @@ def test_sync_builtin_tasks_is_idempotent_and_versions_changes(db_url: str) -> N
         repo.sync_builtin_tasks([FakeSpec("align-rope", (), "", None)])
 
 
+def test_sync_ignores_a_generated_version_of_a_builtin_name(db_url: str) -> None:
+    spec = FakeSpec("build-car", ("gensim",), "build a car", "class Car: ...\n")
+    repo.sync_builtin_tasks([spec])
+    generated = repo.add_task_version("build-car", "class GeneratedCar: ...\n", status="admitted",
+                                      provider="offline", model="rule-based")
+    report = repo.sync_builtin_tasks([spec])
+    assert report.unchanged == ["build-car"]
+    versions = repo.list_versions(status="admitted")
+    assert [v.version for v in versions if v.task_id == generated.task_id] == [1, 2]
+    changed = FakeSpec("build-car", ("gensim",), "build a car", "class Car2: ...\n")
+    assert repo.sync_builtin_tasks([changed]).updated == ["build-car"]
+
+
 @dataclass(frozen=True)
 class EntryPointSpec:
     name: str

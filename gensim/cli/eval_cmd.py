@@ -40,25 +40,13 @@ def main(
       gensim eval --model gensim-policy:1 --tasks block-insertion --episodes 20
       gensim eval --model gensim-policy:1 --tasks block-insertion,stack-block-pyramid --episodes 100 --json
     """
-    from gensim.training.evaluate import evaluate
-
     show = not quiet
-    error: GensimError | None = None
-    with native_stderr_filtered() if quiet else nullcontext(), \
-            ProgressBar("eval", None, enabled=show, unit="episodes", started=False) as bar:
-
-        def on_episode(event: dict[str, Any]) -> None:
-            bar.update(event["done"], f"{event['successes']}/{event['done']} succeeded",
-                       total=event["total"])
-
-        try:
-            result = evaluate(model, tasks.split(","), episodes, gif_episodes=gifs,
-                              report=bar.lines if show else None, cpu_threads=cpu_threads,
-                              progress=on_episode if show else None)
-        except GensimError as err:  # the bar closes first, then the one error line
-            error = err
-    if error is not None:
-        fail_from(error)
+    try:
+        with native_stderr_filtered() if quiet else nullcontext():
+            result = evaluate_with_bar(model, tasks.split(","), episodes, show=show, gif_episodes=gifs,
+                                       cpu_threads=cpu_threads)
+    except GensimError as err:
+        fail_from(err)
     if json_out:
         print_json(result.to_json())
         if show:
@@ -69,6 +57,29 @@ def main(
                       f"{stats['mean_reward']:.3f}  ({stats['episodes']} episodes)", highlight=False)
     else:
         _summary(result, stderr=False)
+
+
+def evaluate_with_bar(model: str, tasks: list[str], episodes: int, *, show: bool, **options: Any) -> Any:
+    """`gensim.training.evaluate.evaluate` under a progress bar over all episodes (rate, ETA,
+    running successes); per-task lines go above it. Returns the `EvalResult`."""
+    from gensim.training.evaluate import evaluate
+
+    error: GensimError | None = None
+    result: Any = None
+    with ProgressBar("eval", None, enabled=show, unit="episodes", started=False) as bar:
+
+        def on_episode(event: dict[str, Any]) -> None:
+            bar.update(event["done"], f"{event['successes']}/{event['done']} succeeded",
+                       total=event["total"])
+
+        try:
+            result = evaluate(model, tasks, episodes, report=bar.lines if show else None,
+                              progress=on_episode if show else None, **options)
+        except GensimError as err:  # the bar closes first, then the one error line
+            error = err
+    if error is not None:
+        raise error
+    return result
 
 
 def _summary(result: Any, *, stderr: bool) -> None:

@@ -75,7 +75,14 @@ def main(
                 from gensim.training.experiment import run_experiment
 
                 report = (lambda line: console.print(line, highlight=False, markup=False)) if show else None
-                doc = run_experiment(recipe, overrides, report=report)
+                from gensim.cli.eval_cmd import evaluate_with_bar
+
+                def run_eval(model: str, names: list[str], episodes: int, cpu_threads: int = 0) -> dict[str, Any]:
+                    return evaluate_with_bar(model, names, episodes, show=show,  # type: ignore[no-any-return]
+                                             cpu_threads=cpu_threads).to_json()
+
+                doc = run_experiment(recipe, overrides, report=report,
+                                     train_fn=lambda cfg: _train(cfg, show), eval_fn=run_eval)
             else:
                 if tasks or tasks_from_db:  # the flags' selection replaces the recipe's
                     recipe = {k: v for k, v in recipe.items() if k not in ("tasks", "tasks_from_db")}

@@ -21,6 +21,8 @@ from gensim.errors import UsageError
 from gensim.training.config import TrainConfig, merge
 
 Report = Callable[[str], None]
+TrainFn = Callable[[TrainConfig], dict[str, Any]]  # a train stage -> TrainResult.to_json()
+EvalFn = Callable[..., dict[str, Any]]  # (model, tasks, episodes, cpu_threads=) -> EvalResult JSON
 STAGE_KINDS = ("train", "eval")
 
 
@@ -56,13 +58,28 @@ def check_stages(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def run_experiment(doc: dict[str, Any], overrides: dict[str, Any], *,
-                   report: Report | None = None, track: bool = True) -> dict[str, Any]:
+                   report: Report | None = None, track: bool = True,
+                   train_fn: TrainFn | None = None, eval_fn: EvalFn | None = None) -> dict[str, Any]:
     """Run every stage in order; returns `{"experiment", "stages": [...]}` plus the fields of
-    the last train stage's result (`run_id`, `model`, `checkpoint`, `steps`, `seconds`)."""
+    the last train stage's result (`run_id`, `model`, `checkpoint`, `steps`, `seconds`).
+
+    `train_fn` and `eval_fn` run one stage (the CLI passes ones that draw progress bars); by
+    default `gensim.training.train.train` and `gensim.training.evaluate.evaluate`. Eval stages
+    use the recipe's `cpu_threads` (defaults, then the stage's own).
+    """
     from gensim.training.evaluate import evaluate
     from gensim.training.train import train
 
     say = report or (lambda _line: None)
+
+    def default_train(config: TrainConfig) -> dict[str, Any]:
+        return train(config, report=say, track=track).to_json()
+
+    def default_eval(model: str, tasks: list[str], episodes: int, cpu_threads: int = 0) -> dict[str, Any]:
+        return evaluate(model, tasks, episodes, report=say, track=track,
+                        cpu_threads=cpu_threads).to_json()
+
+    run_train, run_eval = train_fn or default_train, eval_fn or default_eval
     stages = check_stages(doc)
     defaults = dict(doc.get("defaults") or {})
     models: dict[str, str] = {}
@@ -77,14 +94,15 @@ def run_experiment(doc: dict[str, Any], overrides: dict[str, Any], *,
             if values.get("init_from"):
                 values["init_from"] = _model_of(str(values["init_from"]), models)
             values.setdefault("name", f"{doc.get('name', 'experiment')}: {name}")
-            result = train(TrainConfig.from_mapping(values), report=say, track=track).to_json()
+            result = run_train(TrainConfig.from_mapping(values))
             models[name] = result["model"]
             last_train = result
         else:
             given = values.get("tasks") or []
             tasks = given.split(",") if isinstance(given, str) else [str(t) for t in given]
-            result = evaluate(_model_of(str(values["model"]), models), tasks,
-                              int(values.get("episodes", 10)), report=say, track=track).to_json()
+            threads = values.get("cpu_threads", overrides.get("cpu_threads") or defaults.get("cpu_threads"))
+            result = run_eval(_model_of(str(values["model"]), models), tasks,
+                              int(values.get("episodes", 10)), cpu_threads=int(threads or 0))
         done.append({"name": name, "kind": kind, **result})
     out = {key: last_train.get(key) for key in ("run_id", "model", "checkpoint", "steps", "seconds")}
     return {**out, "experiment": doc.get("name", ""), "stages": done}

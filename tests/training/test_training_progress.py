@@ -23,21 +23,50 @@ def test_rate_text_per_second_or_seconds_per_item() -> None:
     assert rate_text(None) == "" and rate_text(0.0) == ""
 
 
-def test_bar_clock_starts_with_the_first_move(capsys: pytest.CaptureFixture[str]) -> None:
+def _plain(text: str) -> str:
+    """Terminal output without its escape sequences."""
+    import re
+
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+
+
+def test_bar_clock_starts_with_the_first_move(capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))  # the live bar
     with ProgressBar("train", 4, unit="steps", started=False) as bar:
         bar.lines("making 2 train demos of [x] v1")  # no markup: brackets stay
-    idle = capsys.readouterr().err
+    idle = _plain(capsys.readouterr().err)
     assert "making 2 train demos of [x] v1" in idle
     assert "0/4 steps" in idle and "-:--:--" in idle  # never moved: no elapsed time, no ETA
     with ProgressBar("train", 4, unit="steps", started=False) as bar:
         for step in range(1, 5):
             bar.update(step, f"loss {1.0 / step:.3f}")
-    done = capsys.readouterr().err
+    done = _plain(capsys.readouterr().err)
     assert "4/4 steps" in done and "loss 0.250" in done and "0:00:0" in done
     with ProgressBar("hidden", 3, enabled=False) as bar:
         bar.update(2, "note")
         bar.lines("not shown")
     assert capsys.readouterr().err == "" and bar.console is None
+
+
+def test_bar_is_plain_lines_when_stderr_is_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    """In a log file a live bar would show nothing until the end: lines every interval instead."""
+    with ProgressBar("train", 40, unit="steps", started=False, line_interval=3600) as bar:
+        bar.lines("making 2 train demos of [x] v1")
+        for step in range(1, 41):
+            bar.update(step, f"loss {1.0 / step:.3f}")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "making 2 train demos of [x] v1"
+    # the first move prints a line, the interval holds back the rest, the close prints the last
+    assert len(lines) == 3 and lines[1].startswith("train  1/40 steps  loss 1.000")
+    assert lines[2].startswith("train  40/40 steps") and "loss 0.025" in lines[2]
+    with ProgressBar("eval", 2, unit="episodes", line_interval=0) as bar:
+        bar.update(1, "1/1 succeeded")
+        bar.update(2, "1/2 succeeded")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3 and "2/2 episodes" in lines[-1] and "1/2 succeeded" in lines[-1]
 
 
 class _Toy:

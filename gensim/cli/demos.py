@@ -6,13 +6,21 @@ word that is not one of its commands (make, list, export) to `make`.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
-from gensim.cli.common import ProgressBar, console, fail_from, out, print_json
+from gensim.cli.common import (
+    ProgressBar,
+    console,
+    fail_from,
+    native_stderr_filtered,
+    out,
+    print_json,
+)
 from gensim.errors import GensimError
 
 
@@ -46,7 +54,7 @@ def make(
     out_dir: Path = typer.Option(None, "--out", help="dataset folder (default: under GENSIM_HOME/datasets)"),
     max_failures: int = typer.Option(None, "--max-failures", help="stop after this many failed attempts"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress lines"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="nothing on stderr but errors"),
 ) -> None:
     """Play the task's expert on the split's seeds and store the successful episodes.
 
@@ -59,7 +67,8 @@ def make(
     from gensim.data.demos import make_demos
 
     show = not (quiet or json_out)
-    with ProgressBar(f"demos {name} {split}", n, enabled=show, unit="episodes") as bar:
+    with native_stderr_filtered() if quiet else nullcontext(), \
+            ProgressBar(f"demos {name} {split}", n, enabled=show, unit="episodes") as bar:
 
         def progress(event: dict[str, Any]) -> None:
             bar.update(event["episodes"], f"seed {event['seed']}, {event['failures']} failed")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
 
-from gensim.cli.common import console, print_json
+from gensim.cli.common import console, native_stderr_filtered, print_json
 
 app = typer.Typer()
 
@@ -67,7 +68,8 @@ def generate(
         max_cost=max_cost, max_tokens=max_tokens, record=str(record) if record else None,
         replay=str(replay) if replay else None, resume=resume, media=not no_media,
     )
-    with CampaignProgress(cfg, enabled=not (quiet or json_out)) as progress:
+    with native_stderr_filtered() if quiet else nullcontext(), \
+            CampaignProgress(cfg, enabled=not (quiet or json_out)) as progress:
         result = run_campaign(cfg, settings, on_event=progress.event)
     if json_out:
         doc = result.to_json()

@@ -190,3 +190,8 @@ def test_quiet_json_commands_print_nothing_on_stderr(gensim_home: Path, tmp_path
                                 capture_output=True, text=True, env=env, timeout=600)
     assert evaluation.returncode == 0, evaluation.stderr
     assert evaluation.stderr == "" and json.loads(evaluation.stdout)["model"] == model
+    demos = subprocess.run([str(gensim), "demos", "block-insertion", "-n", "2", "--workers", "2",
+                            "--split", "val", "--quiet", "--json"],
+                           capture_output=True, text=True, env=env, timeout=600)
+    assert demos.returncode == 0, demos.stderr
+    assert demos.stderr == "" and json.loads(demos.stdout)["episodes"] == 2

@@ -38,7 +38,10 @@ class PickPlaceDataset(Dataset):
 
     Augmentation draws from `numpy.random.default_rng([seed, epoch, index, torch seed])`: the
     same sample differs across epochs (call `set_epoch`) and DataLoader workers, and a run
-    is reproducible when torch is seeded.
+    is reproducible when torch is seeded. `set_epoch` reaches DataLoader workers only when they
+    are started again each epoch (`persistent_workers=False`, as `gensim train` does): persistent
+    workers keep their own copy and would repeat epoch 0's draws, which a network memorises
+    (seen on a GPU: training loss 1e-5, test success 20%; bench/bench_gpu.py shows a fix).
     """
 
     def __init__(self, roots: Sequence[Path | str], *, augment: bool = False, seed: int = 0,

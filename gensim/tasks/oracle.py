@@ -4,7 +4,8 @@ For the first goal it looks at the scene from above (exact top-down segmentation
 drops objects already on a target (and, when `replace` is False, the targets they took), picks
 the object farthest from its nearest allowed target, grasps it at the most interior point of its
 visible top surface and places it so that the object lands on that target, carrying the grasp
-offset (yaw only unless `sixdof`; no rotation when `rotations` is False). "zone" targets are
+offset (yaw only unless `sixdof`; no rotation when `rotations` is False or the object's yaw
+symmetry is 0, i.e. its yaw is not checked: it keeps its current yaw). "zone" targets are
 reached at the free-most point inside the zone. With a push primitive (piles) it sweeps the
 outlying piece farthest from the zone towards the zone centre. No randomness: the same scene
 gives the same action.
@@ -118,8 +119,10 @@ class Oracle:
         if not self.task.sixdof:
             obj_pose = (obj_pose[0], _yaw_quat(rewards.yaw_of(obj_pose[1])))
         obj_yaw = rewards.yaw_of(obj_pose[1])
-        if not goal.rotations:
-            target = (target[0], _yaw_quat(obj_yaw))  # no rotation: land with the current yaw
+        if not goal.rotations or (goal.symmetries[i] == 0 and not self.task.sixdof):
+            # No rotation, or a yaw the goal does not check: land with the current yaw (a
+            # demonstration then shows no turn the observation cannot explain).
+            target = (target[0], _yaw_quat(obj_yaw))
         elif not self.task.sixdof:
             yaw = _nearest_symmetric_yaw(rewards.yaw_of(target[1]), obj_yaw, goal.symmetries[i])
             target = (target[0], _yaw_quat(yaw))

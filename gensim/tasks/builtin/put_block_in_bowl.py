@@ -53,21 +53,20 @@ class PutBlockInBowl(Task):
             block_pose = self.get_random_pose(env, block_size)
             blocks.append(env.add_object(block_urdf, block_pose, color=utils.COLORS[block_color]))
 
-        # One goal per block: it may go into any free bowl of the named colour.
-        language_goal = self.lang_template.format(pick=block_color, place=bowl_color)
-        for block_id in blocks:
-            self.add_goal(
-                objs=[block_id],
-                matches=np.ones((1, n_bowls)),
-                targ_poses=bowl_poses,
-                replace=False,
-                rotations=True,
-                metric="pose",
-                params=None,
-                step_max_reward=1 / n_blocks,
-                symmetries=[np.pi / 2],
-                language_goal=language_goal,
-            )
+        # One goal over all blocks: any block into any bowl of the named colour, one per bowl
+        # (`replace=False`). A block in a round bowl has no yaw to reach (symmetry 0), as in CLIPort.
+        self.add_goal(
+            objs=blocks,
+            matches=np.ones((n_blocks, n_bowls)),
+            targ_poses=bowl_poses,
+            replace=False,
+            rotations=True,
+            metric="pose",
+            params=None,
+            step_max_reward=1.0,
+            symmetries=[0.0] * n_blocks,
+            language_goal=self.lang_template.format(pick=block_color, place=bowl_color),
+        )
 
         # Distractors never use the two colours named in the instruction.
         distractor_colors = [name for name in palette if name not in (block_color, bowl_color)]

@@ -26,7 +26,7 @@ def main(
     tasks: str = typer.Option(..., "--tasks", help="comma-separated task names"),
     episodes: int = typer.Option(10, "--episodes", help="test episodes per task (seeds 10001, 10003, ...)"),
     gifs: int = typer.Option(4, "--gif-episodes", help="episodes rendered per task for GIFs"),
-    cpu_threads: int = typer.Option(0, "--cpu-threads", help="torch CPU threads (0: default; 1 is fastest on a busy machine)"),
+    cpu_threads: int = typer.Option(0, "--cpu-threads", help="torch CPU threads (0: the cores the load average leaves free)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="nothing on stderr but errors"),
 ) -> None:

@@ -40,7 +40,7 @@ def main(
     no_language: bool = typer.Option(False, "--no-language", help="the Transporter baseline (no instruction)"),
     init_from: str = typer.Option(None, "--init-from", help="model to fine-tune (NAME:VERSION, path)"),
     seed: int = typer.Option(None, "--seed", help="torch and augmentation seed"),
-    cpu_threads: int = typer.Option(None, "--cpu-threads", help="torch CPU threads (1 is fastest on a busy machine)"),
+    cpu_threads: int = typer.Option(None, "--cpu-threads", help="torch CPU threads (default: the cores the load average leaves free)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="nothing on stderr but errors"),
 ) -> None:

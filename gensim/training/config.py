@@ -34,7 +34,7 @@ class TrainConfig:
     strategy: str = "auto"  # Lightning strategy ("auto", "ddp", ...)
     num_nodes: int = 1  # machines for multi-node DDP
     precision: str = "32-true"  # Lightning precision ("16-mixed" on GPUs)
-    cpu_threads: int = 0  # torch CPU threads (0: torch's default); 1 is fastest on a busy machine
+    cpu_threads: int = 0  # torch CPU threads (0: auto, the cores the load average leaves free)
     log_every: int = 10  # steps between logged losses
     demo_workers: int = 1  # worker processes when a missing dataset is made on demand
     init_from: str | None = None  # a model (NAME:VERSION, NAME@ALIAS or .ckpt path) to fine-tune
@@ -98,3 +98,23 @@ def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def torch_threads(requested: int = 0) -> int:
+    """Torch CPU threads for a training or an evaluation: `requested` when positive, else the
+    cores that the 1-minute load average leaves free (at least 1, at most all cores).
+
+    OpenMP threads spin while they wait for each other: on a machine busy with other work, two
+    threads were several times slower than one (bench/bench_training.py; 8.5 minutes against 1
+    for the README's short training), while on an idle machine every core helps.
+    """
+    import os
+
+    if requested > 0:
+        return requested
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform
+        return cores
+    return max(1, min(cores, int(cores - load + 0.5)))

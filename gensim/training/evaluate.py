@@ -57,7 +57,8 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
              report: Report | None = None, track: bool = True, cpu_threads: int = 0,
              progress: Progress | None = None) -> EvalReport:
     """Evaluate `model` (a reference `gensim.training.models.resolve_model` accepts);
-    `cpu_threads` sets torch's CPU threads (0 leaves torch's default).
+    `cpu_threads` sets torch's CPU threads (0: the cores the load leaves free, see
+    `gensim.training.config.torch_threads`).
 
     `report` gets one line per finished task; `progress` an event after every episode (after
     every task for tasks played in the sandbox) with the keys `done`, `total` (episodes over all
@@ -72,10 +73,11 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
     if not names:
         raise UsageError("no tasks: give --tasks a,b,c")
     say = report or (lambda _line: None)
-    if cpu_threads:
-        import torch
+    import torch
 
-        torch.set_num_threads(cpu_threads)
+    from gensim.training.config import torch_threads
+
+    torch.set_num_threads(torch_threads(cpu_threads))
     resolved = resolve_model(model)
     fields = {name: _task_fields(name) for name in names}
     agent = PolicyAgent.from_checkpoint(resolved.checkpoint)

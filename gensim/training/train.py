@@ -151,11 +151,9 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
     from torch.utils.data import DataLoader
 
     from gensim.training.callbacks import EpochAugmentation, ProgressEvents, ValidationRollouts
+    from gensim.training.config import torch_threads
 
-    if config.cpu_threads:
-        # OpenMP threads spin while they wait: on a machine busy with other work one thread
-        # per process is several times faster than two (see bench/bench_training.py).
-        torch.set_num_threads(config.cpu_threads)
+    torch.set_num_threads(torch_threads(config.cpu_threads))  # 0: what the machine's load leaves
     pl.seed_everything(config.seed, workers=True, verbose=False)
     full, dataset = _dataset(tasks, config)
     if len(dataset) == 0:

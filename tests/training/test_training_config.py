@@ -87,3 +87,18 @@ def test_model_references() -> None:
         parse_ref("gensim-policy:three")
     with pytest.raises(UsageError, match="no checkpoint file"):
         resolve_model("/nonexistent/best.ckpt")
+
+
+def test_torch_threads_leave_busy_cores_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from gensim.training.config import torch_threads
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert torch_threads(3) == 3  # asked for: taken as given
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.1, 0.0, 0.0))
+    assert torch_threads(0) == 4  # idle: every core
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.4, 0.0, 0.0))
+    assert torch_threads(0) == 2  # two cores busy with other work
+    monkeypatch.setattr(os, "getloadavg", lambda: (9.0, 0.0, 0.0))
+    assert torch_threads(0) == 1  # overloaded: one thread, never zero

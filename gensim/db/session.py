@@ -276,8 +276,11 @@ def _check_known(heads: tuple[str, ...]) -> None:
 
 
 def current_revision(url: str | None = None) -> str | None:
-    """The database's schema revision (None for an empty database); does not migrate."""
+    """The database's schema revision (None for an empty database); does not migrate.
+
+    A revision this gensim does not know (a newer gensim wrote the DB) is a `UsageError`."""
     heads = _read_heads(url)
+    _check_known(heads)
     return ",".join(heads) if heads else None
 
 

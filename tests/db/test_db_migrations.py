@@ -78,9 +78,10 @@ def test_newer_database_gives_one_clear_usage_error(db_url: str) -> None:
     message = str(caught.value)
     assert message == "database schema 9f9f9f9f9f9f is newer than this gensim; upgrade gensim"
 
-    result = runner.invoke(app, ["db", "upgrade"])
-    assert result.exit_code == 2
-    assert "newer than this gensim" in result.output and "Traceback" not in result.output
+    for command in (["db", "upgrade"], ["db", "current"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, command
+        assert "newer than this gensim" in result.output and "Traceback" not in result.output
 
 
 def test_bad_urls_are_usage_errors(tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ CASES: list[tuple[str, dict[str, Any], int]] = [
     ("multitask recipe (width 16, 8 features, language)",
      {"language": True, "width": 16, "levels": 3, "stride": 2, "feature_dim": 8, "crop_size": 64}, 4),
     ("  stride 4 (coarser cells, 12.5 mm)", {**RECIPE, "stride": 4}, 1),
+    ("put-block-in-bowl recipe (stride 4, width 16, language)",
+     {"language": True, "width": 16, "levels": 3, "stride": 4, "feature_dim": 8, "crop_size": 64}, 4),
 ]
 TWO_THREADS = "block-insertion recipe, 2 torch threads"  # a last row: OpenMP's cost when busy
 

@@ -64,22 +64,15 @@ def evaluate_with_bar(model: str, tasks: list[str], episodes: int, *, show: bool
     running successes); per-task lines go above it. Returns the `EvalResult`."""
     from gensim.training.evaluate import evaluate
 
-    error: GensimError | None = None
-    result: Any = None
+    # An error leaves the `with` (closing the bar) before the caller prints its one line.
     with ProgressBar("eval", None, enabled=show, unit="episodes", started=False) as bar:
 
         def on_episode(event: dict[str, Any]) -> None:
             bar.update(event["done"], f"{event['successes']}/{event['done']} succeeded",
                        total=event["total"])
 
-        try:
-            result = evaluate(model, tasks, episodes, report=bar.lines if show else None,
-                              progress=on_episode if show else None, **options)
-        except GensimError as err:  # the bar closes first, then the one error line
-            error = err
-    if error is not None:
-        raise error
-    return result
+        return evaluate(model, tasks, episodes, report=bar.lines if show else None,
+                        progress=on_episode if show else None, **options)
 
 
 def _summary(result: Any, *, stderr: bool) -> None:

@@ -107,7 +107,7 @@ def _train(config: Any, show: bool) -> dict[str, Any]:
     """One training under a progress bar over its steps (lines above it: datasets, validations)."""
     from gensim.training.train import train
 
-    error: GensimError | None = None
+    # An error leaves the `with` (closing the bar) before the caller prints its one line.
     with ProgressBar("train", config.max_steps, enabled=show, unit="steps", started=False) as bar:
 
         def on_step(event: dict[str, Any]) -> None:
@@ -116,13 +116,7 @@ def _train(config: Any, show: bool) -> dict[str, Any]:
                 note += f", val {event['val_success']:.0%}"
             bar.update(event["step"], note, total=event["max_steps"])
 
-        try:
-            result = train(config, report=bar.lines if show else None,
-                           progress=on_step if show else None)
-        except GensimError as err:  # the bar closes first, then the one error line
-            error = err
-    if error is not None:
-        raise error
+        result = train(config, report=bar.lines if show else None, progress=on_step if show else None)
     return result.to_json()
 
 

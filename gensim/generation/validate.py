@@ -65,7 +65,7 @@ def stage_verdicts(verdict: dict[str, Any], settings: CheckSettings, seconds: fl
     errors = "; ".join(str(e) for e in verdict.get("errors") or []) or None
     rewards = _rewards(verdict)
     n = len(rewards) or len(verdict.get("seeds") or []) or 1
-    successes = sum(r > SUCCESS_REWARD for r in rewards) if rewards else int(verdict.get("successes", 0))
+    successes = sum(r > SUCCESS_REWARD for r in rewards) if rewards else _count(verdict.get("successes"))
     passed_all = bool(verdict.get("passed")) and successes / n >= settings.threshold
     failing = None if passed_all else ("success" if verdict.get("passed") else reached)
     out: list[StageVerdict] = []
@@ -77,6 +77,15 @@ def stage_verdicts(verdict: dict[str, Any], settings: CheckSettings, seconds: fl
         last = stage == "success"
         out.append(StageVerdict(stage, True, seconds if last else 0.0, None, _details(verdict) if last else {}))
     return out
+
+
+def _count(successes: Any) -> int:
+    """Seeds solved: the checker sends one bool per seed (a list); older verdicts sent a count."""
+    if isinstance(successes, list):
+        return sum(1 for ok in successes if ok is True)
+    if isinstance(successes, int) and not isinstance(successes, bool):
+        return max(successes, 0)
+    return 0
 
 
 def _rewards(verdict: dict[str, Any]) -> list[float]:

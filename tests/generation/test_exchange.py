@@ -53,3 +53,41 @@ def test_show_unknown_task_is_one_line(gensim_home: Path) -> None:
     result = runner.invoke(app, ["tasks", "show", "block-insertoin"])
     assert result.exit_code == 2
     assert "block-insertion" in result.output
+
+
+def test_import_of_many_files_goes_on_past_checker_failures(gensim_home: Path, tmp_path: Path) -> None:
+    """Files that fail inside the sandboxed checker (a verdict with `successes` as a per-seed
+    list and no rewards) are reported per file; the import goes on to the files after them."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(4):
+        shutil.copy(FIXTURES / "fails_at_reset.py", folder / f"a{i}_fails_at_reset.py")
+        (folder / f"a{i}_fails_at_reset.py").write_text(
+            (FIXTURES / "fails_at_reset.py").read_text() + f"\n# copy {i}\n")
+    shutil.copy(FIXTURES / "imports_missing_module.py", folder / "b_imports_missing_module.py")
+    shutil.copy(FIXTURES / "place_red_block_in_green_bowl.py", folder / "z_place_red_block_in_green_bowl.py")
+    result = runner.invoke(app, ["tasks", "import", str(folder), "--seeds", "2", "--json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    doc = json.loads(result.stdout)
+    assert doc["admitted"] == ["z-place-red-block-in-green-bowl"]
+    rejected = {r["name"]: r for r in doc["rejected"]}
+    assert sorted(rejected) == ["a0-fails-at-reset", "a1-fails-at-reset", "a2-fails-at-reset",
+                                "a3-fails-at-reset", "b-imports-missing-module"]
+    assert rejected["a0-fails-at-reset"]["stage"] == "runtime"
+    assert "no scene today" in rejected["a0-fails-at-reset"]["reason"]
+
+
+def test_stage_verdicts_count_a_per_seed_success_list() -> None:
+    from gensim.generation.validate import CheckSettings, stage_verdicts
+
+    settings = CheckSettings(seeds=(0, 2), threshold=0.75)
+    failed_early = {"stage": "reset", "passed": False, "seeds": [0, 2], "successes": [],
+                    "rewards": [], "errors": ["reset (seed 0): ValueError: boom"]}
+    verdicts = stage_verdicts(failed_early, settings, 1.0)
+    assert [(v.stage, v.passed) for v in verdicts] == [("load", True), ("runtime", False)]
+    half = {"stage": "success", "passed": True, "seeds": [0, 2], "successes": [True, False], "errors": []}
+    verdicts = stage_verdicts(half, settings, 1.0)
+    assert verdicts[-1].stage == "success" and not verdicts[-1].passed
+    assert "1 of 2 seeds" in str(verdicts[-1].error)
+    whole = {"stage": "success", "passed": True, "seeds": [0, 2], "successes": [True, True], "errors": []}
+    assert all(v.passed for v in stage_verdicts(whole, settings, 1.0))

@@ -21,26 +21,30 @@ CHECK_FILE_TIMEOUT_S = 600.0  # s, wall clock (and CPU) for `check --file` in th
 
 @app.command("list")
 def list_tasks(json_out: bool = typer.Option(False, "--json", help="print one JSON list")) -> None:
-    """List every registered task (built-in and registered sources) without importing task code.
+    """List every task (built-in, generated, imported) at its default version, without importing
+    task code. The default version is the newest admitted one; the label says who wrote it.
 
     Examples:
       gensim tasks list
       gensim tasks list --json
     """
+    from gensim.tasks.names import origin_label
     from gensim.tasks.registry import all_specs
 
     specs = all_specs()
+    labels = [s.source or origin_label(s.origin) for s in specs]
     if json_out:
         print_json([
-            {"name": s.name, "version": s.version, "origin": s.origin, "tags": list(s.tags),
+            {"name": s.name, "version": s.version, "origin": s.origin, "label": label, "tags": list(s.tags),
              "description": s.description}
-            for s in specs
+            for s, label in zip(specs, labels, strict=True)
         ])
         return
     width = max((len(s.name) for s in specs), default=4)
-    for s in specs:
+    label_width = max((len(label) for label in labels), default=9)
+    for s, label in zip(specs, labels, strict=True):
         tags = ",".join(s.tags)
-        out.print(f"{s.name:<{width}}  v{s.version}  {s.origin:<9} {tags}", highlight=False)
+        out.print(f"{s.name:<{width}}  v{s.version}  {label:<{label_width}} {tags}", highlight=False, markup=False)
     console.print(f"{len(specs)} tasks")
 
 
@@ -210,7 +214,7 @@ def search(
 @app.command("show")
 def show(
     name: str = typer.Argument(..., help="task name"),
-    version: int = typer.Option(None, help="version number (default: the newest)"),
+    version: int = typer.Option(None, help="version number (default: the newest admitted one)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
     code: bool = typer.Option(True, help="print the code"),
 ) -> None:
@@ -229,7 +233,7 @@ def show(
     if json_out:
         print_json(doc)
         return
-    out.print(f"[bold]{doc['name']}[/] v{doc['version']} ({doc['origin']}, {doc['status']}"
+    out.print(f"[bold]{doc['name']}[/] v{doc['version']} ({doc['label']}, {doc['status']}"
               + (f" at {doc['rejection_stage']}: {doc['rejection_reason']}" if doc["rejection_stage"] else "")
               + f")  tags: {', '.join(doc['tags'])}")
     out.print(doc["description"], highlight=False, markup=False)

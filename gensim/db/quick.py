@@ -18,7 +18,8 @@ from gensim.errors import GensimError
 
 @dataclass(frozen=True)
 class AdmittedRow:
-    """The newest admitted version of a task."""
+    """The newest admitted version of a task (of a built-in task: the newest the sync wrote, also
+    in a database that migration 0002 has not cleaned yet)."""
 
     name: str
     origin: str
@@ -26,13 +27,20 @@ class AdmittedRow:
     version: int
     description: str
     code: str
+    provider: str | None = None
+    model: str | None = None
+    campaign_id: int | None = None
+    code_hash: str = ""
 
 
 _QUERY = """
-SELECT t.name, t.origin, t.tags, v.version, v.description, v.code
+SELECT t.name, t.origin, t.tags, v.version, v.description, v.code, v.provider, v.model, v.campaign_id,
+       v.code_hash
 FROM task t JOIN task_version v ON v.task_id = t.id
 WHERE v.status = 'admitted' AND v.version = (
-    SELECT MAX(v2.version) FROM task_version v2 WHERE v2.task_id = t.id AND v2.status = 'admitted')
+    SELECT MAX(v2.version) FROM task_version v2 WHERE v2.task_id = t.id AND v2.status = 'admitted'
+      AND (t.origin != 'builtin' OR (v2.provider IS NULL AND v2.campaign_id IS NULL AND NOT EXISTS (
+          SELECT 1 FROM validation_result r WHERE r.version_id = v2.id))))
 ORDER BY t.name
 """
 
@@ -70,8 +78,9 @@ def admitted_rows(url: str, *, exclude_origin: str | None = None) -> list[Admitt
             con.close()
     except sqlite3.Error:  # an older schema or a locked file: the full path says what is wrong
         return _admitted_rows_orm(url, exclude_origin)
-    out = [AdmittedRow(n, o, tuple(json.loads(tags or "[]")), int(v), d or "", c or "")
-           for n, o, tags, v, d, c in rows]
+    out = [AdmittedRow(n, o, tuple(json.loads(tags or "[]")), int(v), d or "", c or "", p, m,
+                       None if camp is None else int(camp), h or "")
+           for n, o, tags, v, d, c, p, m, camp, h in rows]
     return [r for r in out if r.origin != exclude_origin]
 
 
@@ -84,5 +93,6 @@ def _admitted_rows_orm(url: str, exclude_origin: str | None) -> list[AdmittedRow
     except GensimError:
         return []
     rows = [AdmittedRow(tasks[v.task_id].name, tasks[v.task_id].origin, tuple(tasks[v.task_id].tags),
-                        v.version, v.description, v.code) for v in versions if v.task_id in tasks]
+                        v.version, v.description, v.code, v.provider, v.model, v.campaign_id, v.code_hash)
+            for v in versions if v.task_id in tasks]
     return sorted((r for r in rows if r.origin != exclude_origin), key=lambda r: r.name)

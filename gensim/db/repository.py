@@ -72,6 +72,45 @@ def _require_task(session: Session, name: str) -> Task:
     return task
 
 
+def _reserved_names(session: Session) -> set[str]:
+    from gensim.tasks.names import builtin_names
+
+    stored = session.exec(select(Task.name).where(Task.origin == Origin.BUILTIN.value)).all()
+    return set(builtin_names()) | set(stored)
+
+
+def _name_for(session: Session, name: str, origin: str) -> str:
+    from gensim.tasks.names import look_alike, suffixed_name
+
+    if origin == Origin.BUILTIN:
+        return name
+    reserved = _reserved_names(session)
+    attempt = 0
+    candidate = name
+    while True:
+        like = look_alike(candidate, reserved)
+        task = None if like is not None else _task_by_name(session, candidate)
+        if like is None and (task is None or task.origin == origin):
+            return candidate
+        attempt += 1
+        candidate = suffixed_name(name, origin, attempt)
+
+
+def name_for(name: str, origin: str, *, url: str | None = None) -> str:
+    """The name under which a new `origin` version of `name` is stored: the naming rule.
+
+    A task has one origin. A built-in's name, or a look-alike of one (`gensim.tasks.names`), is
+    never given to a generated or imported task, and a name held by a task of another origin
+    is not either: such a name gets the origin as suffix (`build-car` -> `build-car-generated`,
+    then `-generated-2`...). Every writer of task versions goes through this rule
+    (`add_task_version`, `get_or_create_task`); callers use it up front to know the name.
+    """
+    check_task_name(name)
+    check_choice("origin", origin, Origin)
+    with session_scope(url) as session:
+        return _name_for(session, name, origin)
+
+
 def _get_or_create(session: Session, name: str, origin: str, tags: Sequence[str]) -> Task:
     task = _task_by_name(session, name, lock=True)
     if task is None:
@@ -85,10 +124,11 @@ def _get_or_create(session: Session, name: str, origin: str, tags: Sequence[str]
 def get_or_create_task(
     name: str, origin: str = Origin.GENERATED, tags: Sequence[str] = (), *, url: str | None = None
 ) -> Task:
-    """The task called `name`, created with `origin` and `tags` if it does not exist yet."""
+    """The task called `name` (after the naming rule of `name_for`), created with `origin` and
+    `tags` if it does not exist yet."""
     check_task_name(name)
     check_choice("origin", origin, Origin)
-    return run_write(lambda s: _get_or_create(s, name, origin, tags), url)
+    return run_write(lambda s: _get_or_create(s, _name_for(s, name, origin), origin, tags), url)
 
 
 def get_task(name: str, *, url: str | None = None) -> Task:
@@ -158,6 +198,10 @@ def add_task_version(
 ) -> TaskVersion:
     """Store a new version of `task_name` (the task is created on first use with `origin`/`tags`).
 
+    The task's name obeys the naming rule (`name_for`): a generated or imported version never
+    lands on a built-in task or a task of another origin; read the stored name back with
+    `task_names([version.task_id])`.
+
     The version number is the task's highest plus one, allocated inside the write transaction
     (retried if a concurrent writer took it). `parents` are `(parent_version_id, relation)`
     pairs, relation e.g. "few-shot", "repair", "curriculum", "edit".
@@ -181,7 +225,7 @@ def add_task_version(
     )
 
     def write(session: Session) -> TaskVersion:
-        task = _get_or_create(session, task_name, origin, tags)
+        task = _get_or_create(session, _name_for(session, task_name, origin), origin, tags)
         require_versions(session, links)
         if campaign_id is not None and session.get(GenerationCampaign, campaign_id) is None:
             raise UsageError(f"unknown generation campaign {campaign_id}")
@@ -441,15 +485,27 @@ def _spec_code(spec: BuiltinLike) -> str:
 
 
 def _sync_one(session: Session, *, spec: BuiltinLike, code: str) -> str:
+    from gensim.tasks.names import suffixed_name
+
     tags = list(spec.tags)
     task = _task_by_name(session, spec.name, lock=True)
+    if task is not None and task.origin != Origin.BUILTIN:
+        # A name that became a built-in's after a task of another origin took it: that task
+        # moves to its suffixed name (the naming rule), the built-in gets its own.
+        attempt = 1
+        while _task_by_name(session, suffixed_name(spec.name, task.origin, attempt)) is not None:
+            attempt += 1
+        task.name = suffixed_name(spec.name, task.origin, attempt)
+        session.add(task)
+        session.flush()
+        task = None
     outcome = "created" if task is None else "updated"
     if task is None:
         task = _get_or_create(session, spec.name, Origin.BUILTIN, tags)
     else:
-        # Compare with the newest version this sync wrote (no provider, no campaign): a
-        # campaign may admit its own version of a built-in name (a top-down target such as
-        # build-car), which must not make the next sync store the built-in code again.
+        # Compare with the newest version this sync wrote (no provider, no campaign). Since
+        # the naming rule, only syncs write versions of a built-in task; older databases are
+        # cleaned by migration 0002 (generated and imported versions moved to their own task).
         latest = session.exec(
             select(TaskVersion.code_hash)
             .where(TaskVersion.task_id == task.id, TaskVersion.status == VersionStatus.ADMITTED,

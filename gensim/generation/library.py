@@ -72,18 +72,37 @@ def admitted_versions(url: str | None = None) -> list[tuple[Any, Any]]:
 
 
 def admitted_specs(url: str | None = None) -> list[Any]:
-    """Generated and imported tasks of the DB as registry specs (built-ins come from the package).
+    """The task DB's admitted tasks as registry specs: each task's default version.
 
     Registered as a source of `gensim.tasks.registry` by the CLI, so admitted tasks are usable
-    by name in `gensim tasks check`, `gensim demos` and evaluation. A built-in name always means
-    the built-in code; generated versions of a built-in task are reached with `--version`.
+    by name in `gensim tasks check`, `gensim demos` and evaluation. A task's default version is
+    its newest admitted one. A built-in name always means the built-in code (only the sync
+    writes versions of built-in tasks); its spec here carries the DB's number of the current
+    file (the next number when the file changed since the last sync, as the sync will store it),
+    so that `list`, `check`, `show`, `search` and `demos` name the same version.
     """
+    import hashlib
+
     from gensim.db.quick import admitted_rows, configured_db_url
+    from gensim.tasks.names import origin_label
     from gensim.tasks.spec import TaskSpec
 
-    rows = admitted_rows(url or configured_db_url(), exclude_origin="builtin")
-    return [TaskSpec(name=r.name, tags=r.tags, origin=r.origin, version=r.version,
-                     description=r.description, code=r.code) for r in rows]
+    rows = admitted_rows(url or configured_db_url())
+    builtin_hash = {}
+    if any(r.origin == "builtin" for r in rows):
+        builtin_hash = {b.name: hashlib.sha256(b.code.encode("utf-8")).hexdigest() for b in builtin_records()}
+    specs = []
+    for r in rows:
+        if r.origin == "builtin":
+            if r.name in builtin_hash:
+                version = r.version if builtin_hash[r.name] == r.code_hash else r.version + 1
+                specs.append(TaskSpec(name=r.name, origin="builtin", version=version, source="built-in"))
+            continue
+        specs.append(TaskSpec(name=r.name, tags=r.tags, origin=r.origin, version=r.version,
+                              description=r.description, code=r.code,
+                              source=origin_label(r.origin, provider=r.provider, model=r.model,
+                                                  campaign_id=r.campaign_id)))
+    return specs
 
 
 class Library:

@@ -95,6 +95,9 @@ def store_candidate(cand: Candidate, runner: Any, tracker: CampaignTracker) -> N
         previous = runner.library.get(cand.name)
         if previous is not None:
             parents_common.append((previous.version_id, "previous"))
+        target = runner.library.get(runner.cfg.target or "")
+        if target is not None and target.name != cand.name:  # a built-in target, renamed by the naming rule
+            parents_common.append((target.version_id, "target"))
     description = str(cand.proposal.get("description", ""))
     assets = [str(a) for a in cand.proposal.get("assets", []) if isinstance(a, str)]
     previous_attempt: int | None = None

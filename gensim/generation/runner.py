@@ -185,6 +185,7 @@ class CampaignRunner:
                 raise
         for trial, item in enumerate(plan):
             item["trial"] = trial
+            _apply_naming_rule(item["proposal"])
         self.state["plan"] = plan
         self.state["plan_log"] = log
 
@@ -336,3 +337,19 @@ def _stage_of(err: BaseException, message: str) -> tuple[str, str]:
 
 def dumps(doc: Any) -> str:
     return json.dumps(doc, default=str)
+
+
+def _apply_naming_rule(proposal: dict[str, Any]) -> None:
+    """A proposal named like a built-in (or a task of another origin) gets the DB's suffixed name
+    (`build-car` -> `build-car-generated`); see `gensim.db.repository.name_for`."""
+    from gensim.db import repository as repo
+    from gensim.errors import UsageError
+
+    name = str(proposal.get("name") or "")
+    try:
+        stored = repo.name_for(name, "generated")
+    except UsageError:
+        return  # not a task id at all: the candidate fails where it is stored, as before
+    if stored != name:
+        proposal.setdefault("proposed_name", name)
+        proposal["name"] = stored

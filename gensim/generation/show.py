@@ -22,7 +22,15 @@ def task_record(name: str, version: int | None = None) -> dict[str, Any]:
         task = repo.get_task(name)
     except UnknownNameError:
         raise
-    v = repo.get_task_version(name, version=version)
+    from gensim.errors import UsageError
+    from gensim.tasks.names import origin_label
+
+    try:  # the default version is the newest admitted one (the one list, check and demos use)
+        v = repo.get_task_version(name, version=version, status="admitted" if version is None else None)
+    except UsageError:
+        if version is not None:
+            raise
+        v = repo.get_task_version(name)  # nothing admitted: the newest, with its rejection
     names = {t.id: t.name for t in repo.list_tasks()}
 
     def ref(link: Any) -> dict[str, Any]:
@@ -33,6 +41,7 @@ def task_record(name: str, version: int | None = None) -> dict[str, Any]:
     tracking = get_settings().tracking_uri
     return {
         "name": task.name, "origin": task.origin, "tags": list(task.tags), "version": v.version,
+        "label": origin_label(task.origin, provider=v.provider, model=v.model, campaign_id=v.campaign_id),
         "versions": [{"version": x.version, "status": x.status, "stage": x.rejection_stage} for x in versions],
         "status": v.status, "rejection_stage": v.rejection_stage, "rejection_reason": v.rejection_reason,
         "description": v.description, "code_hash": v.code_hash, "code": v.code, "assets": list(v.assets),

@@ -2,7 +2,8 @@
 
 Sources of specs: the built-in library (`gensim.tasks.builtin.SPECS`) and any provider
 registered with `register_source` (the task database registers one that yields its admitted
-tasks as specs with `code` set). Built-ins come first; a later source cannot shadow a name.
+tasks as specs with `code` set). Built-ins come first; a later source cannot shadow a name; it
+may only give a built-in's version number (a spec of origin `builtin` without code).
 """
 
 from __future__ import annotations
@@ -56,7 +57,12 @@ def all_specs() -> list[TaskSpec]:
         specs.setdefault(spec.name, spec)
     for source in list(_sources):
         for spec in source():
-            specs.setdefault(spec.name, spec if spec.description else _with_description(spec))
+            known = specs.get(spec.name)
+            if known is None:
+                specs[spec.name] = spec if spec.description else _with_description(spec)
+            elif known.origin == "builtin" and spec.origin == "builtin" and not spec.code:
+                # A source may say which stored version a built-in's current file is (the DB).
+                specs[spec.name] = replace(known, version=spec.version)
     return list(specs.values())
 
 

@@ -20,3 +20,4 @@ class TaskSpec:
     version: int = 1
     description: str = ""  # one paragraph; for built-ins, the class docstring (read by AST)
     code: str | None = field(default=None, repr=False)  # task file text for non-built-in tasks
+    source: str = ""  # who wrote the version, e.g. "generated (campaign 3, offline/composer-1)"

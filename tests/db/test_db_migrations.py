@@ -27,7 +27,7 @@ def test_down_to_base_and_up_round_trip(db_url: str) -> None:
     head = db.head_revision()
     assert db.current_revision(db_url) is None
     assert db.upgrade(db_url) == head
-    repo.add_task_version("build-car", "pass\n", url=db_url)
+    repo.add_task_version("build-bridge", "pass\n", url=db_url)
     assert {"task", "task_version", "task_version_parent", "dataset"} <= _tables(db_url)
 
     assert db.downgrade(db_url, "base") is None
@@ -35,7 +35,7 @@ def test_down_to_base_and_up_round_trip(db_url: str) -> None:
 
     assert db.upgrade(db_url) == head
     assert repo.list_tasks(url=db_url) == []  # the round trip emptied the tables
-    assert repo.add_task_version("build-car", "pass\n", url=db_url).version == 1
+    assert repo.add_task_version("build-bridge", "pass\n", url=db_url).version == 1
 
 
 def test_migrated_schema_matches_the_models(db_url: str) -> None:
@@ -54,7 +54,7 @@ def test_migrated_schema_matches_the_models(db_url: str) -> None:
 def test_first_use_creates_the_schema_and_sqlite_settings(db_url: str) -> None:
     from sqlalchemy import text
 
-    repo.get_or_create_task("build-car")  # no explicit upgrade
+    repo.get_or_create_task("build-bridge")  # no explicit upgrade
     assert db.current_revision(db_url) == db.head_revision()
     with db.get_engine(db_url).connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -119,3 +119,50 @@ def test_cli_upgrade_current_downgrade(db_url: str) -> None:
     }
     result = runner.invoke(app, ["db", "downgrade", "no-such-rev", "--yes"])
     assert result.exit_code == 2 and "no-such-rev" in result.output
+
+
+def test_0002_moves_generated_and_imported_versions_off_builtin_tasks(db_url: str) -> None:
+    """A database written before the naming rule (a campaign's `build-car v2`/`v3` and an
+    imported `block-insertion v2` stored on the built-ins) is cleaned by migration 0002."""
+    assert db.upgrade(db_url, "0001") == "0001"
+    path = db_url.removeprefix("sqlite:///")
+    now = "2026-12-01 10:00:00"
+    with sqlite3.connect(path) as con:
+        def task(name: str, origin: str) -> int:
+            return con.execute("INSERT INTO task (name, origin, tags, created_at) VALUES (?, ?, '[]', ?)",
+                               (name, origin, now)).lastrowid
+
+        def version(task_id: int, n: int, code: str, provider: str | None = None,
+                    campaign: int | None = None) -> int:
+            return con.execute(
+                "INSERT INTO task_version (task_id, version, code, code_hash, description, assets, prompts,"
+                " provider, model, status, seeds, campaign_id, created_at)"
+                " VALUES (?, ?, ?, ?, '', '[]', '{}', ?, NULL, 'admitted', '[]', ?, ?)",
+                (task_id, n, code, repo.code_hash(code), provider, campaign, now)).lastrowid
+
+        car, block = task("build-car", "builtin"), task("block-insertion", "builtin")
+        lookalike = task("bl0ck-insertion", "imported")
+        campaign = con.execute("INSERT INTO generation_campaign (mode, target, provider, model, settings,"
+                               " status, counts, created_at) VALUES ('topdown-cot', 'build-car', 'offline',"
+                               " 'composer', '{}', 'finished', '{}', ?)", (now,)).lastrowid
+        car_v1 = version(car, 1, "class Car: ...\n")
+        gen_v2 = version(car, 2, "class Gen2: ...\n", "offline", campaign)
+        gen_v3 = version(car, 3, "class Gen3: ...\n", "offline", campaign)
+        block_v1 = version(block, 1, "class Block: ...\n")
+        imp_v2 = version(block, 2, "class Imported: ...\n")
+        con.execute("INSERT INTO validation_result (version_id, stage, passed, seconds, details, created_at)"
+                    " VALUES (?, 'static', 1, 0.1, '{}', ?)", (imp_v2, now))
+        con.execute("INSERT INTO task_version_parent (child_version_id, parent_version_id, relation)"
+                    " VALUES (?, ?, 'repair')", (gen_v3, gen_v2))
+        version(lookalike, 1, "class LookAlike: ...\n")
+
+    assert db.upgrade(db_url) == db.head_revision()
+    assert [v.id for v in repo.list_versions("build-car")] == [car_v1]
+    assert [v.id for v in repo.list_versions("block-insertion")] == [block_v1]
+    moved = repo.list_versions("build-car-generated")
+    assert [(v.id, v.version) for v in moved] == [(gen_v2, 1), (gen_v3, 2)]
+    assert repo.get_task("build-car-generated").origin == "generated"
+    assert [(v.id, v.version) for v in repo.list_versions("block-insertion-imported")] == [(imp_v2, 1)]
+    assert [link.version.id for link in repo.parents_of(gen_v3)] == [gen_v2]  # lineage kept
+    assert repo.get_task("bl0ck-insertion-imported").origin == "imported"
+    assert "bl0ck-insertion" not in {t.name for t in repo.list_tasks()}

@@ -10,7 +10,7 @@ from gensim.errors import UsageError
 
 
 def test_validation_results_in_order(db_url: str) -> None:
-    version = repo.add_task_version("build-car", "pass\n")
+    version = repo.add_task_version("build-bridge", "pass\n")
     prov.add_validation_result(version.id, "static", True, seconds=0.01)
     prov.add_validation_result(
         version.id, "sandbox", False, seconds=2.5, error="Timeout", details={"seeds": [1, 3]}
@@ -24,10 +24,10 @@ def test_validation_results_in_order(db_url: str) -> None:
 
 def test_campaign_lifecycle(db_url: str) -> None:
     campaign = prov.create_campaign(
-        "topdown-cot", target="build-car", provider="offline", model="composer", settings={"n": 4}
+        "topdown-cot", target="build-bridge", provider="offline", model="composer", settings={"n": 4}
     )
     assert campaign.status == "running" and campaign.finished_at is None
-    version = repo.add_task_version("build-car", "pass\n", campaign_id=campaign.id)
+    version = repo.add_task_version("build-bridge", "pass\n", campaign_id=campaign.id)
     done = prov.update_campaign(campaign.id, status="finished", counts={"admitted": 1})
     assert done.finished_at is not None and done.counts == {"admitted": 1}
     assert prov.get_campaign(campaign.id).settings == {"n": 4}
@@ -36,11 +36,11 @@ def test_campaign_lifecycle(db_url: str) -> None:
     with pytest.raises(UsageError, match="campaign status"):
         prov.update_campaign(campaign.id, status="paused")
     with pytest.raises(UsageError, match="unknown generation campaign"):
-        repo.add_task_version("build-car", "pass\n", campaign_id=999)
+        repo.add_task_version("build-bridge", "pass\n", campaign_id=999)
 
 
 def test_dataset_and_checkpoint_lineage_both_ways(db_url: str) -> None:
-    car = repo.add_task_version("build-car", "car\n")
+    car = repo.add_task_version("build-bridge", "car\n")
     tower = repo.add_task_version("build-tower", "tower\n")
     data = prov.add_dataset(
         "car-tower-train", "datasets/car-tower", [car.id, tower.id], n_episodes=20,

@@ -18,7 +18,7 @@ def test_two_versions_with_lineage_read_back(db_url: str) -> None:
         "stack-blocks", "class StackBlocks(Task): ...\n", "stack three blocks", status="admitted"
     )
     v1 = repo.add_task_version(
-        "build-car",
+        "build-bridge",
         CODE_V1,
         "build a car from blocks",
         tags=["blocks", "assembly"],
@@ -30,16 +30,16 @@ def test_two_versions_with_lineage_read_back(db_url: str) -> None:
         assets=["block/block.urdf"],
     )
     v2 = repo.add_task_version(
-        "build-car", CODE_V2, "build a car, with wheels", parents=[(v1.id, "repair")]
+        "build-bridge", CODE_V2, "build a car, with wheels", parents=[(v1.id, "repair")]
     )
 
     assert (v1.version, v2.version) == (1, 2)
     assert v1.task_id == v2.task_id != base.task_id
-    assert repo.get_task("build-car").tags == ["blocks", "assembly"]
+    assert repo.get_task("build-bridge").tags == ["blocks", "assembly"]
 
-    latest = repo.get_task_version("build-car")
+    latest = repo.get_task_version("build-bridge")
     assert latest.id == v2.id and latest.code == CODE_V2
-    first = repo.get_task_version("build-car", version=1)
+    first = repo.get_task_version("build-bridge", version=1)
     assert first.code_hash == repo.code_hash(CODE_V1)
     assert first.prompts == {"topdown/write_code": "abc123"}
     assert first.seeds == [1, 3, 5] and first.assets == ["block/block.urdf"]
@@ -54,27 +54,27 @@ def test_two_versions_with_lineage_read_back(db_url: str) -> None:
 
 
 def test_status_filters_and_lookups(db_url: str) -> None:
-    v1 = repo.add_task_version("build-car", CODE_V1)
-    v2 = repo.add_task_version("build-car", CODE_V2)
+    v1 = repo.add_task_version("build-bridge", CODE_V1)
+    v2 = repo.add_task_version("build-bridge", CODE_V2)
     repo.set_version_status(v1.id, "admitted")
     rejected = repo.set_version_status(v2.id, "rejected", stage="sandbox", reason="IndexError")
     assert (rejected.rejection_stage, rejected.rejection_reason) == ("sandbox", "IndexError")
 
-    assert repo.get_task_version("build-car", status="admitted").id == v1.id
-    assert repo.get_task_version("build-car").id == v2.id
+    assert repo.get_task_version("build-bridge", status="admitted").id == v1.id
+    assert repo.get_task_version("build-bridge").id == v2.id
     assert repo.find_version_by_code_hash(repo.code_hash(CODE_V2)).id == v2.id
     assert repo.find_version_by_code_hash(repo.code_hash("nothing")) is None
 
     repo.add_task_version("sort-cups", "x = 1\n", origin="imported")
-    assert [t.name for t in repo.list_tasks()] == ["build-car", "sort-cups"]
+    assert [t.name for t in repo.list_tasks()] == ["build-bridge", "sort-cups"]
     assert [t.name for t in repo.list_tasks(origin="imported")] == ["sort-cups"]
-    assert [t.name for t in repo.list_tasks(status="admitted")] == ["build-car"]
-    assert [v.id for v in repo.list_versions("build-car")] == [v1.id, v2.id]
+    assert [t.name for t in repo.list_tasks(status="admitted")] == ["build-bridge"]
+    assert [v.id for v in repo.list_versions("build-bridge")] == [v1.id, v2.id]
     assert [v.id for v in repo.list_versions(status="rejected")] == [v2.id]
     newest = repo.list_versions(latest_only=True)
     assert [(v.task_id, v.version) for v in newest] == [(v2.task_id, 2), (newest[1].task_id, 1)]
     names = repo.task_names(v.task_id for v in newest)
-    assert sorted(names.values()) == ["build-car", "sort-cups"]
+    assert sorted(names.values()) == ["build-bridge", "sort-cups"]
 
     updated = repo.update_version(v1.id, embedding_id=7, success_rate=0.9, mlflow_run_id="r1")
     assert (updated.embedding_id, updated.success_rate, updated.mlflow_run_id) == (7, 0.9, "r1")
@@ -83,21 +83,21 @@ def test_status_filters_and_lookups(db_url: str) -> None:
 
 
 def test_bad_input_is_a_usage_error(db_url: str) -> None:
-    repo.add_task_version("build-car", CODE_V1)
-    with pytest.raises(UnknownNameError, match="build-car"):
+    repo.add_task_version("build-bridge", CODE_V1)
+    with pytest.raises(UnknownNameError, match="build-bridge"):
         repo.get_task_version("build-cars")
     with pytest.raises(UsageError, match="no version 9"):
-        repo.get_task_version("build-car", version=9)
+        repo.get_task_version("build-bridge", version=9)
     with pytest.raises(UsageError, match="kebab-case"):
         repo.add_task_version("Build Car", CODE_V1)
     with pytest.raises(UsageError, match="status"):
-        repo.add_task_version("build-car", CODE_V1, status="great")
+        repo.add_task_version("build-bridge", CODE_V1, status="great")
     with pytest.raises(UsageError, match="unknown task version id"):
-        repo.add_task_version("build-car", CODE_V2, parents=[(999, "edit")])
+        repo.add_task_version("build-bridge", CODE_V2, parents=[(999, "edit")])
     with pytest.raises(UsageError, match="cannot update"):
         repo.update_version(1, code="x")
     # the failed writes left nothing behind
-    assert [v.version for v in repo.list_versions("build-car")] == [1]
+    assert [v.version for v in repo.list_versions("build-bridge")] == [1]
 
 
 @dataclass(frozen=True)
@@ -130,17 +130,40 @@ def test_sync_builtin_tasks_is_idempotent_and_versions_changes(db_url: str) -> N
         repo.sync_builtin_tasks([FakeSpec("align-rope", (), "", None)])
 
 
-def test_sync_ignores_a_generated_version_of_a_builtin_name(db_url: str) -> None:
+def test_a_generated_version_never_lands_on_a_builtin_task(db_url: str) -> None:
+    """The naming rule, in the DB layer: a built-in's name (or a look-alike) written by any
+    other origin goes to `<name>-<origin>`; the built-in's versions and default stay."""
     spec = FakeSpec("build-car", ("gensim",), "build a car", "class Car: ...\n")
     repo.sync_builtin_tasks([spec])
+    builtin = repo.get_task_version("build-car", status="admitted")
+    assert repo.name_for("build-car", "generated") == "build-car-generated"
+    assert repo.name_for("bui1d_car".replace("_", "-"), "imported") == "bui1d-car-imported"
     generated = repo.add_task_version("build-car", "class GeneratedCar: ...\n", status="admitted",
                                       provider="offline", model="rule-based")
-    report = repo.sync_builtin_tasks([spec])
-    assert report.unchanged == ["build-car"]
-    versions = repo.list_versions(status="admitted")
-    assert [v.version for v in versions if v.task_id == generated.task_id] == [1, 2]
+    assert repo.task_names([generated.task_id]) == {generated.task_id: "build-car-generated"}
+    assert generated.version == 1 and repo.get_task("build-car-generated").origin == "generated"
+    imported = repo.add_task_version("build-car", "class ImportedCar: ...\n", origin="imported")
+    assert repo.task_names([imported.task_id])[imported.task_id] == "build-car-imported"
+    # A look-alike of a built-in (even one not synced into this DB) is renamed the same way.
+    lookalike = repo.get_or_create_task("bl0ck-insertion", "generated")
+    assert lookalike.name == "bl0ck-insertion-generated"
+    # A name held by a task of another origin is not shared either.
+    again = repo.add_task_version("build-car-generated", "class Other: ...\n", origin="imported")
+    assert repo.task_names([again.task_id])[again.task_id] == "build-car-generated-imported"
+    assert [v.version for v in repo.list_versions("build-car")] == [1]
+    assert repo.get_task_version("build-car", status="admitted").id == builtin.id
+    assert repo.sync_builtin_tasks([spec]).unchanged == ["build-car"]
     changed = FakeSpec("build-car", ("gensim",), "build a car", "class Car2: ...\n")
     assert repo.sync_builtin_tasks([changed]).updated == ["build-car"]
+    assert [v.version for v in repo.list_versions("build-car")] == [1, 2]
+
+
+def test_a_name_that_becomes_a_builtins_moves_out_of_the_way(db_url: str) -> None:
+    old = repo.add_task_version("fold-towels", "class Towels: ...\n", status="admitted")
+    repo.sync_builtin_tasks([FakeSpec("fold-towels", (), "fold", "class Builtin: ...\n")])
+    assert repo.task_names([old.task_id])[old.task_id] == "fold-towels-generated"
+    assert repo.get_task("fold-towels").origin == "builtin"
+    assert repo.get_task_version("fold-towels").code == "class Builtin: ...\n"
 
 
 @dataclass(frozen=True)

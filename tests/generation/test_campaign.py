@@ -32,16 +32,20 @@ def test_topdown_cot_build_car(gensim_home: Path) -> None:
     assert result.provider == "offline"
     assert result.candidates >= 4
     assert len(result.admitted) >= 3, result.rejected
-    assert "build-car" in result.admitted, result.rejected  # its own curriculum is not a duplicate
+    # The target is the built-in's name: the generated task takes the suffixed name (naming rule).
+    assert "build-car-generated" in result.admitted, result.rejected  # its curriculum is not a duplicate
+    assert "build-car" not in result.admitted
     assert result.counts["api"] == result.candidates
     # Every admitted task is a version in the DB; the target points at its curriculum.
     for name in result.admitted:
         version = repo.get_task_version(name, status="admitted")
         assert version.campaign_id == result.campaign_id and version.success_rate >= 0.75
-    if "build-car" in result.admitted:
-        target = repo.get_task_version("build-car", status="admitted")
-        relations = {link.relation for link in repo.parents_of(target.id)}
-        assert {"curriculum", "previous"} <= relations
+    target = repo.get_task_version("build-car-generated", status="admitted")
+    relations = {link.relation for link in repo.parents_of(target.id)}
+    assert {"curriculum", "target"} <= relations
+    # The built-in keeps its one version; every command names the same default versions.
+    assert [v.version for v in repo.list_versions("build-car")] == [1]
+    _assert_default_versions_agree({"build-car": (1, "builtin"), "build-car-generated": (target.version, "generated")})
     # MLflow: one parent run with a child per candidate, with the same metric keys.
     client, runs = _runs(result.campaign_id)
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
@@ -53,6 +57,29 @@ def test_topdown_cot_build_car(gensim_home: Path) -> None:
     assert parents[0].data.tags["gensim.provider_kind"].startswith("rule-based")
     artifacts = {a.path for a in client.list_artifacts(result.mlflow_run_id)}
     assert {"summary.json", "pass_rate_by_stage.png"} <= artifacts
+
+
+def _assert_default_versions_agree(expected: dict[str, tuple[int, str]]) -> None:
+    """`tasks list`, `show`, `search` and `check` (through the console script) name one version."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from gensim.cli.main import app
+    from gensim.tasks.registry import get_spec
+
+    runner = CliRunner()
+    listed = {t["name"]: t for t in json.loads(runner.invoke(app, ["tasks", "list", "--json"]).stdout)}
+    for name, (version, origin) in expected.items():
+        assert (listed[name]["version"], listed[name]["origin"]) == (version, origin), listed[name]
+        shown = json.loads(runner.invoke(app, ["tasks", "show", name, "--json", "--no-code"]).stdout)
+        assert (shown["version"], shown["origin"]) == (version, origin)
+        hits = json.loads(runner.invoke(app, ["tasks", "search", name, "--json", "--k", "40"]).stdout)["results"]
+        hit = next(h for h in hits if h["name"] == name)
+        assert (hit["version"], hit["origin"]) == (version, origin)
+        assert get_spec(name).version == version  # what `tasks check NAME` and `eval` run
+    assert listed["build-car-generated"]["label"].startswith("generated (campaign ")
+    assert listed["build-car"]["label"] == "built-in"
 
 
 def test_interrupted_campaign_resumes_without_duplicates(gensim_home: Path) -> None:

@@ -33,7 +33,7 @@ def test_list_json_imports_no_heavy_library() -> None:
     heavy, _, listing = proc.stdout.partition("\n")
     assert heavy == ""
     doc = json.loads(listing)
-    assert doc and set(doc[0]) == {"name", "version", "origin", "tags", "description"}
+    assert doc and set(doc[0]) == {"name", "version", "origin", "label", "tags", "description"}
 
 
 def test_unknown_task_is_one_line_and_exit_2() -> None:

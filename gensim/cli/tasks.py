@@ -286,14 +286,20 @@ def export(
 
 @app.command("import")
 def import_(
-    folder: Path = typer.Argument(..., help="folder of task files (with or without manifest.json)"),
+    folder: Path = typer.Argument(..., help="bundle: a folder of task files (with or without manifest.json)"),
     seeds: int = typer.Option(4, help="distinct seeds of the expert check"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
-    """Import task files in the public convention; each is validated by the sandboxed checker.
+    """Import a bundle of task files; each entry is checked by name, then by the sandboxed checker.
+
+    Files are read only from inside the bundle (no absolute paths, `..`, links, devices), as
+    bounded text. Names must be ASCII task ids and may not be a built-in's name or look like
+    one. One line per entry: admitted, rejected (stage and reason) or unchanged. Exit code 1
+    when any entry was rejected, 2 when the bundle itself cannot be read.
 
     Example:
       gensim tasks import shared-tasks
+      gensim tasks import shared-tasks --json
     """
     from gensim.generation.exchange import import_library
 
@@ -302,9 +308,29 @@ def import_(
     except GensimError as err:
         fail_from(err)
     if json_out:
-        print_json({"admitted": report.admitted, "rejected": report.rejected, "unchanged": report.unchanged})
+        print_json(report.to_json())
     else:
-        out.print(f"admitted {len(report.admitted)}, rejected {len(report.rejected)}, "
-                  f"unchanged {len(report.unchanged)}", highlight=False)
-        for r in report.rejected:
-            out.print(f"  rejected {r['name']} at {r['stage']}: {str(r['reason'])[:140]}", highlight=False)
+        for e in report.entries:
+            line = f"{e.outcome:<9} {e.name}"
+            if e.stored_as and e.stored_as != e.name:
+                line += f" as {e.stored_as}"
+            if e.version is not None:
+                line += f" v{e.version}"
+            if e.outcome == "rejected":
+                line += f" at {e.stage}: {_one_line(e.reason)}"
+            elif e.reason:
+                line += f" ({_one_line(e.reason)})"
+            out.print(line, highlight=False, markup=False)
+        counts = {k: sum(e.outcome == k for e in report.entries) for k in ("admitted", "rejected", "unchanged")}
+        out.print(", ".join(f"{k} {n}" for k, n in counts.items()), highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _one_line(text: str | None, limit: int = 160) -> str:
+    """A reason as one printable line (task code chooses its error messages: no escapes reach
+    the terminal)."""
+    from gensim.generation.bundle import shown
+
+    flat = " ".join(str(text or "").split())
+    return shown(flat, limit)

@@ -20,9 +20,9 @@ def test_import_validates_then_export_and_show(gensim_home: Path, tmp_path: Path
     for name in ("place_red_block_in_green_bowl.py", "imports_missing_module.py"):
         shutil.copy(FIXTURES / name, folder / name)
     result = runner.invoke(app, ["tasks", "import", str(folder), "--seeds", "2", "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # an entry was rejected
     doc = json.loads(result.stdout)
-    assert doc["admitted"] == ["place-red-block-in-green-bowl"]
+    assert doc["failed"] and doc["admitted"] == ["place-red-block-in-green-bowl"]
     assert doc["rejected"][0]["name"] == "imports-missing-module"
     assert doc["rejected"][0]["stage"] == "static" and "reset" in doc["rejected"][0]["reason"]
 
@@ -45,7 +45,9 @@ def test_import_validates_then_export_and_show(gensim_home: Path, tmp_path: Path
     assert [t["name"] for t in manifest["tasks"]] == ["place-red-block-in-green-bowl"]
     assert (out / "place-red-block-in-green-bowl.py").read_text() == (
         FIXTURES / "place_red_block_in_green_bowl.py").read_text()
-    again = json.loads(runner.invoke(app, ["tasks", "import", str(out), "--json"]).stdout)
+    result = runner.invoke(app, ["tasks", "import", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    again = json.loads(result.stdout)
     assert again["unchanged"] == ["place-red-block-in-green-bowl"] and not again["admitted"]
 
 
@@ -67,7 +69,7 @@ def test_import_of_many_files_goes_on_past_checker_failures(gensim_home: Path, t
     shutil.copy(FIXTURES / "imports_missing_module.py", folder / "b_imports_missing_module.py")
     shutil.copy(FIXTURES / "place_red_block_in_green_bowl.py", folder / "z_place_red_block_in_green_bowl.py")
     result = runner.invoke(app, ["tasks", "import", str(folder), "--seeds", "2", "--json"])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     doc = json.loads(result.stdout)
     assert doc["admitted"] == ["z-place-red-block-in-green-bowl"]
     rejected = {r["name"]: r for r in doc["rejected"]}

@@ -288,23 +288,26 @@ def export(
 def import_(
     folder: Path = typer.Argument(..., help="bundle: a folder of task files (with or without manifest.json)"),
     seeds: int = typer.Option(4, help="distinct seeds of the expert check"),
+    rename_builtins: bool = typer.Option(
+        False, "--rename-builtins", help="store tasks named like a built-in as NAME-imported instead of rejecting them"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Import a bundle of task files; each entry is checked by name, then by the sandboxed checker.
 
     Files are read only from inside the bundle (no absolute paths, `..`, links, devices), as
     bounded text. Names must be ASCII task ids and may not be a built-in's name or look like
-    one. One line per entry: admitted, rejected (stage and reason) or unchanged. Exit code 1
-    when any entry was rejected, 2 when the bundle itself cannot be read.
+    one (`--rename-builtins` stores them as NAME-imported instead). One line per entry:
+    admitted, rejected (stage and reason) or unchanged. Exit code 1 when any entry was
+    rejected, 2 when the bundle itself cannot be read.
 
     Example:
       gensim tasks import shared-tasks
-      gensim tasks import shared-tasks --json
+      gensim tasks import gensim-tasks/ --rename-builtins --json
     """
     from gensim.generation.exchange import import_library
 
     try:
-        report = import_library(folder, seeds=tuple(_seed_list(seeds)))
+        report = import_library(folder, seeds=tuple(_seed_list(seeds)), rename_builtins=rename_builtins)
     except GensimError as err:
         fail_from(err)
     if json_out:

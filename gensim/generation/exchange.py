@@ -127,18 +127,22 @@ def _display_name(name: object) -> str:
     return name if isinstance(name, str) and is_slug(name) else shown(name, 120)
 
 
-def import_library(folder: Path, *, seeds: tuple[int, ...] = (0, 2, 4, 6), threshold: float = 0.75) -> ImportReport:
+def import_library(folder: Path, *, seeds: tuple[int, ...] = (0, 2, 4, 6), threshold: float = 0.75,
+                   rename_builtins: bool = False) -> ImportReport:
     """Validate and store every task of the bundle `folder`; see the module docstring.
 
     First, for every entry and before any task code runs: the name (an ASCII task id, not a
     built-in's name or a look-alike of one, not twice in the bundle) and the file (read as
     bounded text from inside the bundle, `gensim.generation.bundle`). Then each remaining entry
     goes through the checker, one at a time; a bad entry never stops the others.
+    With `rename_builtins`, an entry named like a built-in (a valid task id that is a built-in's
+    name or looks like one) is not rejected but stored under the naming rule's suffixed name
+    (`build-car` -> `build-car-imported`), as a generated task would be.
     """
     from gensim.db import repository as repo
     from gensim.db.session import ensure_schema
     from gensim.generation.library import sync_builtins
-    from gensim.tasks.names import builtin_names, name_problem
+    from gensim.tasks.names import builtin_names, is_slug, name_problem
 
     ensure_schema()
     sync_builtins()  # an exported built-in comes back as "unchanged", not as a copy
@@ -152,6 +156,8 @@ def import_library(folder: Path, *, seeds: tuple[int, ...] = (0, 2, 4, 6), thres
                 report.entries.append(_rejected(entry, "name", entry.problem))
                 continue
             problem = name_problem(entry.name, reserved)
+            if problem is not None and rename_builtins and is_slug(entry.name):  # type: ignore[arg-type]
+                problem = None  # stored as `<name>-imported` by `repo.name_for`
             if problem is None and entry.name in seen:
                 problem = f"'{entry.name}' is in the bundle twice"
             code = None

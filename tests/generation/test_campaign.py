@@ -66,6 +66,7 @@ def _assert_default_versions_agree(expected: dict[str, tuple[int, str]]) -> None
     from typer.testing import CliRunner
 
     from gensim.cli.main import app
+    from gensim.data.catalog import pin_task
     from gensim.tasks.registry import get_spec
 
     runner = CliRunner()
@@ -78,6 +79,7 @@ def _assert_default_versions_agree(expected: dict[str, tuple[int, str]]) -> None
         hit = next(h for h in hits if h["name"] == name)
         assert (hit["version"], hit["origin"]) == (version, origin)
         assert get_spec(name).version == version  # what `tasks check NAME` and `eval` run
+        assert pin_task(name).version == version  # what `gensim demos NAME` records
     assert listed["build-car-generated"]["label"].startswith("generated (campaign ")
     assert listed["build-car"]["label"] == "built-in"
 

@@ -162,3 +162,29 @@ def test_name_rules() -> None:
     assert look_alike("build-cart", builtins) is None
     assert name_problem("stack-blocks", builtins) is None
     assert name_problem("build-car-generated", builtins) is None
+
+
+def test_rename_builtins_stores_the_suffixed_name(gensim_home: Path, tmp_path: Path) -> None:
+    from gensim.db import repository as repo
+
+    bundle, _ = _prepare("builtin_names", tmp_path)
+    result = runner.invoke(app, ["tasks", "import", str(bundle), "--seeds", "2", "--rename-builtins", "--json"])
+    doc = json.loads(result.stdout)
+    first = doc["entries"][0]
+    assert (first["name"], first["outcome"], first["stored_as"]) == ("block-insertion", "admitted",
+                                                                     "block-insertion-imported")
+    outcomes = {e["name"]: e["outcome"] for e in doc["entries"][1:]}
+    assert outcomes["build-car"] == "unchanged"  # the same file: already admitted above
+    assert outcomes["Block-Insertion"] == outcomes["block_insertion"] == "rejected"  # not task ids
+    assert result.exit_code == 1
+    assert [v.version for v in repo.list_versions("block-insertion")] == [1]
+    assert repo.get_task("block-insertion-imported").origin == "imported"
+
+
+def test_an_exported_builtin_comes_back_unchanged(gensim_home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "shared"
+    result = runner.invoke(app, ["tasks", "export", str(out), "--names", "block-insertion,build-car"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["tasks", "import", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["unchanged"] == ["block-insertion", "build-car"]

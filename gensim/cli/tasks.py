@@ -192,9 +192,11 @@ def search(
       gensim tasks search "stack blocks" --k 5
       gensim tasks search car --origin generated --json
     """
+    from gensim.generation.library import sync_builtins
     from gensim.retrieval.adapters import hit_record, search_tasks
 
     try:
+        sync_builtins()  # a built-in's version is the stored one of its current file, as in list/show
         hits = search_tasks(query, k, origin=origin, tags=tag or ())
     except GensimError as err:
         fail_from(err)

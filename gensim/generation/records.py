@@ -74,6 +74,10 @@ def decide(cand: Candidate, runner: Any) -> None:
     exclude = frozenset(
         c.name for c in runner.candidates.values() if cand.role == "target" and c.role == "curriculum"
     )
+    if cand.role == "target" and runner.cfg.target:
+        # A target named `build-car-generated` by the naming rule is a version of build-car by
+        # design, not a duplicate of it.
+        exclude = exclude | {runner.cfg.target}
     passed, reason = runner.library.novelty(cand.name, str(cand.proposal.get("description", "")),
                                             cand.code or "", exclude)
     final.verdicts.append(StageVerdict("novelty", passed, 0.0, None if passed else reason, {"reason": reason}))

@@ -1,6 +1,7 @@
 """Settings, resolved from `GENSIM_*` environment variables (and the usual OpenAI variables).
 
-Everything lives under one home folder (`GENSIM_HOME`, default `./.gensim`): the SQLite task
+Everything lives under one home folder (`GENSIM_HOME`, else the nearest `.gensim` in the current
+folder or above, else a new one here: see `gensim.home`): the SQLite task
 database, the MLflow tracking store (SQLite) and its artifacts, the faiss index, datasets,
 checkpoints, the LLM cache and the code cache. Each of these can be pointed elsewhere (a
 PostgreSQL URL for the database, an MLflow server URL for tracking) for team-scale use.
@@ -15,6 +16,8 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gensim.home import announce_if_new, find_home, looking_only
 
 # USD per 1M tokens (prompt, completion). Unknown models cost 0 and are reported as such.
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {
@@ -33,7 +36,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GENSIM_", extra="ignore", populate_by_name=True)
 
-    home: Path = Field(Path(".gensim"), description="home folder of all local state")
+    home: Path = Field(default_factory=lambda: find_home().path,
+                       description="home folder of all local state (default: see gensim.home)")
     database_url: str | None = Field(
         None, description="task database URL (SQLAlchemy); default SQLite file in the home folder"
     )
@@ -79,7 +83,10 @@ class Settings(BaseSettings):
     # Derived locations -------------------------------------------------------------------
     @property
     def home_dir(self) -> Path:
-        return self.home.expanduser().resolve()
+        """The home folder; a new home chosen at start-up is created (and announced) on first use."""
+        path = self.home.expanduser().resolve()
+        announce_if_new(path)
+        return path
 
     @property
     def db_url(self) -> str:
@@ -132,6 +139,10 @@ class Settings(BaseSettings):
 
     def masked(self) -> dict[str, Any]:
         """All settings, derived locations included, with secrets masked (for `gensim config`)."""
+        with looking_only():
+            return self._masked()
+
+    def _masked(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name in type(self).model_fields:
             value = getattr(self, name)

@@ -53,6 +53,9 @@ app.add_typer(config_cmd.app, name="config")
 
 def run() -> None:
     """Entry point: expected failures become one line on stderr and their exit code."""
+    from gensim.home import choose_for_process
+
+    choose_for_process()
     try:
         app()
     except GensimError as err:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gensim.errors import GensimError
+from gensim.home import find_home
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def configured_db_url() -> str:
     url = os.environ.get("GENSIM_DATABASE_URL")
     if url:
         return url
-    home = Path(os.environ.get("GENSIM_HOME", ".gensim")).expanduser().resolve()
+    home = find_home().path
     return f"sqlite:///{home / 'gensim.db'}"
 
 

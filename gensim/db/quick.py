@@ -97,3 +97,21 @@ def _admitted_rows_orm(url: str, exclude_origin: str | None) -> list[AdmittedRow
                         v.version, v.description, v.code, v.provider, v.model, v.campaign_id, v.code_hash)
             for v in versions if v.task_id in tasks]
     return sorted((r for r in rows if r.origin != exclude_origin), key=lambda r: r.name)
+
+
+def registered_versions(url: str, name: str) -> list[str] | None:
+    """The registered versions of model `name` that this task DB recorded (oldest first), or None
+    when that cannot be answered quickly (not SQLite, no file yet, an older schema)."""
+    path = sqlite_path(url)
+    if path is None or not path.exists():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            rows = con.execute("SELECT DISTINCT registered_model_version FROM policy_checkpoint "
+                               "WHERE registered_model_name = ?", (name,)).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return sorted((str(v) for (v,) in rows if v is not None), key=lambda v: (len(v), v))

@@ -73,13 +73,14 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
     if not names:
         raise UsageError("no tasks: give --tasks a,b,c")
     say = report or (lambda _line: None)
+    # The model and the tasks are resolved before torch is imported: mistakes fail fast.
+    fields = {name: _task_fields(name) for name in names}
+    resolved = resolve_model(model)
     import torch
 
     from gensim.training.config import torch_threads
 
     torch.set_num_threads(torch_threads(cpu_threads))
-    resolved = resolve_model(model)
-    fields = {name: _task_fields(name) for name in names}
     agent = PolicyAgent.from_checkpoint(resolved.checkpoint)
     seeds = test_seeds(episodes)
     start = time.perf_counter()

@@ -46,6 +46,8 @@ def resolve_model(ref: str) -> ResolvedModel:
             raise UsageError(f"no checkpoint file at {path}")
         return ResolvedModel(ref=ref, checkpoint=path)
     name, version, alias = parse_ref(ref)
+    if version is not None:
+        _check_version_known(name, version)
     from gensim.tracking import get_tracker
 
     tracker = get_tracker()
@@ -58,7 +60,9 @@ def resolve_model(ref: str) -> ResolvedModel:
         known = [m.name for m in _safe(lambda: client.search_registered_models(max_results=200), [])]
         if name in known:
             what = f"version {version}" if version else f"alias '{alias}'" if alias else "a version"
-            raise UsageError(f"model '{name}' has no {what}")
+            versions = sorted((str(v.version) for v in _safe(
+                lambda: client.search_model_versions(f"name = '{name}'"), [])), key=lambda v: (len(v), v))
+            raise UsageError(f"model '{name}' has no {what}" + _listing(name, versions))
         raise UnknownNameError("model", name, known)
     tags = dict(found.tags or {})
     local = Path(tags.get("gensim.checkpoint_path", ""))
@@ -67,6 +71,23 @@ def resolve_model(ref: str) -> ResolvedModel:
     return ResolvedModel(ref=f"{name}:{found.version}", checkpoint=checkpoint, name=name,
                          version=str(found.version), run_id=found.run_id,
                          checkpoint_id=int(checkpoint_id) if checkpoint_id.isdigit() else None)
+
+
+def _listing(name: str, versions: list[str]) -> str:
+    if not versions:
+        return ""
+    shown = versions if len(versions) <= 10 else ["...", *versions[-10:]]
+    return f"; its versions: {', '.join(shown)} (e.g. {name}:{versions[-1]})"
+
+
+def _check_version_known(name: str, version: str) -> None:
+    """Fail fast, before MLflow is imported, on a version that this home's task DB says was never
+    registered while it knows others of the same model (a shared registry may know more names)."""
+    from gensim.db.quick import configured_db_url, registered_versions
+
+    versions = registered_versions(configured_db_url(), name)
+    if versions and version not in versions:
+        raise UsageError(f"model '{name}' has no version {version}" + _listing(name, versions))
 
 
 def _safe(fn: Any, default: Any) -> Any:

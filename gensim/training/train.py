@@ -115,13 +115,18 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
     Under DDP only global rank zero tracks, records and reports; the other ranks only train.
     """
     from gensim.config import get_settings
+    from gensim.data.catalog import pin_task
 
+    # Names are checked before any heavy import (lightning, torch, mlflow): mistakes fail fast.
+    selected = resolve_tasks(config.tasks, config.tasks_from_db)
+    for name, version in selected:
+        pin_task(name, version)
     _quiet_lightning()
     if not is_rank_zero():
         track, report, progress = False, None, None
     say = report or (lambda _line: None)
     tasks = [prepare_task(name, version, config.demos, workers=config.demo_workers, progress=say)
-             for name, version in resolve_tasks(config.tasks, config.tasks_from_db)]
+             for name, version in selected]
     names = [t.task for t in tasks]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = get_settings().checkpoints_dir / f"{stamp}-{uuid.uuid4().hex[:8]}"

@@ -1,9 +1,11 @@
 """Seconds the sandbox adds per candidate: the same check of the same task code, unsandboxed
-(a plain child process running `check_task`) and sandboxed (`gensim.sandbox.check.check_code`).
+(a plain child process running the gate's record and replay in-process, as for built-ins) and
+sandboxed (`gensim.checking.gate.check_code`: the record job and the replay job, each in its
+own sandboxed process).
 
 Both sides pay a fresh interpreter and the imports, as a campaign's checks do, so the difference
-is the sandbox's own cost: limits, the guard, the network namespace, the shadow reward, the
-tamper watch. Run: `python -m bench.bench_sandbox [--repeats 3]`; prints a table.
+is the sandbox's own cost: limits, the guard, the network namespace, the second process of the
+replay, the record crossing as JSON. Run: `python -m bench.bench_sandbox [--repeats 3]`; prints a table.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ TASKS = {
     "two-task-classes (load fails)": ROOT / "tests/fixtures/hostile/two_task_classes.py",
 }
 SEEDS = (0, 2)
-PLAIN = ("import json, sys\nfrom gensim.tasks.checker import check_task\n"
-         "code = open(sys.argv[1]).read()\n"
-         "v = check_task(code, seeds=[0, 2], name='bench')\nprint(json.dumps(v.to_json()))\n")
+PLAIN = ("import json, sys\nfrom gensim.checking.gate import check_task\n"
+         "from gensim.tasks.loader import TaskLoadError, load_task_class\n"
+         "try:\n    cls = load_task_class(open(sys.argv[1]).read(), 'bench.py')\n"
+         "except TaskLoadError:\n    print(json.dumps({'stage': 'load'}))\n    sys.exit(0)\n"
+         "v = check_task(cls, seeds=[0, 2], name='bench')\nprint(json.dumps(v.to_json()))\n")
 
 
 def plain(path: Path) -> tuple[float, str]:
@@ -39,11 +43,11 @@ def plain(path: Path) -> tuple[float, str]:
 
 
 def sandboxed(path: Path) -> tuple[float, str]:
-    from gensim.sandbox.check import check_code
+    from gensim.checking.gate import check_code
 
     start = time.perf_counter()
-    doc = check_code(path.read_text(), "bench", SEEDS)
-    return time.perf_counter() - start, str(doc["stage"])
+    verdict = check_code(path.read_text(), "bench", seeds=SEEDS)
+    return time.perf_counter() - start, verdict.stage
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from gensim.checking.conventions import CHECK_SEEDS, SUCCESS_RATE, train_seeds
 from gensim.cli.common import console, native_stderr_filtered, print_json
 
 app = typer.Typer()
@@ -18,8 +19,8 @@ def generate(
     target: str = typer.Option(None, help="target task name for the top-down modes, e.g. build-car"),
     trials: int = typer.Option(8, help="candidates at most"),
     workers: int = typer.Option(None, help="candidates checked at once (default: the core count)"),
-    seeds: int = typer.Option(4, help="distinct seeds of the expert check"),
-    threshold: float = typer.Option(0.75, help="minimum expert success rate"),
+    seeds: int = typer.Option(len(CHECK_SEEDS), help="distinct seeds of the expert check"),
+    threshold: float = typer.Option(SUCCESS_RATE, help="minimum expert success rate"),
     repair_rounds: int = typer.Option(2, "--repair-rounds", help="repairs after a failed check"),
     few_shot: int = typer.Option(3, "--few-shot", help="retrieved examples per prompt"),
     llm: str = typer.Option(None, help="provider: offline | openai | azure | replay (default: settings)"),
@@ -63,7 +64,7 @@ def generate(
         raise UnknownNameError("generation mode", mode, MODES)
     cfg = CampaignConfig(
         mode=mode, target=target, trials=trials, workers=workers or settings.workers,
-        seeds=tuple(2 * i for i in range(seeds)), threshold=threshold, repair_rounds=repair_rounds,
+        seeds=tuple(train_seeds(seeds)), threshold=threshold, repair_rounds=repair_rounds,
         few_shot=few_shot, seed=seed, llm=llm, model=model, temperature=temperature,
         max_cost=max_cost, max_tokens=max_tokens, record=str(record) if record else None,
         replay=str(replay) if replay else None, resume=resume, media=not no_media,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from gensim.checking.conventions import CHECK_SEEDS, SUCCESS_RATE, train_seeds
 from gensim.cli.common import console, fail, fail_from, out, print_json
 from gensim.errors import GensimError
 
@@ -16,7 +17,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-CHECK_FILE_TIMEOUT_S = 600.0  # s, wall clock (and CPU) for `check --file` in the sandbox
+CHECK_FILE_TIMEOUT_S = 600.0  # s, wall clock (and CPU) of each sandboxed job of `check`
 
 
 @app.command("list")
@@ -51,7 +52,7 @@ def list_tasks(json_out: bool = typer.Option(False, "--json", help="print one JS
 def _seed_list(n: int) -> list[int]:
     if n < 1:
         fail("--seeds must be at least 1")
-    return [2 * i for i in range(n)]  # the convention's train seeds: 0, 2, 4, ...
+    return train_seeds(n)
 
 
 def _print_verdict(doc: dict, json_out: bool) -> None:
@@ -70,57 +71,50 @@ def _print_verdict(doc: dict, json_out: bool) -> None:
         out.print(f"  error: {err}", highlight=False, markup=False)
     for warning in doc["warnings"]:
         out.print(f"  warning: {warning}", highlight=False, markup=False)
+    for line in doc.get("disagreements") or []:
+        out.print(f"  replay disagrees: {line}", highlight=False, markup=False)
 
 
 @app.command("check")
 def check(
     name: str = typer.Argument(None, help="registered task name"),
     file: Path = typer.Option(None, "--file", help="check a task file instead (in the sandbox)"),
-    seeds: int = typer.Option(4, "--seeds", help="number of train seeds (0, 2, 4, ...)"),
-    threshold: float = typer.Option(0.75, "--threshold", help="expert success rate needed"),
-    timeout: float = typer.Option(CHECK_FILE_TIMEOUT_S, "--timeout", help="s, wall clock for --file"),
+    seeds: int = typer.Option(len(CHECK_SEEDS), "--seeds", help="number of train seeds (0, 2, 4, ...)"),
+    threshold: float = typer.Option(SUCCESS_RATE, "--threshold", help="expert success rate needed"),
+    timeout: float = typer.Option(CHECK_FILE_TIMEOUT_S, "--timeout", help="s, wall clock of each sandboxed job"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
-    """Run the checker (load, reset, determinism, expert success, bounds, step budget).
+    """Run the gate: static checks, the recorded expert, then the trusted replay (determinism,
+    goals, replay, success, bounds, step budget).
 
-    A registered task is checked in this process; a task file (untrusted code) in the sandbox.
+    A built-in task is recorded and replayed in this process; any other task (a file, or a
+    generated or imported task) in the sandbox. Both give the same verdict on the same code.
     Exit code 1 when the task fails.
 
     Examples:
       gensim tasks check place-red-in-green --json
       gensim tasks check --file my_task.py --seeds 2
     """
+    from gensim.checking.gate import check_file, check_task
+    from gensim.sandbox.runner import Limits
+
     seed_list = _seed_list(seeds)
     if (name is None) == (file is None):
         fail("give either a task NAME or --file PATH")
-    if file is not None:
-        doc = _check_file_sandboxed(file, len(seed_list), threshold, timeout)
-    else:
-        from gensim.tasks.checker import check_task
-        from gensim.tasks.registry import get_spec
+    limits = Limits(wall_s=timeout, cpu_s=max(1, int(timeout)))
+    try:
+        if file is not None:
+            verdict = check_file(file, seeds=seed_list, threshold=threshold, limits=limits)
+        else:
+            from gensim.tasks.registry import get_spec
 
-        try:
-            spec = get_spec(name)
-        except GensimError as err:
-            fail_from(err)
-        doc = check_task(spec, seeds=seed_list, threshold=threshold).to_json()
+            verdict = check_task(get_spec(name), seeds=seed_list, threshold=threshold, limits=limits)
+    except GensimError as err:
+        fail_from(err)
+    doc = {key: value for key, value in verdict.to_json().items() if key not in ("violations", "isolation")}
     _print_verdict(doc, json_out)
     if not doc["passed"]:
         raise typer.Exit(1)
-
-
-def _check_file_sandboxed(file: Path, n_seeds: int, threshold: float, timeout: float) -> dict:
-    """The checker's verdict on a task file, run in the sandbox (a separate, limited process)."""
-    from gensim.sandbox.check import check_file
-    from gensim.sandbox.runner import Limits
-    from gensim.tasks.checker import JSON_KEYS
-
-    limits = Limits(wall_s=timeout, cpu_s=max(1, int(timeout)))
-    try:
-        doc = check_file(file, [2 * i for i in range(n_seeds)], threshold, limits)
-    except GensimError as err:
-        fail_from(err)
-    return {key: doc[key] for key in JSON_KEYS}
 
 
 @app.command("render")
@@ -289,7 +283,7 @@ def export(
 @app.command("import")
 def import_(
     folder: Path = typer.Argument(..., help="bundle: a folder of task files (with or without manifest.json)"),
-    seeds: int = typer.Option(4, help="distinct seeds of the expert check"),
+    seeds: int = typer.Option(len(CHECK_SEEDS), help="distinct seeds of the expert check"),
     rename_builtins: bool = typer.Option(
         False, "--rename-builtins", help="store tasks named like a built-in as NAME-imported instead of rejecting them"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),

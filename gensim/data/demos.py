@@ -19,11 +19,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gensim.checking.conventions import SUCCESS_REWARD
 from gensim.data.catalog import PinnedTask, default_root, pin_task
 from gensim.data.format import EpisodeFile, seed_at, split_seeds
 from gensim.data.writer import DatasetWriter, dataset_digest, dataset_size
 from gensim.errors import UsageError
-from gensim.tasks.episode import SUCCESS_REWARD
 
 WINDOW_PER_WORKER = 4  # jobs in flight or waiting to be written, per worker
 CODE_CHUNK = 4  # seeds per sandboxed job (a sandbox start costs about a second)

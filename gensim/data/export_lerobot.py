@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from gensim.checking.conventions import SUCCESS_REWARD
 from gensim.data.reader import DemoReader
 from gensim.errors import UsageError
 
@@ -131,7 +132,7 @@ def _episode_frames(reader: DemoReader, index: int, start: int, tasks: dict[str,
         "action.place_theta": episode.labels["place_theta"].astype(np.float32).tolist(),
         "next.reward": reward.tolist(),
         "next.done": done.tolist(),
-        "next.success": (done & (float(reward.sum()) > 0.99)).tolist(),
+        "next.success": (done & (float(reward.sum()) > SUCCESS_REWARD)).tolist(),
         "timestamp": (np.arange(steps, dtype=np.float32) / FPS).tolist(),
         "frame_index": list(range(steps)),
         "episode_index": [index] * steps,

@@ -24,11 +24,11 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from gensim.checking.conventions import SUCCESS_REWARD
 from gensim.sim.constants import BOUNDS, IMAGE_SHAPE
 
 NAMESPACE = "gensim"
 MAX_HEIGHT = 1.0  # m: upper bound of the height observation
-SUCCESS_REWARD = 0.99
 
 
 def env_id(name: str) -> str:

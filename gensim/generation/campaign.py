@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from gensim.checking.conventions import CHECK_SEEDS, SUCCESS_RATE
 from gensim.errors import UsageError
 from gensim.generation.author import Author, is_provider_failure
 from gensim.generation.candidate import REPAIRABLE, STAGES, Attempt, Candidate, StageVerdict
@@ -37,8 +38,8 @@ class CampaignConfig:
     target: str | None = None  # target task name (top-down modes)
     trials: int = 8  # candidates at most
     workers: int = 2  # candidates processed at once (checks run in parallel processes)
-    seeds: tuple[int, ...] = (0, 2, 4, 6)  # episode seeds of the expert check
-    threshold: float = 0.75  # minimum expert success rate
+    seeds: tuple[int, ...] = CHECK_SEEDS  # episode seeds of the expert check
+    threshold: float = SUCCESS_RATE  # minimum expert success rate
     repair_rounds: int = 2  # K: repairs after a failure at stages parse..success
     few_shot: int = 3  # retrieved examples per prompt
     novelty_threshold: float = 0.90  # cosine similarity of a near-duplicate
@@ -133,13 +134,13 @@ def process_candidate(cand: Candidate, author: Author, check: CheckSettings, rep
         attempt.code = code
         attempt.verdicts += [StageVerdict("api", True), StageVerdict("parse", True)]
         t0 = time.perf_counter()
-        verdicts, raw = validate(code, cand.name, check)
+        verdicts, verdict = validate(code, cand.name, check)
         cand.reply_to_verdict_s.append(time.perf_counter() - t0)
         attempt.verdicts += verdicts
         failed = attempt.failed
         if failed is None:
-            cand.success_rate = float(raw.get("success_rate", 0.0))
-            cand.seeds = list(raw.get("seeds") or check.seeds)
+            cand.success_rate = verdict.success_rate
+            cand.seeds = list(verdict.seeds)
             break
         error = {"stage": failed.stage, "message": failed.error or "", "details": _short(failed.details)}
         history.append({"stage": failed.stage, "message": failed.error or ""})

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gensim.checking.conventions import CHECK_SEEDS, SUCCESS_RATE
 from gensim.db.models import id_of
 from gensim.errors import GensimError
 from gensim.generation.bundle import MANIFEST, MAX_FILE_BYTES, Bundle, EntryError, shown
@@ -127,7 +128,7 @@ def _display_name(name: object) -> str:
     return name if isinstance(name, str) and is_slug(name) else shown(name, 120)
 
 
-def import_library(folder: Path, *, seeds: tuple[int, ...] = (0, 2, 4, 6), threshold: float = 0.75,
+def import_library(folder: Path, *, seeds: tuple[int, ...] = CHECK_SEEDS, threshold: float = SUCCESS_RATE,
                    rename_builtins: bool = False) -> ImportReport:
     """Validate and store every task of the bundle `folder`; see the module docstring.
 
@@ -212,13 +213,13 @@ def _import_one(entry: Any, code: str, check: CheckSettings) -> ImportEntry:
         held = repo.task_names([existing.task_id]).get(existing.task_id, "?")
         return ImportEntry(name, file, "unchanged", reason=f"same code as {held} v{existing.version}")
     stored_name = repo.name_for(name, "imported")
-    verdicts, raw = validate(code, stored_name, check)
+    verdicts, verdict = validate(code, stored_name, check)
     failed = next((v for v in verdicts if not v.passed), None)
     description = entry.description or class_docstring(code) or name
     version = repo.add_task_version(
         stored_name, code, description, origin="imported", tags=entry.tags or ["imported"],
-        status="rejected" if failed else "admitted", success_rate=raw.get("success_rate"),
-        seeds=[int(s) for s in raw.get("seeds") or [] if isinstance(s, int)],
+        status="rejected" if failed else "admitted", success_rate=verdict.success_rate,
+        seeds=list(verdict.seeds),
         provider=entry.provider, model=entry.model,
     )
     for v in verdicts:

@@ -5,20 +5,8 @@ Each takes and returns plain JSON. Nothing here writes outside the folder it is 
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
-
-
-def check_job(payload: dict[str, Any]) -> dict[str, Any]:
-    """Run `check_task` on task code; returns the whole verdict (per-seed rewards included)."""
-    from gensim.tasks.checker import check_task
-
-    kwargs: dict[str, Any] = {"name": payload.get("name"), "threshold": float(payload.get("threshold", 0.75))}
-    if payload.get("seeds"):
-        kwargs["seeds"] = [int(s) for s in payload["seeds"]]
-    verdict = check_task(payload["code"], **kwargs)
-    return dataclasses.asdict(verdict)
 
 
 def render_job(payload: dict[str, Any]) -> dict[str, Any]:

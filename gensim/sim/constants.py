@@ -7,12 +7,10 @@ agree on them.
 
 from __future__ import annotations
 
+from gensim.checking.conventions import WORKSPACE
+
 # Workspace [[x_min, x_max], [y_min, y_max], [z_min, z_max]] in metres; the table top is z = 0.
-BOUNDS: tuple[tuple[float, float], tuple[float, float], tuple[float, float]] = (
-    (0.25, 0.75),
-    (-0.5, 0.5),
-    (0.0, 0.3),
-)
+BOUNDS = WORKSPACE
 PIX_SIZE = 0.003125  # metres per heightmap pixel
 IMAGE_SHAPE = (320, 160)  # (rows along y, columns along x) of the top-down observation
 

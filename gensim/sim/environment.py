@@ -12,7 +12,7 @@ Call order of `step(action)` (a task never steps the simulation itself):
   5. read `info` (poses and sizes of all objects, the language goal).
 
 `reset()`: reset the simulation, load the ground and the workspace surface, create the end
-effector from `task.ee` (default `Suction`), call `task.reset(env)`, choose the solver
+effector from `task.ee` (default `Suction`), call `task.reset(env)` (`build_scene`), choose the solver
 iterations (fewer in crowded scenes such as piles, where contact solving dominates the step
 time), settle (step 2), render. Seeding is the caller's job: the task owns its generator.
 
@@ -150,7 +150,7 @@ class Environment:
         self.ee = ee_cls(self)
         if not self.gui:
             self.ee.set_visible(False)  # no viewer: only cameras could see it, and they must not
-        self.task.reset(self)
+        self.build_scene()
         crowded = len(self.obj_ids["rigid"]) + len(self.obj_ids["deformable"]) > CROWDED
         p.setPhysicsEngineParameter(
             numSolverIterations=SOLVER_ITERATIONS_CROWDED if crowded else SOLVER_ITERATIONS, physicsClientId=c
@@ -159,6 +159,11 @@ class Environment:
             p.configureDebugVisualizer(p.COV_ENABLE_RENDERING, 1, physicsClientId=c)
         self.wait_until_settled()
         return self.observe()
+
+    def build_scene(self) -> None:
+        """Let the task add its objects and goals (`task.reset(self)`); the gate's recording
+        environment hooks here to log the scene."""
+        self.task.reset(self)
 
     def _ground(self, plane: int, table: int) -> render.Ground:
         shape = self.p.getVisualShapeData(table, physicsClientId=self.client)[0]

@@ -11,8 +11,8 @@ from typing import Any
 _LAZY = {
     "Task": "gensim.tasks.task",
     "Goal": "gensim.tasks.goals",
-    "check_task": "gensim.tasks.checker",
-    "CheckVerdict": "gensim.tasks.checker",
+    "check_task": "gensim.checking.gate",
+    "CheckVerdict": "gensim.checking.verdict",
     "run_episode": "gensim.tasks.episode",
     "EpisodeResult": "gensim.tasks.episode",
     "load_task_class": "gensim.tasks.loader",

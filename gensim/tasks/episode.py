@@ -8,7 +8,7 @@ Call order of one episode:
 3. `agent = policy or task.oracle(env)`; then up to `max_steps` times:
    `action = agent.act(obs, info)` (None ends the episode: the agent gives up),
    `obs, reward, done, info = env.step(action)`; stop when `done`;
-4. collect the total reward, success (total > 0.99), object poses and warnings.
+4. collect the total reward, success (total > `SUCCESS_REWARD`), object poses and warnings.
 `record(obs, action, reward, info)` is called with the observation and info an action was
 chosen from, the action and the reward that followed; one last call carries the final
 observation with `action=None` and reward 0 (the layout of the convention's demonstrations).
@@ -23,10 +23,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from gensim.checking.conventions import SUCCESS_REWARD
 from gensim.tasks import context
 from gensim.tasks.goals import Pose
-
-SUCCESS_REWARD = 0.99  # an episode succeeds when its total reward exceeds this
 
 
 class Agent(Protocol):

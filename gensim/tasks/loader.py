@@ -77,7 +77,8 @@ class PybulletProxy(types.ModuleType):
             client = context.current_client()
             if client is not None:
                 kwargs.setdefault("physicsClientId", client)
-            return value(*args, **kwargs)
+            # Looked up at each call: the gate's recorder wraps pybullet's functions for a while.
+            return getattr(pybullet, name)(*args, **kwargs)
 
         bound.__name__ = name
         bound.__doc__ = value.__doc__

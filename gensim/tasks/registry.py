@@ -134,6 +134,11 @@ def make_task(spec: TaskSpec | str) -> Task:
     return task
 
 
+def entry_point_class(spec: TaskSpec) -> type[Task]:
+    """The class a built-in spec's entry point names (imports its module)."""
+    return _import_entry_point(spec)
+
+
 def _import_entry_point(spec: TaskSpec) -> type[Task]:
     from gensim.tasks.task import Task
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from gensim.checking.conventions import SUCCESS_REWARD, WORKSPACE
 from gensim.tasks import context, goals, rewards, scene, utils
 from gensim.tasks.goals import Goal, Pose
 from gensim.tasks.placement import fallback_pose, free_space_map, sample_pose
@@ -43,7 +44,7 @@ class Task:
         self.pos_eps = 0.01  # m, position tolerance of the "pose" metric (xy)
         self.rot_eps = float(np.deg2rad(15))  # rad, yaw tolerance of the "pose" metric
         self.pix_size = 0.003125  # m per heightmap pixel
-        self.bounds = np.array([[0.25, 0.75], [-0.5, 0.5], [0.0, 0.3]])
+        self.bounds = np.array(WORKSPACE)
         self.zone_bounds = np.copy(self.bounds)
         self.goals: list[Goal] = []
         self.lang_goals: list[str] = []
@@ -163,8 +164,8 @@ class Task:
         return float(delta), {}
 
     def done(self) -> bool:
-        """No goals left, or the total reward exceeds 0.99."""
-        return len(self.goals) == 0 or self._rewards > 0.99
+        """No goals left, or the total reward exceeds `SUCCESS_REWARD`."""
+        return len(self.goals) == 0 or self._rewards > SUCCESS_REWARD
 
     def get_reward(self) -> float:
         """The total reward so far."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from lightning.pytorch import Callback, LightningModule, Trainer
 
+from gensim.checking import conventions
 from gensim.training.selection import TaskData
 
 Report = Callable[[str], None]
@@ -19,7 +20,7 @@ Progress = Callable[[dict[str, Any]], None]
 
 def val_seeds(n: int) -> list[int]:
     """The first `n` validation seeds of the convention (odd from 1)."""
-    return [1 + 2 * i for i in range(n)]
+    return conventions.val_seeds(n)
 
 
 class EpochAugmentation(Callback):

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gensim.checking import conventions
 from gensim.errors import UsageError
 from gensim.training.rollout import Outcome, rollouts, summary
 
@@ -26,7 +27,7 @@ GIF_EPISODES = 4  # episodes rendered per task (the first test seeds); GIFs of u
 
 def test_seeds(n: int) -> list[int]:
     """The first `n` test seeds of the convention (odd from 10001)."""
-    return [10001 + 2 * i for i in range(n)]
+    return conventions.eval_seeds(n)
 
 
 @dataclass

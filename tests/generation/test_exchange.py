@@ -79,17 +79,16 @@ def test_import_of_many_files_goes_on_past_checker_failures(gensim_home: Path, t
     assert "no scene today" in rejected["a0-fails-at-reset"]["reason"]
 
 
-def test_stage_verdicts_count_a_per_seed_success_list() -> None:
-    from gensim.generation.validate import CheckSettings, stage_verdicts
+def test_stage_verdicts_map_the_gate_stages_onto_the_pipeline() -> None:
+    from gensim.checking.stages import Stage
+    from gensim.checking.verdict import CheckVerdict
+    from gensim.generation.validate import stage_verdicts
 
-    settings = CheckSettings(seeds=(0, 2), threshold=0.75)
-    failed_early = {"stage": "reset", "passed": False, "seeds": [0, 2], "successes": [],
-                    "rewards": [], "errors": ["reset (seed 0): ValueError: boom"]}
-    verdicts = stage_verdicts(failed_early, settings, 1.0)
-    assert [(v.stage, v.passed) for v in verdicts] == [("load", True), ("runtime", False)]
-    half = {"stage": "success", "passed": True, "seeds": [0, 2], "successes": [True, False], "errors": []}
-    verdicts = stage_verdicts(half, settings, 1.0)
-    assert verdicts[-1].stage == "success" and not verdicts[-1].passed
-    assert "1 of 2 seeds" in str(verdicts[-1].error)
-    whole = {"stage": "success", "passed": True, "seeds": [0, 2], "successes": [True, True], "errors": []}
-    assert all(v.passed for v in stage_verdicts(whole, settings, 1.0))
+    failed_early = CheckVerdict("t", 1, [0, 2]).fail(Stage.RESET, "reset (seed 0): ValueError: boom").finish()
+    verdicts = stage_verdicts(failed_early)
+    assert [(v.stage, v.passed) for v in verdicts] == [("static", True), ("load", True), ("runtime", False)]
+    assert verdicts[-1].error == "reset (seed 0): ValueError: boom"
+    vacuous = CheckVerdict("t", 1, [0, 2]).fail(Stage.GOALS, "goals: goal 1 has no objects").finish()
+    assert [(v.stage, v.passed) for v in stage_verdicts(vacuous)][-1] == ("success", False)
+    whole = CheckVerdict("t", 1, [0, 2], successes=[True, True], success_rate=1.0).finish()
+    assert whole.passed and all(v.passed for v in stage_verdicts(whole))

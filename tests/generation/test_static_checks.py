@@ -43,11 +43,12 @@ def test_missing_reset_and_class() -> None:
     assert "no class deriving from Task" in check_code("x = 1\n").errors[0]
 
 
-def test_literal_shares_must_sum_to_one() -> None:
+def test_shares_that_do_not_sum_to_one_are_not_a_static_error() -> None:
+    # The gate normalises them with a warning (gensim.checking.vacuity); a goal with no objects
+    # is its error too, judged from what the task really adds.
     code = (
         "from cliport.tasks.task import Task\nclass A(Task):\n    def reset(self, env):\n"
         "        self.add_goal(objs=[], matches=None, targ_poses=[], replace=False, rotations=False,\n"
         "                      metric='pose', params=None, step_max_reward=0.5)\n"
     )
-    errors = check_code(code).errors
-    assert errors and "sum to 0.500" in errors[0]
+    assert check_code(code).passed

@@ -1,5 +1,5 @@
-"""Runs the hostile-code corpus (tests/fixtures/hostile) through the static checks and the
-sandboxed checker; `python -m tests.sandbox.corpus` prints the docs table."""
+"""Runs the hostile-code corpus (tests/fixtures/hostile) through the gate (static checks, the
+sandboxed recording, the sandboxed replay); `python -m tests.sandbox.corpus` prints the docs table."""
 
 from __future__ import annotations
 
@@ -21,26 +21,14 @@ def manifest() -> dict[str, dict[str, Any]]:
 
 
 def run_one(file_name: str) -> dict[str, Any]:
-    """The verdict of one corpus file: outcome, refusals, seconds, first error."""
-    from gensim.generation.static_checks import check_code
-    from gensim.sandbox.check import check_code as sandbox_check
-    from gensim.sandbox.check import check_file
+    """The verdict of one corpus file through the gate: outcome, refusals, seconds, first error."""
+    from gensim.checking.gate import check_file
 
     start = time.perf_counter()
-    path = CORPUS / file_name
-    try:
-        code = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        doc = check_file(path, list(SEEDS), limits=LIMITS)
-    else:
-        static = check_code(code)
-        if not static.passed:
-            doc = {"outcome": "static", "violations": [], "errors": static.errors, "isolation": {}}
-        else:
-            doc = sandbox_check(code, path.stem.replace("_", "-"), SEEDS, 0.75, LIMITS)
-    return {"file": file_name, "outcome": doc["outcome"], "refused": bool(doc.get("violations")),
-            "violations": doc.get("violations", []), "errors": doc.get("errors", []),
-            "isolation": doc.get("isolation", {}), "seconds": round(time.perf_counter() - start, 2)}
+    verdict = check_file(CORPUS / file_name, seeds=SEEDS, limits=LIMITS)
+    return {"file": file_name, "outcome": verdict.outcome, "refused": bool(verdict.violations),
+            "violations": verdict.violations, "errors": verdict.errors, "isolation": verdict.isolation,
+            "stage": verdict.stage, "seconds": round(time.perf_counter() - start, 2)}
 
 
 def run_corpus(files: list[str], workers: int = 2) -> list[dict[str, Any]]:

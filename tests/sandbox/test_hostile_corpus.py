@@ -106,3 +106,13 @@ def test_hostile_corpus(decoy: Path) -> None:
 @pytest.mark.slow
 def test_hostile_corpus_slow_entries(decoy: Path) -> None:
     _check(sorted(f for f, w in manifest().items() if w["slow"]), decoy)
+
+
+def test_forging_lying_and_vacuous_entries_run_by_default_and_never_pass() -> None:
+    # Files that try to forge the verdict from inside the child, lie in its record, or give
+    # vacuous goals: each task is impossible or vacuous, so none may pass, and all are fast.
+    entries = {f: w for f, w in manifest().items() if f.startswith(("forge_", "lie_", "vacuous_"))}
+    assert len(entries) >= 15
+    for file, want in entries.items():
+        expect = want["expect"] if isinstance(want["expect"], list) else [want["expect"]]
+        assert not want["slow"] and "pass" not in expect, file

@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gensim.checking.gate import check_task
 from gensim.tasks import utils
 from gensim.tasks.builtin.group_a import SPECS
 from gensim.tasks.builtin.towers_of_hanoi import hanoi_moves
-from gensim.tasks.checker import check_task
 from gensim.tasks.registry import builtin_specs, get_spec, make_task
 
 NAMES = [spec.name for spec in SPECS]

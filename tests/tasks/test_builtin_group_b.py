@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gensim.checking.gate import check_task
 from gensim.tasks import utils
 from gensim.tasks.builtin.group_b import SPECS
 from gensim.tasks.builtin.packing_boxes import split_volume
-from gensim.tasks.checker import check_task
 from gensim.tasks.registry import builtin_specs, make_task
 
 NAMES = [spec.name for spec in SPECS]

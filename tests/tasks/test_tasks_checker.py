@@ -1,4 +1,6 @@
-"""`check_task` and `run_episode` on task files written in the convention, in a real simulator."""
+"""`check_task` (the gate, trusted in-process path) and `run_episode` on task files written in the
+convention, in a real simulator. Task code written here is the test's own: it is checked in
+this process; `tests/checking` covers the sandboxed path."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gensim.tasks.checker import JSON_KEYS, CheckVerdict, check_task
+from gensim.checking.gate import check_task
+from gensim.checking.verdict import CheckVerdict
 from gensim.tasks.episode import run_episode
 from gensim.tasks.loader import load_task_class, load_task_file
 
@@ -42,6 +45,10 @@ GOAL = ("        self.add_goal(objs=[block], matches=np.ones((1, 1)), targ_poses
         "                      symmetries=[np.pi / 2], language_goal=self.lang_template)\n")
 
 
+def _check(code: str, **kwargs: object) -> CheckVerdict:
+    return check_task(load_task_class(code, "probe.py"), name="probe", **kwargs)  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="module")
 def env() -> Iterator[object]:
     from gensim.sim.environment import Environment
@@ -52,70 +59,78 @@ def env() -> Iterator[object]:
 
 
 @pytest.mark.parametrize("fixture", ["place_red_block_in_green_bowl", "stack_blocks_on_pallet", "blocks_into_zone"])
-def test_convention_fixtures_pass(fixture: str, env: object) -> None:
+def test_convention_fixtures_pass(fixture: str) -> None:
     cls = load_task_file(FIXTURES / f"{fixture}.py")
-    verdict = check_task(cls, env_factory=lambda: env)
+    verdict = check_task(cls)
     assert verdict.passed, verdict
     assert verdict.stage == "done" and verdict.successes == [True] * 4 and verdict.success_rate == 1.0
     assert verdict.seeds == [0, 2, 4, 6]
     doc = verdict.to_json()
-    assert tuple(doc) == JSON_KEYS and CheckVerdict.from_json(doc).to_json() == doc
+    assert CheckVerdict.from_json(doc).to_json() == doc
+    assert verdict.rewards == verdict.task_rewards and not verdict.disagreements
 
 
 def test_code_text_with_a_missing_import_fails_at_load() -> None:
     code = (FIXTURES / "imports_missing_module.py").read_text()
-    verdict = check_task(code, name="imports-missing-module")
+    code += "\n    def reset(self, env):\n        super().reset(env)\n"  # passes the static stage
+    verdict = check_task(code, name="imports-missing-module")  # code text: checked in the sandbox
     assert verdict.stage == "load" and not verdict.passed
     assert "line 5" in verdict.errors[0] and "shapely_geometry_not_installed" in verdict.errors[0]
 
 
-def test_runtime_error_in_reset_names_the_task_line(env: object) -> None:
+def test_runtime_error_in_reset_names_the_task_line() -> None:
     code = _task("        colors = {'red': 1}\n        colors['blue']\n")
-    verdict = check_task(code, name="probe", env_factory=lambda: env)
+    verdict = _check(code)
     assert verdict.stage == "reset" and "KeyError" in verdict.errors[0]
     assert "task line 20: `colors['blue']`" in verdict.errors[0], verdict.errors
 
 
-def test_nondeterministic_scene_fails_determinism(env: object) -> None:
+def test_nondeterministic_scene_fails_determinism() -> None:
     body = ("        import time\n"
             "        x = 0.3 + (time.perf_counter_ns() % 1000) / 1000 * 0.3\n"
             "        env.add_object('stacking/block.urdf', ((x, 0.3, 0.02), (0, 0, 0, 1)))\n" + GOAL)
-    verdict = check_task(_task(body), name="probe", env_factory=lambda: env)
+    verdict = _check(_task(body))
     assert verdict.stage == "determinism", verdict
 
 
-def test_object_outside_the_workspace_fails_bounds(env: object) -> None:
+def test_object_outside_the_workspace_fails_bounds() -> None:
     body = "        env.add_object('stacking/block.urdf', ((0.9, 0.0, 0.02), (0, 0, 0, 1)), 'fixed')\n" + GOAL
-    verdict = check_task(_task(body), name="probe", env_factory=lambda: env)
+    verdict = _check(_task(body))
     assert verdict.stage == "bounds" and "outside the workspace" in verdict.errors[0]
 
 
-def test_object_pushed_off_the_table_fails_bounds(env: object) -> None:
-    # the goal's target lies beyond the workspace edge: the expert carries the block off the table
+def test_target_off_the_table_fails_goals() -> None:
     body = GOAL.replace("targ_poses=[target]", "targ_poses=[((0.85, 0.0, 0.02), (0, 0, 0, 1))]")
-    verdict = check_task(_task(body), name="probe", env_factory=lambda: env, threshold=0.5)
-    assert verdict.stage == "bounds" and "fell off the table" in verdict.errors[0], verdict
+    verdict = _check(_task(body), threshold=0.5)
+    assert verdict.stage == "goals" and "off the workspace" in verdict.errors[0], verdict
+    assert "place targets on the table" in verdict.errors[0]
 
 
-def test_impossible_goal_fails_success(env: object) -> None:
-    body = GOAL.replace("np.ones((1, 1))", "np.zeros((1, 1))")
-    verdict = check_task(_task(body), name="probe", env_factory=lambda: env)
+def test_impossible_goal_fails_success() -> None:
+    lazy = ("\n    def oracle(self, env):\n        class GivesUp:\n            def act(self, obs, info):\n"
+            "                return None\n        return GivesUp()\n")
+    verdict = _check(_task(GOAL) + lazy)  # the expert never acts
     assert verdict.stage == "success" and verdict.success_rate == 0.0
 
 
-def test_too_small_budget_fails_budget(env: object) -> None:
+def test_goal_no_object_may_take_fails_goals() -> None:
+    verdict = _check(_task(GOAL.replace("np.ones((1, 1))", "np.zeros((1, 1))")))
+    assert verdict.stage == "goals" and "matches allows no object" in verdict.errors[0]
+
+
+def test_too_small_budget_fails_budget() -> None:
     body = ("        other = env.add_object('stacking/block.urdf', self.get_random_pose(env, size))\n"
             "        spot = self.get_random_pose(env, (0.08, 0.08, 0))\n" + GOAL
             + GOAL.replace("[block]", "[other]").replace("[target]", "[spot]")
                   .replace("step_max_reward=1", "step_max_reward=0.5"))
     body = body.replace("step_max_reward=1,", "step_max_reward=0.5,")
-    verdict = check_task(_task(body, init="        self.max_steps = 1\n"), name="probe", env_factory=lambda: env)
+    verdict = _check(_task(body, init="        self.max_steps = 1\n"))
     assert verdict.stage == "budget" and verdict.successes == [True] * 4 and verdict.steps == [2] * 4
 
 
-def test_unknown_colour_is_a_warning_not_a_crash(env: object) -> None:
+def test_unknown_colour_is_a_warning_not_a_crash() -> None:
     body = "        env.set_color(block, utils.COLORS['mauve-ish'])\n" + GOAL
-    verdict = check_task(_task(body), name="probe", env_factory=lambda: env, seeds=[0])
+    verdict = _check(_task(body), seeds=[0])
     assert verdict.passed, verdict
     assert any("mauve-ish" in w for w in verdict.warnings)
 

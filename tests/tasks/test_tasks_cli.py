@@ -51,11 +51,14 @@ def test_check_needs_exactly_one_subject() -> None:
 
 
 def test_check_file_that_fails_to_load_reports_the_line(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["tasks", "check", "--file", str(FIXTURES / "imports_missing_module.py"), "--json"])
+    file = tmp_path / "imports_missing_module.py"  # with a reset, so that it passes the static stage
+    file.write_text((FIXTURES / file.name).read_text() + "\n    def reset(self, env):\n        super().reset(env)\n")
+    result = runner.invoke(app, ["tasks", "check", "--file", str(file), "--json"])
     assert result.exit_code == 1, result.output
     doc = json.loads(result.stdout)
-    assert list(doc) == ["name", "version", "seeds", "successes", "success_rate", "passed", "stage",
-                         "warnings", "errors", "seconds", "per_seed"]
+    assert list(doc) == ["name", "version", "seeds", "successes", "success_rate", "passed", "stage", "outcome",
+                         "warnings", "errors", "disagreements", "seconds", "steps", "rewards", "task_rewards",
+                         "per_seed"]
     assert doc["successes"] == 0 and isinstance(doc["successes"], int)
     assert doc["stage"] == "load" and not doc["passed"]
     assert "line 5" in doc["errors"][0] and "shapely_geometry_not_installed" in doc["errors"][0]
@@ -91,3 +94,39 @@ def test_render_writes_topdown_and_front_side_by_side(tmp_path: Path) -> None:
         assert bad.exit_code == 2 and ".png" in bad.output
     finally:
         registry.unregister_source(source)
+
+
+def test_check_name_and_check_file_give_the_same_verdict() -> None:
+    # The built-in is recorded and replayed in this process, the file in the sandbox: same gate.
+    import gensim.tasks.builtin.block_insertion as module
+
+    by_name = runner.invoke(app, ["tasks", "check", "block-insertion", "--seeds", "2", "--json"])
+    by_file = runner.invoke(app, ["tasks", "check", "--file", str(module.__file__), "--seeds", "2", "--json"])
+    assert by_name.exit_code == by_file.exit_code == 0, (by_name.output, by_file.output)
+    a, b = json.loads(by_name.stdout), json.loads(by_file.stdout)
+    assert a.pop("seconds") >= 0 and b.pop("seconds") >= 0
+    assert a == b and a["stage"] == "done" and a["per_seed"] == [True, True]
+
+
+def test_check_name_and_check_file_agree_on_a_failing_task(tmp_path: Path) -> None:
+    # A registered (imported) task and the same code as a file: both sandboxed, same verdict.
+    from gensim.tasks import registry
+    from gensim.tasks.spec import TaskSpec
+
+    code = (FIXTURES / "fails_at_reset.py").read_text()
+    path = tmp_path / "fails_at_reset.py"
+    path.write_text(code)
+
+    def source() -> list[TaskSpec]:
+        return [TaskSpec(name="fails-at-reset", origin="imported", code=code)]
+
+    registry.register_source(source)
+    try:
+        by_name = runner.invoke(app, ["tasks", "check", "fails-at-reset", "--seeds", "1", "--json"])
+    finally:
+        registry.unregister_source(source)
+    by_file = runner.invoke(app, ["tasks", "check", "--file", str(path), "--seeds", "1", "--json"])
+    assert by_name.exit_code == by_file.exit_code == 1
+    a, b = json.loads(by_name.stdout), json.loads(by_file.stdout)
+    a.pop("seconds"), b.pop("seconds")
+    assert a == b and a["stage"] == "reset"

@@ -69,7 +69,7 @@ def test_every_documented_command_and_option_exists(page: str) -> None:
 
 
 def test_task_api_worked_example_passes_the_checker() -> None:
-    from gensim.tasks.checker import check_task
+    from gensim.checking.gate import check_task
 
     example = _code_blocks("task-api.md", "python")[0]
     assert "class StackBlocksInZone(Task)" in example

@@ -4,8 +4,8 @@
 text or (in tests) a `Task` subclass and returns a `CheckVerdict`. `gensim tasks check NAME`,
 `tasks check --file`, `tasks import`, generation and the built-in tests all come here, through
 the same stages (`gensim.checking.stages`):
-1. static: AST checks of the code (`gensim.generation.static_checks`), here, nothing run;
-2. load .. runtime: the task runs in a child that only RECORDS (`gensim.sandbox.check_job`,
+1. static: AST checks of the code (`gensim.checking.static`), here, nothing run;
+2. load .. runtime: the task runs in a child that only RECORDS (`gensim.checking.record_job`,
    `gensim.checking.recorder`): the scene, the goals, the expert's actions;
 3. the record comes back as JSON, decoded with limits (`RunRecord.from_json`); load and reset
    failures and sandbox refusals are judged here from it;
@@ -33,7 +33,7 @@ from gensim.checking.stages import Stage
 from gensim.checking.verdict import CheckVerdict
 from gensim.errors import UsageError
 
-RECORD_JOB = "gensim.sandbox.check_job:check_job"
+RECORD_JOB = "gensim.checking.record_job:record_job"
 REPLAY_JOB = "gensim.checking.replay:replay_job"
 CHECK_TIMEOUT_S = 240.0  # default wall clock of one sandboxed job (s)
 
@@ -45,7 +45,7 @@ def _limits(limits: Any) -> Any:
 
 
 def _static(code: str, verdict: CheckVerdict) -> bool:
-    from gensim.generation.static_checks import check_code
+    from gensim.checking.static import check_code
 
     static = check_code(code)
     if not static.passed:

@@ -13,11 +13,11 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from gensim.checking.static import ASSETS_ROOT, known_colours
 from gensim.db import provenance as prov
 from gensim.db import repository as repo
 from gensim.db.models import id_of
 from gensim.generation.candidate import Attempt, Candidate, StageVerdict
-from gensim.generation.static_checks import ASSETS_ROOT, known_colours
 from gensim.generation.tracker import CampaignTracker
 
 __all__ = ["CampaignTracker", "prompt_context", "jsonable", "store_candidate", "candidate_state",

@@ -1,6 +1,6 @@
 """The sandboxed half of the gate: load task code and RECORD its expert; judge nothing.
 
-`check_job(payload)` runs inside the sandbox child (`gensim.sandbox.check_job:check_job`) on
+`record_job(payload)` runs inside the sandbox child (`gensim.checking.record_job:record_job`) on
 `{"code", "name", "seeds"}` and returns a `RunRecord` as JSON (`gensim.checking.recorder`): the
 load error, or per seed the scene the task built, its goals as plain records, the expert's
 actions and the task's own rewards. Whatever task code does to this process (patching modules,
@@ -30,7 +30,7 @@ def _name(raw: Any) -> str:
     return (text or "task")[:80]
 
 
-def check_job(payload: dict[str, Any]) -> dict[str, Any]:
+def record_job(payload: dict[str, Any]) -> dict[str, Any]:
     """Record task code (`code`, `name`, `seeds`); see the module docstring."""
     name = _name(payload.get("name"))
     seeds = [int(s) for s in payload.get("seeds") or CHECK_SEEDS]

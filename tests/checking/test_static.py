@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gensim.generation.static_checks import check_code
+from gensim.checking.static import check_code
 from gensim.llm.offline import codegen, designs, faults
 
 

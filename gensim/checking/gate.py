@@ -28,7 +28,7 @@ from typing import Any
 
 from gensim.checking.conventions import CHECK_SEEDS, SUCCESS_RATE
 from gensim.checking.decode import DecodeError
-from gensim.checking.record import RunRecord
+from gensim.checking.record import MAX_MESSAGE, RunRecord
 from gensim.checking.stages import Stage
 from gensim.checking.verdict import CheckVerdict
 from gensim.errors import UsageError
@@ -103,10 +103,10 @@ def check_code(code: str, name: str, *, seeds: Sequence[int] = CHECK_SEEDS, thre
 def _early(record: RunRecord, verdict: CheckVerdict) -> bool:
     """Judge what needs no replay (load, reset, sandbox refusals); True when the verdict is final."""
     if record.load_error is not None:
-        verdict.fail(Stage.LOAD, f"load: {record.load_error}")
+        verdict.fail(Stage.LOAD, f"load: {record.load_error}"[:MAX_MESSAGE])
     failed_reset = next((e for e in record.episodes if e.error_stage == "reset"), None)
     if failed_reset is not None:
-        verdict.fail(Stage.RESET, str(failed_reset.error))
+        verdict.fail(Stage.RESET, str(failed_reset.error)[:MAX_MESSAGE])
     if verdict.violations:
         verdict.fail(Stage.RUNTIME, *(f"sandbox: {v}" for v in verdict.violations[:20]))
     return bool(verdict.errors)

@@ -20,6 +20,7 @@ from gensim.checking import decode as d
 MAX_CALLS = 20_000  # simulator calls one scene may record
 MAX_ACTIONS = 1_000  # actions one episode may record
 MAX_GOALS = 1_000
+MAX_MESSAGE = 1_000  # characters a verdict keeps of one message that came from the child
 Pose = tuple[tuple[float, ...], tuple[float, ...]]
 
 

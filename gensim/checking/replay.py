@@ -40,7 +40,7 @@ from gensim.checking.conventions import (
     WORKSPACE,
 )
 from gensim.checking.decode import DecodeError
-from gensim.checking.record import EpisodeRecord, RunRecord, SceneRecord, SimCall
+from gensim.checking.record import MAX_MESSAGE, EpisodeRecord, RunRecord, SceneRecord, SimCall
 from gensim.checking.recorder import SCENE_CALLS
 from gensim.checking.stages import Stage
 from gensim.checking.vacuity import check_goals
@@ -270,25 +270,25 @@ def _judge(record: Any, verdict: CheckVerdict, threshold: float) -> None:
         verdict.fail(Stage.REPLAY, f"replay: the child's record is malformed: {err}")
         return
     if run.load_error is not None:
-        verdict.fail(Stage.LOAD, f"load: {run.load_error}")
+        verdict.fail(Stage.LOAD, f"load: {run.load_error}"[:MAX_MESSAGE])
         return
     seeds = verdict.seeds
     episodes = run.episodes
     for episode in episodes:
         for message in episode.warnings:
             if message not in verdict.warnings and len(verdict.warnings) < 200:
-                verdict.warnings.append(message[:500])
+                verdict.warnings.append(message[:MAX_MESSAGE])
     if [e.seed for e in episodes[: len(seeds)]] != seeds[: len(episodes)]:
         verdict.fail(Stage.REPLAY, "replay: the record's seeds are not the seeds asked for")
         return
     failed_reset = next((e for e in episodes if e.error_stage == "reset"), None)
     if failed_reset is not None:
-        verdict.fail(Stage.RESET, str(failed_reset.error))
+        verdict.fail(Stage.RESET, str(failed_reset.error)[:MAX_MESSAGE])
         return
     if len(episodes) != len(seeds) + 1:
         verdict.fail(Stage.REPLAY, f"replay: the record has {len(episodes)} episodes for {len(seeds)} seeds")
         return
-    verdict.errors.extend(str(e.error) for e in episodes if e.error_stage == "runtime")
+    verdict.errors.extend(str(e.error)[:MAX_MESSAGE] for e in episodes if e.error_stage == "runtime")
     problem = deterministic(episodes[0], episodes[-1])
     if problem:
         verdict.fail(Stage.DETERMINISM, problem)

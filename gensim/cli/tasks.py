@@ -55,6 +55,11 @@ def _seed_list(n: int) -> list[int]:
     return train_seeds(n)
 
 
+def printable(text: str) -> str:
+    """`text` with control characters (escape sequences, carriage returns...) escaped."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(text))
+
+
 def _print_verdict(doc: dict, json_out: bool) -> None:
     # The output contract: `successes` is the number of seeds the expert solved; the per-seed
     # outcomes (in `seeds` order) are `per_seed`.
@@ -65,14 +70,15 @@ def _print_verdict(doc: dict, json_out: bool) -> None:
         return
     status = "[green]passed[/]" if doc["passed"] else f"[red]failed at {doc['stage']}[/]"
     marks = " ".join(f"{s}:{'ok' if ok else 'x'}" for s, ok in zip(doc["seeds"], per_seed, strict=False))
-    out.print(f"{doc['name']} v{doc['version']}: {status}  success {doc['success_rate']:.2f}  "
+    out.print(f"{printable(doc['name'])} v{doc['version']}: {status}  success {doc['success_rate']:.2f}  "
               f"[{marks}]  {doc['seconds']:.1f} s")
+    # Messages may quote task code: control characters are shown escaped, never sent raw.
     for err in doc["errors"]:
-        out.print(f"  error: {err}", highlight=False, markup=False)
+        out.print(f"  error: {printable(err)}", highlight=False, markup=False)
     for warning in doc["warnings"]:
-        out.print(f"  warning: {warning}", highlight=False, markup=False)
+        out.print(f"  warning: {printable(warning)}", highlight=False, markup=False)
     for line in doc.get("disagreements") or []:
-        out.print(f"  replay disagrees: {line}", highlight=False, markup=False)
+        out.print(f"  replay disagrees: {printable(line)}", highlight=False, markup=False)
 
 
 @app.command("check")

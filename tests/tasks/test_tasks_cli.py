@@ -130,3 +130,12 @@ def test_check_name_and_check_file_agree_on_a_failing_task(tmp_path: Path) -> No
     a, b = json.loads(by_name.stdout), json.loads(by_file.stdout)
     a.pop("seconds"), b.pop("seconds")
     assert a == b and a["stage"] == "reset"
+
+
+def test_check_output_escapes_control_characters(tmp_path: Path) -> None:
+    code = (FIXTURES / "fails_at_reset.py").read_text().replace("no scene today", "no \\x1b[2J\\x1b]0;pwned\\x07 scene")
+    path = tmp_path / "fails_at_reset.py"
+    path.write_text(code)
+    result = runner.invoke(app, ["tasks", "check", "--file", str(path), "--seeds", "1"])
+    assert result.exit_code == 1 and "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b[2J" in result.output

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+
+import pytest
 
 from gensim.checking.gate import check_task
 from gensim.checking.recorder import record_run
@@ -59,3 +62,21 @@ def test_ropes_and_piles_replay() -> None:
     assert check_task(cls, seeds=[0]).passed
     verdict = check_task("manipulating-rope", seeds=[2])
     assert verdict.passed and verdict.rewards == verdict.task_rewards, verdict.errors
+
+
+def test_the_replay_renders_nothing_and_loads_no_task_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pybullet
+
+    from gensim.tasks import loader
+
+    record = _record("place-red-in-green", [0, 2])
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the replay must not do this")
+
+    monkeypatch.setattr(pybullet, "getCameraImage", refuse)
+    monkeypatch.setattr(loader, "load_task_class", refuse)
+    before = {m for m in sys.modules if m.startswith("gensim_task_code_")}
+    verdict = judge(record, name="t", version=1, seeds=[0, 2], threshold=1.0)
+    assert {m for m in sys.modules if m.startswith("gensim_task_code_")} == before
+    assert verdict.passed, verdict.errors

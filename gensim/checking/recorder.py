@@ -3,8 +3,8 @@
 `record_run(make_task, name, seeds)` plays the expert on every seed (and the first seed again,
 for the determinism stage) in a `RecordingEnvironment` and returns a `RunRecord`:
 - while `task.reset` runs, every pybullet call that changes the world (`SCENE_CALLS`) is logged
-  with its arguments and result (`recording_pybullet`); calls the replay cannot rebuild
-  (`UNSUPPORTED`) are named in the record;
+  with its arguments and result (`recording_pybullet`); any other call that is not a plain read
+  (`unsupported_calls()`) is named in the record, and the replay refuses such a scene;
 - after reset, the goals are copied into plain records, with the end effector, the primitive
   and the tolerances the stock reward needs;
 - every action the expert took, and the reward the task's own `reward()` gave it.
@@ -33,20 +33,42 @@ from gensim.checking.record import (
 from gensim.sandbox import phases
 from gensim.sim.environment import Environment
 
-# Calls that change the world and that the replay rebuilds (or, for colours, skips).
+# Calls that change the world and that the replay rebuilds (or, for looks only, skips).
 SCENE_CALLS = frozenset({
     "loadURDF", "createCollisionShape", "createVisualShape", "createMultiBody", "createConstraint",
     "changeConstraint", "removeConstraint", "changeDynamics", "resetBasePositionAndOrientation",
-    "resetBaseVelocity", "resetJointState", "removeBody", "setJointMotorControl2", "setGravity",
-    "stepSimulation", "changeVisualShape",
+    "resetBaseVelocity", "resetJointState", "resetJointStateMultiDof", "resetJointStatesMultiDof",
+    "removeBody", "removeCollisionShape", "setJointMotorControl", "setJointMotorControl2",
+    "setJointMotorControlArray", "setJointMotorControlMultiDof", "setJointMotorControlMultiDofArray",
+    "enableJointForceTorqueSensor", "setCollisionFilterPair", "setCollisionFilterGroupMask", "setGravity",
+    "setTimeStep", "setPhysicsEngineParameter", "setDefaultContactERP", "performCollisionDetection",
+    "stepSimulation", "changeVisualShape", "changeTexture", "resetVisualShapeData",
 })
-# Calls that change the world in ways the replay cannot rebuild from data.
-UNSUPPORTED = frozenset({
-    "loadSDF", "loadMJCF", "loadSoftBody", "loadBullet", "loadTexture", "restoreState", "vhacd",
-    "saveWorld", "resetSimulation", "applyExternalForce", "applyExternalTorque", "setTimeStep",
-    "setPhysicsEngineParameter", "setJointMotorControlArray", "setJointMotorControlMultiDof",
-    "createSoftBodyAnchor", "loadPlugin", "executePluginCommand", "setAdditionalSearchPath",
+LOOKS_ONLY = frozenset({"changeVisualShape", "changeTexture", "resetVisualShapeData"})
+# Calls that neither change the world nor matter to the replay (reads, maths, debug drawing,
+# textures: the replay renders nothing). Every other pybullet function called while the scene
+# is built is named in the record as unsupported, and the replay refuses the scene.
+READ_PREFIXES = ("get", "compute", "calculate", "is", "ray", "read")
+IGNORED = frozenset({
+    "invertTransform", "multiplyTransforms", "rotateVector", "renderImage", "addUserDebugLine",
+    "addUserDebugParameter", "addUserDebugPoints", "addUserDebugText", "removeAllUserDebugItems",
+    "removeAllUserParameters", "removeUserDebugItem", "configureDebugVisualizer",
+    "resetDebugVisualizerCamera", "setDebugObjectColor", "submitProfileTiming", "syncBodyInfo",
+    "syncUserData", "addUserData", "removeUserData", "setTimeOut", "saveState", "removeState",
+    "loadTexture", "error",
 })
+
+
+def unsupported_calls() -> frozenset[str]:
+    """The pybullet functions that change the world in ways the replay does not rebuild."""
+    import pybullet
+
+    names = {n for n in dir(pybullet) if not n.startswith("_") and callable(getattr(pybullet, n))
+             and not isinstance(getattr(pybullet, n), type)}
+    return frozenset(n for n in names if n not in SCENE_CALLS and n not in IGNORED
+                     and not n.startswith(READ_PREFIXES))
+
+
 FILE_ARGS = {"loadURDF": ("0", "fileName"), "createCollisionShape": ("fileName",),
              "createVisualShape": ("fileName",)}
 MAX_FILE_BYTES = 1_000_000
@@ -66,7 +88,7 @@ class CallLog:
     def add(self, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any) -> None:
         if int(kwargs.get("physicsClientId", 0)) != self.client:
             return
-        if fn in UNSUPPORTED:
+        if fn not in SCENE_CALLS:
             if fn not in self.unsupported:
                 self.unsupported.append(fn)
             return
@@ -122,7 +144,7 @@ def recording_pybullet(log: CallLog) -> Iterator[None]:
     import pybullet
 
     saved: dict[str, Any] = {}
-    for fn in sorted(SCENE_CALLS | UNSUPPORTED):
+    for fn in sorted(SCENE_CALLS | unsupported_calls()):
         real = getattr(pybullet, fn, None)
         if real is None:
             continue

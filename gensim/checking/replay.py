@@ -41,7 +41,7 @@ from gensim.checking.conventions import (
 )
 from gensim.checking.decode import DecodeError
 from gensim.checking.record import MAX_MESSAGE, EpisodeRecord, RunRecord, SceneRecord, SimCall
-from gensim.checking.recorder import SCENE_CALLS
+from gensim.checking.recorder import LOOKS_ONLY, SCENE_CALLS
 from gensim.checking.stages import Stage
 from gensim.checking.vacuity import check_goals
 from gensim.checking.verdict import CheckVerdict
@@ -51,7 +51,6 @@ from gensim.tasks.task import Task
 REPLAY_JOB = "gensim.checking.replay:replay_job"
 CREATES = frozenset({"loadURDF", "createCollisionShape", "createVisualShape", "createMultiBody",
                      "createConstraint"})
-SKIPPED = frozenset({"changeVisualShape"})  # colours: no physics, and the replay renders nothing
 MESH_REF = re.compile(r"""filename\s*=\s*["']([^"']*)["']""")
 
 
@@ -108,7 +107,7 @@ def rebuild(env: Any, calls: Sequence[SimCall], work: Path) -> None:
     for index, call in enumerate(calls):
         if call.fn not in SCENE_CALLS:
             raise ReplayError(f"pybullet.{call.fn} is not a call the replay rebuilds")
-        if call.fn in SKIPPED:
+        if call.fn in LOOKS_ONLY:  # no physics, and the replay renders nothing
             continue
         args, kwargs = list(call.args), dict(call.kwargs)
         kwargs.pop("physicsClientId", None)

@@ -174,3 +174,9 @@ def test_random_poses_stay_in_bounds_and_fall_back_when_the_table_is_full(env: o
     first = np.array([pose[0][:2] for pose in task.poses[:8]])
     gaps = np.linalg.norm(first[:, None] - first[None], axis=-1) + np.eye(8)
     assert gaps.min() > 0.12  # the first few fit without overlapping
+
+
+def test_a_scene_the_replay_cannot_rebuild_fails_replay() -> None:
+    body = "        p.applyExternalForce(block, -1, (0, 0, 1), (0, 0, 0), p.WORLD_FRAME)\n" + GOAL
+    verdict = _check(_task(body), seeds=[0])
+    assert verdict.stage == "replay" and "applyExternalForce" in verdict.errors[0], verdict.errors

@@ -53,51 +53,57 @@ def _static(code: str, verdict: CheckVerdict) -> bool:
     return static.passed
 
 
+# The phase a sandboxed job announced when it was stopped (`gensim.sandbox.phases`) -> stage.
+STAGE_OF_PHASE = {"load": Stage.LOAD, "init": Stage.LOAD, "reset": Stage.RESET, "act": Stage.RUNTIME,
+                  "replay": Stage.REPLAY}
+
+
 def _sandbox_failure(res: Any, verdict: CheckVerdict, stage: Stage) -> CheckVerdict:
     detail = res.error or "the job returned nothing"
     outcome = "timeout" if res.timed_out else "died" if "died" in detail else "error"
     if outcome == "died" and res.stderr_tail.strip():
         detail += f" | stderr: {res.stderr_tail.strip().splitlines()[-1][:200]}"
     verdict.outcome = outcome
+    stage = STAGE_OF_PHASE.get(str(getattr(res, "phase", None)), stage)
     return verdict.fail(stage, f"sandbox: {detail}"[:2000], *(f"sandbox: {v}" for v in res.violations[:20]))
 
 
 def check_code(code: str, name: str, *, seeds: Sequence[int] = CHECK_SEEDS, threshold: float = SUCCESS_RATE,
                limits: Any = None, version: int = 1) -> CheckVerdict:
     """Check untrusted task code: static here, the record and the replay each in the sandbox."""
+    start = time.perf_counter()
+    verdict = _check_code(code, name, [int(s) for s in seeds], threshold, _limits(limits), version)
+    verdict.seconds = round(time.perf_counter() - start, 3)
+    return verdict.finish()
+
+
+def _check_code(code: str, name: str, seeds: list[int], threshold: float, limits: Any,
+                version: int) -> CheckVerdict:
     from gensim.sandbox.runner import run_in_sandbox
 
-    start = time.perf_counter()
-    seed_list = [int(s) for s in seeds]
-    verdict = CheckVerdict(name=name, version=version, seeds=seed_list)
+    verdict = CheckVerdict(name=name, version=version, seeds=seeds)
+    if not _static(code, verdict):
+        return verdict
+    res = run_in_sandbox(RECORD_JOB, {"code": code, "name": name, "seeds": seeds}, limits)
+    verdict.violations, verdict.isolation = list(res.violations), dict(res.isolation)
+    if not res.ok:
+        return _sandbox_failure(res, verdict, Stage.RUNTIME if res.timed_out else Stage.LOAD)
     try:
-        if not _static(code, verdict):
-            return verdict
-        limits = _limits(limits)
-        res = run_in_sandbox(RECORD_JOB, {"code": code, "name": name, "seeds": seed_list}, limits)
-        verdict.violations, verdict.isolation = list(res.violations), dict(res.isolation)
-        if not res.ok:
-            return _sandbox_failure(res, verdict, Stage.RUNTIME if res.timed_out else Stage.LOAD)
-        try:
-            record = RunRecord.from_json(res.result)
-        except DecodeError as err:
-            return verdict.fail(Stage.RUNTIME, f"runtime: the child's record is malformed: {err}")
-        if _early(record, verdict):
-            return verdict
-        payload = {"record": res.result, "name": name, "version": version, "seeds": seed_list,
-                   "threshold": float(threshold)}
-        replayed = run_in_sandbox(REPLAY_JOB, payload, limits)
-        if not replayed.ok:
-            return _sandbox_failure(replayed, verdict, Stage.REPLAY)
-        try:
-            judged = CheckVerdict.from_json(replayed.result)
-        except DecodeError as err:
-            return verdict.fail(Stage.REPLAY, f"replay: {err}")
-        judged.violations, judged.isolation = verdict.violations, verdict.isolation
-        return judged
-    finally:
-        verdict.seconds = round(time.perf_counter() - start, 3)
-        verdict.finish()
+        record = RunRecord.from_json(res.result)
+    except DecodeError as err:
+        return verdict.fail(Stage.RUNTIME, f"runtime: the child's record is malformed: {err}")
+    if _early(record, verdict):
+        return verdict
+    payload = {"record": res.result, "name": name, "version": version, "seeds": seeds, "threshold": float(threshold)}
+    replayed = run_in_sandbox(REPLAY_JOB, payload, limits)
+    if not replayed.ok:
+        return _sandbox_failure(replayed, verdict, Stage.REPLAY)
+    try:
+        judged = CheckVerdict.from_json(replayed.result)
+    except DecodeError as err:
+        return verdict.fail(Stage.REPLAY, f"replay: {err}")
+    judged.violations, judged.isolation = verdict.violations, verdict.isolation
+    return judged
 
 
 def _early(record: RunRecord, verdict: CheckVerdict) -> bool:

@@ -19,6 +19,7 @@ import time
 
 
 def run(trials: int, seeds: int, workers: int) -> dict[str, float]:
+    from gensim.checking.conventions import train_seeds
     from gensim.config import get_settings
     from gensim.generation.campaign import CampaignConfig, run_campaign
 
@@ -26,7 +27,7 @@ def run(trials: int, seeds: int, workers: int) -> dict[str, float]:
         os.environ["GENSIM_HOME"] = home
         get_settings.cache_clear()
         cfg = CampaignConfig(mode="bottomup", trials=trials, workers=workers, media=False,
-                             seeds=tuple(2 * i for i in range(seeds)))
+                             seeds=tuple(train_seeds(seeds)))
         start = time.perf_counter()
         result = run_campaign(cfg)
         seconds = time.perf_counter() - start

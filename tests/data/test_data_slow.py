@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gensim.checking.conventions import train_seeds
 from gensim.data.demos import make_demos
 from gensim.data.format import EpisodeFile
 
@@ -36,7 +37,7 @@ def test_sigkill_mid_run_then_resume(gensim_home: Path, tmp_path: Path) -> None:
         episode = EpisodeFile(path)
         assert episode.color(episode.steps).shape == (320, 160, 3)
     seeds_before = [int(p.name[3:9]) for p in kept]
-    assert seeds_before == [2 * i for i in range(len(kept))]  # written in seed order
+    assert seeds_before == train_seeds(len(kept))  # written in seed order
     report = make_demos("stack-block-pyramid-seq-seen-colors", 8, "train", out=out, workers=2, track=False)
     assert report.episodes == 8 and report.new_episodes == 8 - len(kept)
     assert report.seeds[: len(kept)] == seeds_before and not list(out.rglob("*.tmp"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gensim.checking.conventions import SUCCESS_REWARD
 from gensim.checking.gate import check_task
 from gensim.tasks import utils
 from gensim.tasks.builtin.group_a import SPECS
@@ -34,7 +35,7 @@ MIN_SUCCESS = 0.95  # the library's figure for tasks that are not rope, pile or 
 def _check(subject: object, seeds: list[int], name: str | None = None) -> None:
     verdict = check_task(subject, seeds=seeds, threshold=1.0, name=name)
     assert verdict.passed, (verdict.stage, verdict.errors, verdict.rewards)
-    assert all(r > 0.99 for r in verdict.rewards)
+    assert all(r > SUCCESS_REWARD for r in verdict.rewards)
 
 
 def test_group_a_registered_with_descriptions() -> None:

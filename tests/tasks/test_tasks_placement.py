@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from gensim.checking.conventions import WORKSPACE
 from gensim.tasks import utils
 from gensim.tasks.placement import erode, fallback_pose, free_space_map, sample_pose
 
-BOUNDS = np.array([[0.25, 0.75], [-0.5, 0.5], [0.0, 0.3]])
+BOUNDS = np.array(WORKSPACE)
 PIX = 0.003125
 
 

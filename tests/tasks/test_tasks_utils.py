@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gensim.checking.conventions import WORKSPACE
 from gensim.tasks import context, utils
 
-BOUNDS = np.array([[0.25, 0.75], [-0.5, 0.5], [0.0, 0.3]])
+BOUNDS = np.array(WORKSPACE)
 PIX = 0.003125
 
 

@@ -116,9 +116,10 @@ class CallLog:
     def _file(self, name: str) -> dict[str, str]:
         path = Path(name).resolve()
         root = Path(self.assets_root)
-        if path.is_relative_to(root) and path.is_file() and "gensim-env-" not in str(path):
+        if path.is_relative_to(root) and path.is_file():
             return {"asset": str(path.relative_to(root))}
-        data = path.read_bytes()[: MAX_FILE_BYTES + 1]
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             raise ValueError(f"{path.name} is larger than {MAX_FILE_BYTES} bytes")
         text = data.decode("utf-8", "replace").replace(self.assets_root, "{ASSETS}")

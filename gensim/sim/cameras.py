@@ -3,7 +3,7 @@
 A camera config is a dict with the convention's keys: `image_size` (rows, cols), `intrinsics`
 (3x3 row-major, pixels), `position` (xyz, m), `rotation` (quaternion xyzw of the camera frame:
 x right, y down, z forward, i.e. the optical frame), `zrange` (near, far in m) and `noise`.
-The view rotations are computed here by looking from each position at the workspace centre.
+The view poses are the convention's (position and fixed-axis Euler angles of the reference).
 The observation camera (`TopDown`) is orthographic and has its own keys, see its docstring.
 """
 
@@ -66,24 +66,42 @@ def look_at_rotation(position: Any, target: Any) -> tuple[float, float, float, f
     return matrix_to_quaternion(np.stack([right, down, forward], axis=1))
 
 
-def _view(position: tuple[float, float, float]) -> dict[str, Any]:
+def euler_to_quaternion(rx: float, ry: float, rz: float) -> tuple[float, float, float, float]:
+    """Quaternion (x, y, z, w) of fixed-axis rotations about x, then y, then z (pybullet's
+    `getQuaternionFromEuler` convention): R = Rz(rz) Ry(ry) Rx(rx)."""
+    def axis(i: int, angle: float) -> np.ndarray:
+        c, s = np.cos(angle), np.sin(angle)
+        m = np.eye(3)
+        j, k = (i + 1) % 3, (i + 2) % 3
+        m[j, j], m[j, k], m[k, j], m[k, k] = c, -s, s, c
+        return m
+
+    return matrix_to_quaternion(axis(2, rz) @ axis(1, ry) @ axis(0, rx))
+
+
+def _view(position: tuple[float, float, float], euler: tuple[float, float, float]) -> dict[str, Any]:
     return {
         "image_size": (480, 640),
         "intrinsics": (450.0, 0.0, 320.0, 0.0, 450.0, 240.0, 0.0, 0.0, 1.0),
         "position": position,
-        "rotation": look_at_rotation(position, WORKSPACE_CENTRE),
+        "rotation": euler_to_quaternion(*euler),
         "zrange": (0.01, 10.0),
         "noise": False,
     }
 
 
 class RealSenseD415:
-    """The three RGB-D views of the convention: front, left, right, 480x640, f = 450 px."""
+    """The three RGB-D views of the convention: front, left, right, 480x640, f = 450 px.
+
+    Poses are the reference's (CLIPort's): the front camera 1 m in front of the robot base
+    tilted 45 degrees down, the side cameras tilted 40 degrees down and turned 45 degrees
+    towards the workspace (they do not aim exactly at its centre).
+    """
 
     CONFIG: list[dict[str, Any]] = [
-        _view((1.0, 0.0, 0.75)),
-        _view((0.0, 0.5, 0.75)),
-        _view((0.0, -0.5, 0.75)),
+        _view((1.0, 0.0, 0.75), (np.pi / 4, np.pi, -np.pi / 2)),
+        _view((0.0, 0.5, 0.75), (np.pi / 4.5, np.pi, np.pi / 4)),
+        _view((0.0, -0.5, 0.75), (np.pi / 4.5, np.pi, 3 * np.pi / 4)),
     ]
 
 
@@ -95,7 +113,7 @@ class Oracle:
             "image_size": (480, 640),
             "intrinsics": (63e4, 0.0, 320.0, 0.0, 63e4, 240.0, 0.0, 0.0, 1.0),
             "position": (0.5, 0.0, 1000.0),
-            "rotation": matrix_to_quaternion(np.diag([1.0, -1.0, -1.0])),
+            "rotation": euler_to_quaternion(0.0, np.pi, -np.pi / 2),
             "zrange": (999.7, 1001.0),
             "noise": False,
         }

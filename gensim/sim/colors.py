@@ -1,38 +1,44 @@
 """Named colours (RGB in [0, 1]) and the resolution of colour arguments.
 
-`COLORS` uses the names of the task convention; `gensim.tasks.utils.COLORS` reuses this table.
-The values are this project's own palette: saturated enough to tell apart in a 3 mm/pixel
-top-down image, none of them close to the dark grey of the workspace.
+`COLORS` uses the names and the RGB values of the task convention (CLIPort's Tableau-like
+palette, as GenSim's reference environment defines them), so that images and recorded colours
+match the reference's; `gensim.tasks.utils.COLORS` reuses this table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+
+def _rgb(r: int, g: int, b: int) -> tuple[float, float, float]:
+    return (r / 255.0, g / 255.0, b / 255.0)
+
+
+# 0-255 components, as the reference lists them.
 COLORS: dict[str, tuple[float, float, float]] = {
-    "blue": (0.26, 0.45, 0.80),
-    "red": (0.86, 0.22, 0.20),
-    "green": (0.30, 0.68, 0.30),
-    "orange": (0.96, 0.56, 0.14),
-    "yellow": (0.95, 0.84, 0.25),
-    "purple": (0.55, 0.36, 0.70),
-    "pink": (0.98, 0.60, 0.72),
-    "cyan": (0.35, 0.80, 0.85),
-    "brown": (0.58, 0.40, 0.24),
-    "white": (0.96, 0.96, 0.96),
-    "gray": (0.60, 0.60, 0.60),
-    "grey": (0.60, 0.60, 0.60),
-    "indigo": (0.29, 0.20, 0.55),
-    "violet": (0.72, 0.45, 0.88),
-    "black": (0.08, 0.08, 0.08),
-    "silver": (0.78, 0.79, 0.82),
-    "gold": (0.86, 0.70, 0.20),
+    "blue": _rgb(78, 121, 167),
+    "red": _rgb(255, 87, 89),
+    "green": _rgb(89, 169, 78),
+    "orange": _rgb(242, 142, 43),
+    "yellow": _rgb(237, 201, 72),
+    "purple": _rgb(176, 122, 161),
+    "pink": _rgb(255, 157, 167),
+    "cyan": _rgb(118, 183, 178),
+    "brown": _rgb(156, 117, 95),
+    "white": _rgb(255, 255, 255),
+    "gray": _rgb(186, 176, 172),
+    "grey": _rgb(186, 176, 172),  # an alias the reference lacks (it would give red there)
+    "indigo": _rgb(75, 0, 130),
+    "violet": _rgb(143, 0, 255),
+    "black": _rgb(0, 0, 0),
+    "silver": _rgb(192, 192, 192),
+    "gold": _rgb(255, 215, 0),
 }
 
 TRAIN_COLORS: tuple[str, ...] = ("blue", "red", "green", "yellow", "brown", "gray", "cyan")
 EVAL_COLORS: tuple[str, ...] = ("blue", "red", "green", "orange", "purple", "pink", "white")
 
-FALLBACK_COLOR = "red"  # the convention's answer to an unknown colour name
+FALLBACK_RGB = (1.0, 0.0, 0.0)  # the convention's answer to an unknown colour name: pure red
 
 
 def resolve_color(
@@ -47,14 +53,14 @@ def resolve_color(
         key = value.strip().lower()
         if key not in COLORS:
             if warnings is not None:
-                warnings.append(f"unknown colour name '{value}': used {FALLBACK_COLOR}")
-            key = FALLBACK_COLOR
+                warnings.append(f"unknown colour name '{value}': used pure red")
+            return (*FALLBACK_RGB, 1.0)
         return (*COLORS[key], 1.0)
     comps = [float(c) for c in value]
     if len(comps) not in (3, 4):
         if warnings is not None:
-            warnings.append(f"colour {list(value)!r} is not RGB or RGBA: used {FALLBACK_COLOR}")
-        return (*COLORS[FALLBACK_COLOR], 1.0)
+            warnings.append(f"colour {list(value)!r} is not RGB or RGBA: used pure red")
+        return (*FALLBACK_RGB, 1.0)
     if max(comps) > 1.5:  # 0-255 components; a little above 1 is rounding noise
         comps = [c / 255.0 for c in comps]
     if len(comps) == 3:

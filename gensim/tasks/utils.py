@@ -21,7 +21,7 @@ from gensim.tasks.goals import Pose
 
 
 class ColorDict(dict[str, list[float]]):
-    """Colour name -> RGB list; an unknown name gives red and records a warning, not a crash.
+    """Colour name -> RGB list; an unknown name gives pure red and records a warning, not a crash.
 
     Values are lists so that task code can append an alpha (`COLORS["red"] + [1]`); the
     palette itself is the simulator's (`gensim.sim.colors`).
@@ -30,9 +30,8 @@ class ColorDict(dict[str, list[float]]):
     def __missing__(self, key: str) -> list[float]:
         if isinstance(key, str) and key.strip().lower() in self:
             return list(super().__getitem__(key.strip().lower()))
-        fallback = sim_colors.FALLBACK_COLOR
-        context.record_warning(f"unknown colour name {key!r}: used {fallback}")
-        return list(super().__getitem__(fallback))
+        context.record_warning(f"unknown colour name {key!r}: used pure red")
+        return list(sim_colors.FALLBACK_RGB)
 
 
 COLORS: ColorDict = ColorDict({name: list(rgb) for name, rgb in sim_colors.COLORS.items()})
@@ -41,8 +40,11 @@ EVAL_COLORS: list[str] = list(sim_colors.EVAL_COLORS)
 
 
 def get_colors_names(mode: str) -> list[str]:
-    """The colour names of a split: train colours for "train", eval colours otherwise."""
-    return list(TRAIN_COLORS if mode == "train" else EVAL_COLORS)
+    """The colour names of a split: the training colours in every mode, as GenSim does (its
+    val and test splits differ from train by seeds, not by colours); `EVAL_COLORS` stays
+    available to tasks that ask for it by name."""
+    del mode
+    return list(TRAIN_COLORS)
 
 
 def get_colors(

@@ -75,7 +75,7 @@ def test_add_object_fallbacks_are_recorded(make_env, tmp_path: Path):
     rgba = env.p.getVisualShapeData(c, physicsClientId=env.client)[0][7]
     assert np.allclose(rgba[:3], COLORS["green"])
     rgba = env.p.getVisualShapeData(d, physicsClientId=env.client)[0][7]
-    assert np.allclose(rgba[:3], COLORS["red"])
+    assert np.allclose(rgba[:3], (1.0, 0.0, 0.0))  # pure red, as the reference
     env.assets_root = str(Path(__file__).resolve().parents[2] / "gensim" / "assets")
     env.reset()
     assert env.warnings == []  # cleared on reset
@@ -106,4 +106,4 @@ def test_colour_table_and_resolution():
     assert resolve_color([1, 0, 0]) == (1.0, 0.0, 0.0, 1.0)
     assert resolve_color((255, 128, 0, 255))[:2] == pytest.approx((1.0, 128 / 255))
     warnings: list[str] = []
-    assert resolve_color("mauve-ish", warnings) == (*COLORS["red"], 1.0) and len(warnings) == 1
+    assert resolve_color("mauve-ish", warnings) == (1.0, 0.0, 0.0, 1.0) and len(warnings) == 1

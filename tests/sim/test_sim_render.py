@@ -67,8 +67,8 @@ def test_three_views_and_their_fusion(make_env, block_urdf):
     for rgb, depth in views:
         assert rgb.shape == (480, 640, 3) and rgb.dtype == np.uint8
         assert depth.shape == (480, 640) and depth.dtype == np.float32
-    # The front camera looks at the workspace centre: the centre pixel is about 0.90 m away.
-    assert views[0][1][240, 320] == pytest.approx(np.linalg.norm((0.5, 0.0, 0.75)), abs=2e-3)
+    # The front camera is tilted 45 degrees down: its optical axis meets the table 1.06 m away.
+    assert views[0][1][240, 320] == pytest.approx(0.75 * np.sqrt(2), abs=2e-3)
     assert np.array_equal(views[0][0][240, 320], env.ground.table_color)
     # A camera looking at the horizon sees sky (white, depth = far) above and ground below.
     level = dict(RealSenseD415.CONFIG[0], position=(0.0, 0.0, 0.1), rotation=look_at_rotation((0, 0, 0.1), (1, 0, 0.1)))

@@ -24,7 +24,7 @@ class AssemblingKitsSeqUnseenColors(AssemblingKits):
 
     def color_names(self) -> list[str]:
         """Colours of this variant: training colours in train mode, evaluation colours otherwise."""
-        return utils.TRAIN_COLORS if self.mode == "train" else utils.EVAL_COLORS
+        return utils.get_colors_names(self.mode)
 
     def add_goals(
         self, objects: list[int], targets: list[Any], shapes: list[int], colors: list[str]

@@ -31,7 +31,7 @@ class SeparatingPilesUnseenColors(Task):
 
     def color_names(self) -> list[str]:
         """Colours of this variant: training colours in train mode, evaluation colours otherwise."""
-        return utils.TRAIN_COLORS if self.mode == "train" else utils.EVAL_COLORS
+        return utils.get_colors_names(self.mode)
 
     def reset(self, env: Environment) -> None:
         super().reset(env)

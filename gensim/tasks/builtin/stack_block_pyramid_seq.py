@@ -30,7 +30,7 @@ class StackBlockPyramidSeq(Task):
 
     def color_names(self) -> list[str]:
         """The colour names this variant draws from (seen colours in training, unseen otherwise)."""
-        return list(utils.TRAIN_COLORS) if self.mode == "train" else list(utils.EVAL_COLORS)
+        return utils.get_colors_names(self.mode)
 
     def reset(self, env: Environment) -> None:
         super().reset(env)

@@ -4,8 +4,7 @@
 a 30 s busy timeout and foreign keys; its write transactions start with `BEGIN IMMEDIATE`
 (`session_scope(write=True)`), so that concurrent writer processes queue for the write lock
 instead of failing when a read turns into a write. Migrations run through Alembic's Python API
-from the `migrations/` folder next to the `gensim` package (an editable install of the source
-tree). `session_scope()` brings the schema to head once per process and URL.
+from `gensim/migrations/` (package data: an editable install and a wheel both carry it). `session_scope()` brings the schema to head once per process and URL.
 """
 
 from __future__ import annotations
@@ -202,25 +201,17 @@ def run_write(fn: Callable[[Session], T], url: str | None = None) -> T:
 
 
 def migrations_dir() -> Path:
-    """The `migrations/` folder of the source tree that holds this `gensim` package."""
-    import gensim
-
-    path = Path(gensim.__file__).resolve().parent.parent / "migrations"
-    if not (path / "env.py").is_file():
-        raise GensimError(
-            f"database migrations not found at {path}; install gensim from its source tree "
-            "(pip install -e .)"
-        )
+    """The Alembic script folder shipped inside the package (`gensim/migrations/`)."""
+    path = Path(__file__).resolve().parent.parent / "migrations"
+    if not (path / "env.py").is_file() or not (path / "alembic.ini").is_file():
+        raise GensimError(f"database migrations not found at {path}; reinstall gensim")
     return path
 
 
 def _alembic_config() -> Config:
     from alembic.config import Config
 
-    config = Config()
-    config.set_main_option("script_location", str(migrations_dir()))
-    config.set_main_option("path_separator", "os")
-    return config
+    return Config(str(migrations_dir() / "alembic.ini"))
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,6 @@
-"""Prompt templates: Jinja2 files under the repo's `prompts/`, versioned by content hash.
+"""Prompt templates: Jinja2 files under `gensim/prompts/` (package data), versioned by content hash.
 
-Layout: `prompts/<mode>/<stage>.j2`, shared partials in `prompts/_shared/` (folders starting
+Layout: `<mode>/<stage>.j2`, shared partials in `_shared/` (folders starting
 with `_` are not modes). A prompt's hash is the sha256 of its template text and of every
 partial it includes (recursively); it is the version id recorded with each generated task.
 Rendering uses exactly the texts that were hashed, with `StrictUndefined`.
@@ -38,10 +38,8 @@ class Prompt:
 
 
 def default_root() -> Path:
-    """The repo's `prompts/` folder (the repo root of the editable install)."""
-    import gensim
-
-    return Path(gensim.__file__).resolve().parent.parent / "prompts"
+    """The `prompts/` folder shipped inside the package (editable install and wheel alike)."""
+    return Path(__file__).resolve().parent.parent / "prompts"
 
 
 def _root(root: Path | str | None) -> Path:

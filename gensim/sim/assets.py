@@ -137,7 +137,7 @@ def fill_template(
     return write_filled(text, path.stem.replace(TEMPLATE_SUFFIX, ""), out_dir)
 
 
-def fill_size_placeholders(text: str, rng: np.random.Generator) -> tuple[str, dict[str, float]]:
+def fill_size_placeholders(text: str, rng: Any) -> tuple[str, dict[str, float]]:
     """Fill unfilled DIM<i> with 3 to 5 cm and HALF<i> with half of the matching DIM<i>.
 
     Returns the text and the values used (by placeholder), for the warning message.

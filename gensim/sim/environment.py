@@ -41,6 +41,7 @@ from gensim.sim.assets import default_assets_root, fill_template
 from gensim.sim.cameras import RealSenseD415, TopDown
 from gensim.sim.colors import resolve_color
 from gensim.sim.constants import (
+    BOUNDS,
     CROWDED,
     EE_MAX_ROT_STEP,
     EE_POS_TOL,
@@ -48,6 +49,7 @@ from gensim.sim.constants import (
     GRAVITY,
     HZ,
     MOVE_WAIT_S,
+    PIX_SIZE,
     SETTLE_CAP_S,
     SETTLE_CHECK_EVERY,
     SETTLE_SPEED,
@@ -193,10 +195,11 @@ class Environment:
 
     # -- objects ----------------------------------------------------------------------------
     @property
-    def rng(self) -> np.random.Generator:
-        """The generator used by fallbacks: the task's when it has one (same-seed determinism)."""
+    def rng(self) -> Any:
+        """The random source used by fallbacks: the task's when it has one (same-seed
+        determinism; a task's `rng` draws from the episode's seeded global state)."""
         rng = getattr(self.task, "rng", None)
-        return rng if isinstance(rng, np.random.Generator) else self._fallback_rng
+        return rng if callable(getattr(rng, "uniform", None)) else self._fallback_rng
 
     def add_object(
         self, urdf: str, pose: Any, category: str = "rigid", color: Any = None, **kwargs: Any
@@ -375,6 +378,15 @@ class Environment:
         with self._hidden():
             rgb, depth, segm = render.render_camera(self.p, self.client, config, segmentation, self.ground)
         return (rgb, depth, segm) if segm is not None else (rgb, depth)
+
+    def render_oracle_ids(self, bounds: Any = BOUNDS, pix_size: float = PIX_SIZE) -> np.ndarray:
+        """The reference's top-down segmentation (8-bit body ids on the heightmap grid, see
+        `gensim.sim.oracle_view`), end effector and scenery hidden; free-space sampling uses it."""
+        from gensim.sim.cameras import Oracle
+        from gensim.sim.oracle_view import topdown_ids
+
+        with self._hidden():
+            return topdown_ids(self.p, self.client, Oracle.CONFIG[0], bounds, pix_size)
 
     def observe(self) -> dict[str, Any]:
         """The observation dict (see the module docstring); `{}` when `render_obs` is False."""

@@ -20,7 +20,8 @@ import numpy as np
 from gensim.checking.conventions import SUCCESS_REWARD, WORKSPACE
 from gensim.tasks import context, goals, rewards, scene, utils
 from gensim.tasks.goals import Goal, Pose
-from gensim.tasks.placement import fallback_pose, free_space_map, sample_pose
+from gensim.tasks.placement import free_space_map, reference_pose
+from gensim.tasks.randomness import EpisodeRandom
 
 
 def kebab(name: str) -> str:
@@ -58,7 +59,7 @@ class Task:
         self.num_blocks = 50
         self.lang_template = ""
         self.task_completed_desc = "task completed."
-        self.rng: np.random.Generator = np.random.default_rng(0)
+        self.rng: EpisodeRandom = EpisodeRandom()  # the global numpy.random state, see `seed`
         self.warnings: list[str] = []
         self.env: Any = None
 
@@ -78,12 +79,10 @@ class Task:
             self.primitive = primitives.PickPlace(height=0.02, speed=0.001)
             self.pos_eps = 0.02
 
-    def seed(self, seed: int) -> np.random.Generator:
-        """Start an episode's randomness: `self.rng` and the global `numpy.random` and `random`.
-
-        The globals are seeded too because task code written in the convention calls them.
-        """
-        self.rng = np.random.default_rng(seed)
+    def seed(self, seed: int) -> EpisodeRandom:
+        """Start an episode's randomness: the global `numpy.random` and `random` states, which
+        task code of the convention and `self.rng` (a view of the former) draw from, in the
+        reference's order (see `gensim.tasks.randomness`)."""
         np.random.seed(seed % 2**32)
         random.seed(seed)
         return self.rng
@@ -185,13 +184,15 @@ class Task:
 
     def get_random_pose(self, env: Any, obj_size: Sequence[float]) -> Pose:
         """A collision-free random pose on the table for an object of `obj_size` (z = half the
-        height, random yaw). Always returns a pose: with no free space left it falls back to a
-        random in-bounds pose and records a warning."""
-        pose = sample_pose(self.free_space(env), obj_size, self.bounds, self.pix_size, self.rng)
-        if pose is None:
+        height, random yaw), drawn as the reference draws it (`placement.reference_pose`).
+        Always returns a pose: with no free space left it uses the workspace centre, as the
+        reference does, and records a warning."""
+        ids = [i for group in env.obj_ids.values() for i in group]
+        pose, found = reference_pose(env.render_oracle_ids(self.bounds, self.pix_size), ids, obj_size,
+                                     self.bounds, self.pix_size)
+        if not found:
             self.warn(f"get_random_pose: no free space for an object of size {tuple(obj_size)}; "
-                      "used a random in-bounds pose")
-            pose = fallback_pose(obj_size, self.bounds, self.rng)
+                      "used the workspace centre")
         return pose
 
     def free_space(self, env: Any) -> np.ndarray:
@@ -202,9 +203,10 @@ class Task:
     def get_random_size(
         self, min_x: float, max_x: float, min_y: float, max_y: float, min_z: float, max_z: float
     ) -> tuple[float, float, float]:
-        """A random size, uniform per axis."""
-        return (float(self.rng.uniform(min_x, max_x)), float(self.rng.uniform(min_y, max_y)),
-                float(self.rng.uniform(min_z, max_z)))
+        """A random size, uniform per axis (three draws, x first, as the reference)."""
+        u = np.random.rand(3)
+        return (float(u[0] * (max_x - min_x) + min_x), float(u[1] * (max_y - min_y) + min_y),
+                float(u[2] * (max_z - min_z) + min_z))
 
     def fill_template(self, template: str, replace: dict[str, Any]) -> str:
         """Path of a filled copy of an asset template (see `gensim.sim.assets.fill_template`)."""
@@ -218,16 +220,17 @@ class Task:
     # ------------------------------------------------------------------ helpers of the convention
 
     def get_colors(self, n_colors: int = -1) -> list[str]:
-        """Colour names of this task's split (train colours in "train" mode, eval colours else)."""
-        _, names = utils.get_colors(self.mode, n_colors, rng=None if n_colors == -1 else self.rng)
+        """Colour names of this task's split (the training colours, as GenSim), sampled with the
+        global `random` as the reference does."""
+        _, names = utils.get_colors(self.mode, n_colors)
         return names
 
     def get_kitting_shapes(self, n_objects: int) -> list[int]:
         """`n_objects` kitting shape indices of this task's split (one repeated if homogeneous)."""
         shape_set = self.train_set if self.mode == "train" else self.test_set
-        if self.homogeneous:
-            return [int(self.rng.choice(shape_set))] * n_objects
-        return [int(s) for s in self.rng.choice(shape_set, n_objects)]
+        if self.homogeneous and self.mode != "train":
+            return [int(np.random.choice(shape_set))] * n_objects
+        return [int(s) for s in np.random.choice(shape_set, n_objects)]
 
     def make_piles(self, env: Any, block_color: Any = None) -> list[int]:
         """`num_blocks` small blocks in a loose pile on the table; returns their ids."""
@@ -267,7 +270,7 @@ class Task:
         return scene.mesh_points(self.env, obj)
 
     def color_random_brown(self, obj: int) -> None:
-        """Give the object a random shade of brown."""
-        shade = float(self.rng.uniform(0.85, 1.0))
-        base = np.array(utils.COLORS["brown"]) * shade
+        """Give the object a random shade of brown (0.5 to 1.5 times the palette's, one draw)."""
+        shade = float(np.random.rand()) + 0.5
+        base = np.clip(np.array(utils.COLORS["brown"]) * shade, 0.0, 1.0)
         self.env.set_color(obj, [float(c) for c in base])

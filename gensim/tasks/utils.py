@@ -18,6 +18,7 @@ from gensim.sim import colors as sim_colors
 from gensim.sim import render
 from gensim.tasks import context
 from gensim.tasks.goals import Pose
+from gensim.tasks.randomness import RandomSource
 
 
 class ColorDict(dict[str, list[float]]):
@@ -48,7 +49,7 @@ def get_colors_names(mode: str) -> list[str]:
 
 
 def get_colors(
-    mode: str, n_colors: int = -1, rng: np.random.Generator | None = None, **_: Any
+    mode: str, n_colors: int = -1, rng: RandomSource | None = None, **_: Any
 ) -> tuple[list[list[float]], list[str]]:
     """`(rgb_list, names)` of the split's colours; `n_colors` > 0 samples that many distinct ones."""
     names = get_colors_names(mode)
@@ -61,7 +62,7 @@ def get_colors(
     return [list(COLORS[n]) for n in names], names
 
 
-def get_random_color(rng: np.random.Generator | None = None) -> tuple[list[list[float]], list[str]]:
+def get_random_color(rng: RandomSource | None = None) -> tuple[list[list[float]], list[str]]:
     """One random training colour, as `([rgb], [name])` like `get_colors`."""
     return get_colors("train", 1, rng=rng)
 
@@ -183,7 +184,7 @@ def pix_to_xyz(
 
 
 def sample_distribution(
-    prob: np.ndarray, n_samples: int = 1, rng: np.random.Generator | None = None
+    prob: np.ndarray, n_samples: int = 1, rng: RandomSource | None = None
 ) -> np.ndarray:
     """Sample pixel coordinates from an unnormalised 2-D distribution (without replacement)."""
     flat = np.asarray(prob, dtype=np.float64).flatten()

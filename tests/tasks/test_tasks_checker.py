@@ -119,7 +119,8 @@ def test_goal_no_object_may_take_fails_goals() -> None:
 
 
 def test_too_small_budget_fails_budget() -> None:
-    body = ("        other = env.add_object('stacking/block.urdf', self.get_random_pose(env, size))\n"
+    body = ("        env.add_object('zone/zone.urdf', target, 'fixed')\n"  # keeps the target free
+            "        other = env.add_object('stacking/block.urdf', self.get_random_pose(env, size))\n"
             "        spot = self.get_random_pose(env, (0.08, 0.08, 0))\n" + GOAL
             + GOAL.replace("[block]", "[other]").replace("[target]", "[spot]")
                   .replace("step_max_reward=1", "step_max_reward=0.5"))

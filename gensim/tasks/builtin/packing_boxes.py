@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gensim.tasks import utils
+from gensim.tasks.randomness import RandomSource
 from gensim.tasks.task import Task
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ Cell = tuple[np.ndarray, np.ndarray]  # (centre xyz, size xyz) in the container'
 
 
 def split_volume(
-    size: tuple[float, float, float], min_dim: float, margin: float, rng: np.random.Generator
+    size: tuple[float, float, float], min_dim: float, margin: float, rng: RandomSource
 ) -> list[Cell]:
     """Cut a box of `size` into cells by recursive random cuts across x or y.
 

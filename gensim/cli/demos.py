@@ -22,6 +22,7 @@ from gensim.cli.common import (
     print_json,
 )
 from gensim.errors import GensimError
+from gensim.tracking import run_link
 
 
 class DemosGroup(TyperGroup):
@@ -88,6 +89,8 @@ def make(
               f"{report.episodes_per_minute:.1f} episodes/min", highlight=False)
     if report.stopped:
         console.print(f"stopped early: {report.stopped}", highlight=False)
+    if not quiet:
+        out.print(f"MLflow run {run_link(report.mlflow_url)}", highlight=False)
 
 
 @app.command("list")

@@ -16,6 +16,7 @@ from gensim.cli.common import (
     print_table,
 )
 from gensim.errors import GensimError
+from gensim.tracking import run_link
 
 app = typer.Typer()
 
@@ -83,5 +84,5 @@ def _summary(result: Any, *, stderr: bool) -> None:
         mean = sum(s["success_rate"] for s in result.results.values()) / len(rows)
         rows.append(("mean over tasks", f"{mean:.0%}", "", ""))
     print_table(f"evaluation of {result.model}", ("task", "success", "episodes", "mean reward"), rows,
-                stderr=stderr, notes=[f"{result.seconds:.0f} s; MLflow run {result.mlflow_run_id or '-'} "
-                                      "(success_per_task.png, rollout GIFs; compare runs: gensim ui)"])
+                stderr=stderr, notes=[f"{result.seconds:.0f} s; success_per_task.png and rollout GIFs in the MLflow run",
+                       f"MLflow run {run_link(result.mlflow_url)}"])

@@ -18,6 +18,7 @@ from gensim.cli.common import (
     print_table,
 )
 from gensim.errors import GensimError
+from gensim.tracking import run_link
 
 app = typer.Typer()
 
@@ -148,7 +149,7 @@ def _summary(doc: dict[str, Any], *, stderr: bool) -> None:
              f"{doc['samples']} training samples)"]
     if doc.get("training_curve"):
         notes.append(f"training curve {doc['training_curve']}")
-    notes.append(f"MLflow run {doc['run_id'] or '-'} (compare runs: gensim ui)")
+    notes.append(f"MLflow run {run_link(doc.get('mlflow_url'))}")
     best_step = doc["best_step"] if doc["best_step"] >= 0 else "-"
     print_table(f"trained {doc['model'].split('/')[-1]}",
                 ("task", f"val success, best (step {best_step})", "val success, last"), rows,

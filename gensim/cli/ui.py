@@ -1,5 +1,11 @@
 """`gensim ui`: the MLflow UI on 127.0.0.1 over gensim's tracking store.
 
+It prints the URL of the experiments in MLflow 3's classic view (`?workflowType=machine_learning`;
+the UI otherwise opens in its GenAI view, which shows traces, not runs), then one link per
+gensim experiment to its runs, and tags those experiments as model development (the tag the UI
+reads for an experiment's view). The server's routine messages (access log, start-up notes,
+deprecation warnings) are dropped; anything else it prints comes through on stderr.
+
 The server (`mlflow server`, which runs uvicorn) gets a process group of its own, so that Ctrl-C
 or SIGTERM on `gensim ui` stops the whole group and leaves no worker behind; on Linux it is also
 told to stop if `gensim ui` dies without cleaning up.
@@ -7,11 +13,13 @@ told to stop if `gensim ui` dies without cleaning up.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -23,6 +31,7 @@ from typing import NoReturn
 import typer
 
 from gensim.cli.common import console, fail, out, print_json
+from gensim.tracking.tracker import UI_VIEW_QUERY
 
 app = typer.Typer()
 
@@ -54,7 +63,7 @@ def main(
         # Tracking goes to a server already: that server is the UI (its login is its own).
         parsed = urllib.parse.urlparse(settings.tracking_uri)
         bare = parsed._replace(netloc=parsed.netloc.rsplit("@", 1)[-1]).geturl()
-        _announce(bare, None, None, mask_uri(settings.tracking_uri), json_out)
+        _announce(bare, None, None, mask_uri(settings.tracking_uri), json_out, _experiment_links(bare))
         return
     if not 0 <= port <= 65535:
         fail(f"--port must be in 0..65535, got {port}")
@@ -64,25 +73,30 @@ def main(
     if host not in _LOCAL_HOSTS:
         console.print(f"[yellow]warning:[/] the UI has no login; {host} exposes it beyond this machine")
     settings.home_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
+    env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false",
+               PYTHONWARNINGS="ignore")  # the server's own deprecations are not the user's business
     cmd = [
         sys.executable, "-m", "mlflow", "server",
         "--backend-store-uri", settings.tracking_uri,
+        "--registry-store-uri", settings.tracking_uri,
         "--default-artifact-root", settings.artifact_root,
         "--host", host, "--port", str(port), "--workers", "1",
+        "--uvicorn-opts", "--no-access-log --log-level warning",
     ]
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     # The server logs to stderr only: stdout stays one parseable line (or --json document).
-    proc = subprocess.Popen(cmd, env=env, stdout=sys.stderr, start_new_session=True,
-                            preexec_fn=_stop_with_parent())
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True, preexec_fn=_stop_with_parent())
+    relay = threading.Thread(target=_relay, args=(proc,), daemon=True, name="gensim-ui-log")
+    relay.start()
     try:
         if not _wait_ready(proc, url, timeout):
             if proc.poll() is not None:
                 fail(f"the MLflow server exited with code {proc.returncode} before answering "
                      "(its messages are above)", 1)
             fail(f"the MLflow server did not answer at {url} within {timeout:g} s", 1)
-        _announce(url, port, proc.pid, mask_uri(settings.tracking_uri), json_out)
+        _announce(url, port, proc.pid, mask_uri(settings.tracking_uri), json_out, _experiment_links(url))
         code = proc.wait()
         if code != 0:
             fail(f"the MLflow server stopped with code {code}", 1)
@@ -93,14 +107,65 @@ def main(
         signal.signal(signal.SIGTERM, previous)
 
 
-def _announce(url: str, port: int | None, pid: int | None, store: str, json_out: bool) -> None:
+def _announce(url: str, port: int | None, pid: int | None, store: str, json_out: bool,
+              links: dict[str, str]) -> None:
+    home = f"{url}/#/experiments?{UI_VIEW_QUERY}"
     if json_out:
-        print_json({"url": url, "port": port, "pid": pid, "tracking_uri": store})
+        print_json({"url": url, "port": port, "pid": pid, "tracking_uri": store, "home": home,
+                    "experiments": links})
     else:
-        out.print(f"MLflow UI: {url}", highlight=False)
+        out.print(f"MLflow UI: {home}", highlight=False)
+        for name, link in links.items():
+            out.print(f"  {name:<16} {link}", highlight=False)
+        if not links:
+            out.print("  (no gensim runs yet: demos, train, eval and generate each log one)", highlight=False)
         if pid is not None:
             console.print(f"store {store}; Ctrl-C stops it", highlight=False)
     sys.stdout.flush()
+
+
+def _experiment_links(url: str) -> dict[str, str]:
+    """The runs page of each gensim experiment the server knows, tagging each as model
+    development on the way (through the server's REST API: no mlflow import here)."""
+    from gensim.tracking.tracker import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, EXPERIMENTS
+
+    links: dict[str, str] = {}
+    for name in EXPERIMENTS:
+        query = urllib.parse.urlencode({"experiment_name": name})
+        try:
+            with urllib.request.urlopen(f"{url}/api/2.0/mlflow/experiments/get-by-name?{query}",
+                                        timeout=5) as reply:
+                found = json.load(reply)["experiment"]
+        except (OSError, ValueError, KeyError):  # not there yet (404), or no answer
+            continue
+        experiment_id = str(found["experiment_id"])
+        tags = {tag.get("key"): tag.get("value") for tag in found.get("tags", [])}
+        if EXPERIMENT_KIND_TAG not in tags:
+            body = json.dumps({"experiment_id": experiment_id, "key": EXPERIMENT_KIND_TAG,
+                               "value": EXPERIMENT_KIND}).encode()
+            request = urllib.request.Request(
+                f"{url}/api/2.0/mlflow/experiments/set-experiment-tag", data=body, method="POST",
+                headers={"Content-Type": "application/json"})
+            try:
+                urllib.request.urlopen(request, timeout=5).close()
+            except OSError:
+                pass  # the view toggle in the UI still works
+        links[name] = f"{url}/#/experiments/{experiment_id}/runs?{UI_VIEW_QUERY}"
+    return links
+
+
+# Routine lines of the MLflow server that tell a gensim user nothing.
+_SERVER_NOISE = ("Registry store URI not provided", "[MLflow] Security middleware enabled")
+
+
+def _relay(proc: subprocess.Popen[bytes]) -> None:
+    """Copy the server's output to stderr, without its routine lines."""
+    assert proc.stdout is not None
+    for raw in iter(proc.stdout.readline, b""):
+        line = raw.decode(errors="replace")
+        if not line.startswith(_SERVER_NOISE):
+            sys.stderr.write(line)
+            sys.stderr.flush()
 
 
 def _pick_port(host: str, port: int) -> int:

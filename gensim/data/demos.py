@@ -55,6 +55,7 @@ class DemoReport:
     seeds: list[int] = field(default_factory=list)  # kept seeds, ascending
     dataset_id: int | None = None
     mlflow_run_id: str | None = None
+    mlflow_url: str | None = None  # the run's page in the MLflow UI
     peak_rss_mb: float = 0.0  # of this (parent) process
     stopped: str = ""  # why the run ended before n episodes, if it did
 
@@ -102,6 +103,7 @@ def make_demos(
     `max_failures` (default `max(10, n)`) stops a run whose expert keeps failing. `progress` is
     called after each attempt is written with `{"seed", "success", "episodes", "failures"}`.
     """
+    started_at = time.time()
     if n < 1:
         raise UsageError("-n must be at least 1")
     if workers < 1:
@@ -125,11 +127,12 @@ def make_demos(
               "code_hash": pinned.code_hash, "split": split, "n": n, "executor": executor,
               "workers": workers, "views": views,
               "seeds": "{}, {}, ... (stride 2)".format(*(seed_at(split, i) for i in range(2)))}
-    with get_tracker().run(DEMOS, f"demos {pinned.name} {split} {stamp}", params=params, system_metrics=True,
+    with get_tracker().run(DEMOS, f"demos {pinned.name} {split} {stamp}", params=params, system_metrics=True, started_at=started_at,
                            tags={"gensim.task": pinned.name, "gensim.split": split}) as run:
         _generate(pinned, writer, report, n, views, max_failures, progress)
         _finish(report, writer)
         report.mlflow_run_id = run.run_id
+        report.mlflow_url = run.url
         _record(report, run, root)
     return report
 

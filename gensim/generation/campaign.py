@@ -73,6 +73,7 @@ class CampaignResult:
     seconds: float
     tokens: int = 0
     cost_usd: float = 0.0
+    mlflow_url: str | None = None  # the run's page in the MLflow UI
     stopped: str | None = None  # why the campaign stopped early (budget), if it did
     reasoning: str | None = None  # the curriculum's reasoning (topdown-cot)
     diversity: dict[str, float] = field(default_factory=dict)  # library and campaign diversity

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Any
 
 from gensim.generation.candidate import STAGES, Candidate
+from gensim.tracking import run_link
 
 
 class CampaignProgress:
@@ -65,7 +66,7 @@ def print_summary(result: Any, console: Any) -> None:
         console.print(f"rejected {r['name']} at {r['stage']}: {str(r['reason'])[:160]}", highlight=False)
     console.print(
         f"provider {result.provider} ({result.model}); {result.tokens} tokens, ${result.cost_usd:.4f}; "
-        f"{result.seconds:.1f} s; MLflow run {result.mlflow_run_id or '-'}", highlight=False)
+        f"{result.seconds:.1f} s; MLflow run {run_link(result.mlflow_url)}", highlight=False)
     if result.diversity:
         d = result.diversity
         console.print(

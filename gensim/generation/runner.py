@@ -78,6 +78,7 @@ class CampaignRunner:
                     self._process(group, tracker)
                 status = "finished"
                 result = self._result(start, tracker.run_id)
+                result.mlflow_url = tracker.url
                 admitted = [c.version_id for c in self._admission_order() if c.version_id]
                 diversity = self.library.diversity(admitted) if admitted else {"metrics": {}, "curve": []}
                 result.diversity = diversity["metrics"]

@@ -43,6 +43,11 @@ class CampaignTracker:
     def run_id(self) -> str | None:
         return getattr(self.run, "run_id", None)
 
+    @property
+    def url(self) -> str | None:
+        """The campaign run's page in the MLflow UI."""
+        return getattr(self.run, "url", None)
+
     def __enter__(self) -> CampaignTracker:
         from gensim.generation.records import jsonable
         from gensim.tracking import GENERATE, get_tracker

@@ -6,7 +6,16 @@ Experiment names of the product: `GENERATE`, `DEMOS`, `TRAIN`, `EVAL`.
 """
 
 from gensim.tracking.run import TrackedRun
-from gensim.tracking.tracker import DEMOS, EVAL, EXPERIMENTS, GENERATE, TRAIN, Tracker, get_tracker
+from gensim.tracking.tracker import (
+    DEMOS,
+    EVAL,
+    EXPERIMENTS,
+    GENERATE,
+    TRAIN,
+    Tracker,
+    get_tracker,
+    run_link,
+)
 
 __all__ = [
     "DEMOS",
@@ -17,4 +26,5 @@ __all__ = [
     "TrackedRun",
     "Tracker",
     "get_tracker",
+    "run_link",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gensim.tracking.tracker import Tracker
+    from gensim.tracking.tracker import Pending, Tracker
 
 _PARAMS_PER_BATCH = 100  # MLflow's limit per log_batch call
 _METRICS_PER_BATCH = 1000
@@ -33,10 +33,27 @@ def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 class TrackedRun:
     """One MLflow run (or nothing, when `run_id` is None). Made by `Tracker.run`."""
 
-    def __init__(self, tracker: Tracker, run_id: str | None, experiment: str) -> None:
+    def __init__(self, tracker: Tracker, run_id: str | None, experiment: str, *,
+                 pending: Pending | None = None) -> None:
         self.tracker = tracker
-        self.run_id = run_id  # None when tracking is off
+        self._run_id = run_id
+        self._pending = pending  # the run being opened in the background (see `Tracker.run`)
         self.experiment = experiment
+
+    @property
+    def run_id(self) -> str | None:
+        """The MLflow run id (None when tracking is off); waits for the run to be opened."""
+        if self._pending is not None:
+            opened = self._pending.result()
+            self._run_id = None if opened is None else opened[0]
+            self._pending = None
+        return self._run_id
+
+    @property
+    def url(self) -> str | None:
+        """The run's page in the MLflow UI (None when tracking is off)."""
+        run_id = self.run_id
+        return None if run_id is None else self.tracker.run_url(self.experiment, run_id)
 
     @property
     def active(self) -> bool:

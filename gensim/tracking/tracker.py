@@ -14,6 +14,8 @@ returning None; a failing call warns once per kind of error and work carries on.
 from __future__ import annotations
 
 import threading
+import time
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -22,6 +24,40 @@ from gensim.tracking.run import TrackedRun
 from gensim.tracking.store import first_line, import_mlflow, mask_uri, probe, warn_once
 
 T = TypeVar("T")
+
+# MLflow 3's UI shows an experiment in its GenAI view (traces) unless the experiment says it
+# holds model training (this tag) or the page's URL asks for the classic view (`UI_VIEW_QUERY`).
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"
+UI_VIEW_QUERY = "workflowType=machine_learning"
+UI_DEFAULT_URL = "http://127.0.0.1:5000"  # `gensim ui` with its default host and port
+
+
+def run_link(url: str | None) -> str:
+    """How commands end: the run's UI page, and how to serve the UI for a local store."""
+    if url is None:
+        return "- (tracking off)"
+    return url if not url.startswith(UI_DEFAULT_URL) else f"{url}  (serve it: gensim ui)"
+
+
+class Pending:
+    """`fn()` running in a daemon thread; `result()` waits for it (None if it raised)."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self._value: Any = None
+        self._thread = threading.Thread(target=self._run, args=(fn,), daemon=True,
+                                        name="gensim-tracking")
+        self._thread.start()
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        try:
+            self._value = fn()
+        except Exception as err:  # noqa: BLE001 - tracking never stops the work
+            warn_once(f"open {type(err).__name__}", f"MLflow run not opened ({first_line(err)}); continuing")
+
+    def result(self) -> Any:
+        self._thread.join()
+        return self._value
 
 # The experiments of the product's flows.
 GENERATE = "gensim/generate"
@@ -94,6 +130,21 @@ class Tracker:
                 )
             return None
 
+    def ui_base(self) -> str:
+        """Where the UI of this store answers: the tracking server itself, else `gensim ui`'s
+        default address."""
+        if self.uri.startswith(("http://", "https://")):
+            parsed = urllib.parse.urlparse(self.uri)
+            return parsed._replace(netloc=parsed.netloc.rsplit("@", 1)[-1]).geturl().rstrip("/")
+        return UI_DEFAULT_URL
+
+    def run_url(self, experiment: str, run_id: str | None) -> str | None:
+        """The UI page of run `run_id` of `experiment` (in the view that shows runs)."""
+        experiment_id = self._experiments.get(experiment)
+        if run_id is None or experiment_id is None:
+            return None
+        return f"{self.ui_base()}/#/experiments/{experiment_id}/runs/{run_id}?{UI_VIEW_QUERY}"
+
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """`MlflowClient.<method>(*args, **kwargs)` under `guard`."""
         if not self.enabled:
@@ -111,11 +162,14 @@ class Tracker:
             if found is None:
                 try:
                     location = f"{self.artifact_root}/{name}"
-                    return str(client.create_experiment(name, artifact_location=location))
+                    return str(client.create_experiment(name, artifact_location=location,
+                                                        tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND}))
                 except Exception:  # another process created it first
                     found = client.get_experiment_by_name(name)
                     if found is None:
                         raise
+            if EXPERIMENT_KIND_TAG not in (found.tags or {}):  # made before gensim set the kind
+                client.set_experiment_tag(found.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
             return str(found.experiment_id)
 
         experiment_id = self.guard(find_or_create)
@@ -134,14 +188,27 @@ class Tracker:
         parent: TrackedRun | None = None,
         system_metrics: bool = False,
         system_metrics_interval_s: float = 10.0,
+        started_at: float | None = None,
     ) -> Iterator[TrackedRun]:
         """A run named `name` in `experiment` (nested under `parent` when given), with `tags`
-        and `params` logged at the start; `system_metrics` samples CPU/memory/disk (needs psutil)."""
-        run_id = self._create_run(experiment, name, tags, parent)
-        handle = TrackedRun(self, run_id, experiment)
-        if params:
-            handle.log_params(params)
-        monitor = self._start_monitor(run_id, system_metrics_interval_s) if system_metrics else None
+        and `params` logged at the start; `system_metrics` samples CPU/memory/disk (needs psutil).
+
+        The run starts at `started_at` (seconds since the epoch; default now), so a caller that
+        opens it after its work still records the work's duration. Opening the store (importing
+        mlflow, probing, creating the experiment and the run) happens in a background thread:
+        the block's work goes on meanwhile, and the first call that needs the run waits for it.
+        """
+        started_ms = int((time.time() if started_at is None else started_at) * 1000)
+
+        def open_run() -> tuple[str | None, Any]:
+            run_id = self._create_run(experiment, name, tags, parent, started_ms)
+            if run_id is not None and params:
+                TrackedRun(self, run_id, experiment).log_params(params)
+            monitor = self._start_monitor(run_id, system_metrics_interval_s) if system_metrics else None
+            return run_id, monitor
+
+        pending = Pending(open_run)
+        handle = TrackedRun(self, None, experiment, pending=pending)
         status = "FINISHED"
         try:
             yield handle
@@ -153,13 +220,16 @@ class Tracker:
             handle.set_tags({"gensim.error": f"{type(err).__name__}: {first_line(err)}"})
             raise
         finally:
+            opened = pending.result()
+            monitor = None if opened is None else opened[1]
             if monitor is not None:
                 self.guard(monitor.finish)
             if handle.active:
-                self.call("set_terminated", run_id, status)
+                self.call("set_terminated", handle.run_id, status)
 
     def _create_run(
-        self, experiment: str, name: str, tags: Mapping[str, Any] | None, parent: TrackedRun | None
+        self, experiment: str, name: str, tags: Mapping[str, Any] | None, parent: TrackedRun | None,
+        started_ms: int,
     ) -> str | None:
         if not self.enabled:
             return None
@@ -169,7 +239,7 @@ class Tracker:
         all_tags = {key: str(value) for key, value in (tags or {}).items()}
         if parent is not None and parent.run_id is not None:
             all_tags["mlflow.parentRunId"] = parent.run_id
-        created = self.call("create_run", experiment_id, run_name=name, tags=all_tags)
+        created = self.call("create_run", experiment_id, start_time=started_ms, run_name=name, tags=all_tags)
         return None if created is None else str(created.info.run_id)
 
     def _start_monitor(self, run_id: str | None, interval_s: float) -> Any:

@@ -38,6 +38,7 @@ class EvalReport:
     checkpoint: str
     results: dict[str, dict[str, Any]]  # task -> success_rate, mean_reward, episodes
     mlflow_run_id: str | None = None
+    mlflow_url: str | None = None  # the run's page in the MLflow UI
     seconds: float = 0.0
     episodes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per-episode detail
 
@@ -74,6 +75,7 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
     if not names:
         raise UsageError("no tasks: give --tasks a,b,c")
     say = report or (lambda _line: None)
+    started_at = time.time()  # the MLflow run opened after the work covers all of it
     # The model and the tasks are resolved before torch is imported: mistakes fail fast.
     fields = {name: _task_fields(name) for name in names}
     resolved = resolve_model(model)
@@ -111,12 +113,12 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
                         seconds=round(time.perf_counter() - start, 3),
                         episodes={n: [x.to_json() for x in o] for n, o in outcomes.items()})
     if track:
-        _record(result, resolved, fields, outcomes)
+        _record(result, resolved, fields, outcomes, started_at)
     return result
 
 
 def _record(result: EvalReport, resolved: Any, fields: dict[str, dict[str, Any]],
-            outcomes: dict[str, list[Outcome]]) -> None:
+            outcomes: dict[str, list[Outcome]], started_at: float) -> None:
     from gensim.tracking import EVAL, get_tracker
 
     params = {"model": result.model, "checkpoint": result.checkpoint,
@@ -128,8 +130,9 @@ def _record(result: EvalReport, resolved: Any, fields: dict[str, dict[str, Any]]
     tags = {"gensim.model": result.model, "gensim.tasks": ",".join(result.results)}
     if resolved.run_id:
         tags["gensim.train_run_id"] = resolved.run_id
-    with get_tracker().run(EVAL, name, tags=tags, params=params) as run:
+    with get_tracker().run(EVAL, name, tags=tags, params=params, started_at=started_at) as run:
         result.mlflow_run_id = run.run_id
+        result.mlflow_url = run.url
         metrics: dict[str, float] = {}
         for task, stats in result.results.items():
             metrics[f"success_rate/{task}"] = stats["success_rate"]

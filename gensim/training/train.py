@@ -44,6 +44,7 @@ class TrainResult:
     samples_per_second: float = 0.0
     val_history: list[dict[str, Any]] = field(default_factory=list)
     training_curve: str | None = None  # PNG next to the checkpoint (loss, validation success)
+    mlflow_url: str | None = None  # the run's page in the MLflow UI
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -144,6 +145,7 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
         run.log_dict(resolved, "config.json")
         result = _fit(config, tasks, folder, run, say, progress)
         _record(result, config, tasks, run)
+        result.mlflow_url = run.url
         if result.training_curve:
             run.log_artifact(result.training_curve, "plots")
     return result

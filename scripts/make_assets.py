@@ -245,8 +245,8 @@ def make_blocks() -> None:
     for rel in ("block/block.urdf", "stacking/block.urdf", "block/block_for_anchors.urdf"):
         write_text(rel, urdf("block", cube, 0.1, RGBA["gray"], note="4 cm cube."))
     write_text("block/small.urdf", urdf(
-        "small", [Shape(box((0.01, 0.01, 0.01)))], 0.005, RGBA["gray"], size=(0.01,) * 3,
-        note="1 cm cube (pile piece)."))
+        "small", [Shape(box((0.01, 0.01, 0.01)))], 0.001, "1 0.3412 0.349 1", size=(0.01,) * 3,
+        friction=0.5, note="1 cm cube of 1 g (pile piece), red: the reference's mass, friction, colour."))
     for folder in ("ball", "sphere"):
         write_text(f"{folder}/{folder}.urdf", urdf(
             folder, [Shape(sphere(0.02))], 0.05, RGBA["red"], rolling=0.002, note="4 cm ball."))

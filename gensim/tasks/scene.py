@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 POINT_SPACING = 0.02  # m between sample points of `box_points`
 PILE_SIZE = 0.2  # m, side of the square region a pile is scattered over
+PILE_OFFSET = (0.15, 0.4)  # m: its lower corner from the workspace's (x_min, y_min)
 ROPE_NEAR = 0.12  # m: a new rope's centre lies this close to the middle of its targets
 ROPE_FORCE = 1000.0  # N: force cap of the links between beads
 ROPE_ERP = 0.8  # error reduction of the links (stiff: a dragged rope must not stretch)
@@ -104,14 +105,17 @@ def mesh_points(env: Any, obj: int) -> np.ndarray:
 
 
 def make_piles(task: Task, env: Any, block_color: Any = None) -> list[int]:
-    """`task.num_blocks` 1 cm blocks scattered over a free 20 cm square; returns their ids."""
-    centre, _ = task.get_random_pose(env, (PILE_SIZE, PILE_SIZE, 0.0))
+    """`task.num_blocks` 1 cm blocks scattered over the reference's fixed 20 cm square (x from
+    `bounds` x_min + 0.15, y from y_min + 0.4: around (0.5, 0) on the standard table), three
+    draws per block (x, y, yaw) from the episode's state, as the reference; returns their ids.
+    The square is not checked against other objects (the reference does not either)."""
+    b = np.asarray(task.bounds, dtype=np.float64).reshape(3, 2)
     ids = []
     for _ in range(int(task.num_blocks)):
-        dx, dy = task.rng.uniform(-PILE_SIZE / 2 + 0.01, PILE_SIZE / 2 - 0.01, size=2)
-        xyz = (float(centre[0] + dx), float(centre[1] + dy), 0.01)
-        quat = utils.eulerXYZ_to_quatXYZW((0.0, 0.0, float(task.rng.random() * 2 * np.pi)))
-        ids.append(env.add_object("block/small.urdf", (xyz, quat), "rigid", color=block_color))
+        x = b[0, 0] + PILE_OFFSET[0] + np.random.rand() * PILE_SIZE
+        y = b[1, 0] + PILE_OFFSET[1] + np.random.rand() * PILE_SIZE
+        quat = utils.eulerXYZ_to_quatXYZW((0.0, 0.0, float(np.random.rand() * 2 * np.pi)))
+        ids.append(env.add_object("block/small.urdf", ((float(x), float(y), 0.01), quat), "rigid", color=block_color))
     return ids
 
 

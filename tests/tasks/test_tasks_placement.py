@@ -53,3 +53,46 @@ def test_no_free_space_gives_none_and_fallback_stays_in_bounds() -> None:
     for size in [(0.04, 0.04, 0.04), (0.1, 0.3), (2.0, 2.0, 0.1)]:
         (x, y, _), _ = fallback_pose(size, BOUNDS, rng)
         assert 0.25 <= x <= 0.75 and -0.5 <= y <= 0.5
+
+
+def test_reference_erosion_counts_outside_as_free_and_anchors_even_windows() -> None:
+    from gensim.tasks.placement import erode_outside_free
+
+    free = np.ones((12, 14), dtype=bool)
+    free[6, 7] = False
+    for size in (0, 1, 2, 4, 5):
+        eroded = erode_outside_free(free, size)
+        k = 3 if size == 0 else size
+        brute = np.ones_like(free)
+        for u in range(12):
+            for v in range(14):
+                rows = [r for r in range(u - k // 2, u - k // 2 + k) if 0 <= r < 12]
+                cols = [c for c in range(v - k // 2, v - k // 2 + k) if 0 <= c < 14]
+                brute[u, v] = free[np.ix_(rows, cols)].all()
+        assert np.array_equal(eroded, brute), size
+    assert erode_outside_free(np.ones((5, 5), dtype=bool), 4).all()  # the border stays free
+
+
+def test_reference_pose_draws_like_the_reference() -> None:
+    from gensim.tasks.placement import reference_pose
+
+    ids = np.zeros((320, 160), dtype=np.int32)
+    ids[100:140, 50:90] = 5  # an object
+    np.random.seed(3)
+    pose, found = reference_pose(ids, [5], (0.04, 0.04, 0.04), BOUNDS, PIX)
+    np.random.seed(3)
+    free = np.ones((320, 160), dtype=np.float32)
+    free[ids == 5] = 0
+    free[0, :], free[:, 0], free[-1, :], free[:, -1] = 0, 0, 0, 0
+    from gensim.tasks.placement import erode_outside_free
+
+    eroded = erode_outside_free(free > 0, 18).astype(np.float32)  # round(0.0566 / 0.003125) = 18
+    flat = eroded.flatten() / np.sum(eroded)
+    index = int(np.random.choice(np.arange(len(flat)), 1, p=flat, replace=False)[0])
+    u, v = np.unravel_index(index, eroded.shape)
+    theta = np.random.rand() * 2 * np.pi
+    assert found and pose[0] == (BOUNDS[0, 0] + v * PIX, BOUNDS[1, 0] + u * PIX, 0.02)
+    assert np.allclose(pose[1], utils.eulerXYZ_to_quatXYZW((0, 0, theta)))
+    full = np.full((320, 160), 5, dtype=np.int32)
+    (xyz, _), found = reference_pose(full, [5], (0.04, 0.04), BOUNDS, PIX)
+    assert not found and xyz == (BOUNDS[0, 0] + 80 * PIX, BOUNDS[1, 0] + 160 * PIX, 0.05)

@@ -85,12 +85,15 @@ class Environment:
 
     `assets_root`: folder of the assets (default: the packaged `gensim/assets`). `hz`: physics
     steps per second. `render_views`: also render the three RGB-D views into `obs["views"]`.
-    `render_obs`: render observations at all (checks turn it off).
+    `render_obs`: render observations at all (checks turn it off). `fused_obs`: build
+    `obs["color"]`/`obs["height"]` as CLIPort does, fused from the three RGB-D views (each
+    back-projected onto the top-down grid, heights maxed, colours averaged), instead of the
+    direct orthographic render (the fast default; docs/fidelity.md measures the difference).
     """
 
     def __init__(
         self, assets_root: str | None = None, gui: bool = False, hz: int = HZ,
-        render_views: bool = False, render_obs: bool = True,
+        render_views: bool = False, render_obs: bool = True, fused_obs: bool = False,
     ) -> None:
         import pybullet
 
@@ -100,6 +103,7 @@ class Environment:
         self.hz = hz
         self.render_views = render_views
         self.render_obs = render_obs
+        self.fused_obs = fused_obs
         self.client: int = pybullet.connect(pybullet.GUI if gui else pybullet.DIRECT)
         self.tmp_dir = Path(tempfile.mkdtemp(prefix="gensim-env-"))
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.tmp_dir, True)
@@ -392,10 +396,16 @@ class Environment:
         """The observation dict (see the module docstring); `{}` when `render_obs` is False."""
         if not self.render_obs:
             return {}
-        color, height = self.render_topdown()[:2]
+        views = None
+        if self.render_views or self.fused_obs:
+            views = [self.render_camera(cfg)[:2] for cfg in RealSenseD415.CONFIG]
+        if self.fused_obs and views is not None:
+            color, height = render.fuse_views(views, RealSenseD415.CONFIG, BOUNDS, PIX_SIZE)
+        else:
+            color, height = self.render_topdown()[:2]
         obs: dict[str, Any] = {"color": color, "height": height}
         if self.render_views:
-            obs["views"] = [self.render_camera(cfg)[:2] for cfg in RealSenseD415.CONFIG]
+            obs["views"] = views
         return obs
 
     def _hidden(self) -> _Hidden:

@@ -396,9 +396,12 @@ class Environment:
         """The observation dict (see the module docstring); `{}` when `render_obs` is False."""
         if not self.render_obs:
             return {}
-        views = None
+        views: list[tuple[np.ndarray, np.ndarray]] | None = None
         if self.render_views or self.fused_obs:
-            views = [self.render_camera(cfg)[:2] for cfg in RealSenseD415.CONFIG]
+            views = []
+            for cfg in RealSenseD415.CONFIG:
+                rgb, depth = self.render_camera(cfg)[:2]
+                views.append((rgb, depth))
         if self.fused_obs and views is not None:
             color, height = render.fuse_views(views, RealSenseD415.CONFIG, BOUNDS, PIX_SIZE)
         else:

@@ -1,7 +1,7 @@
-"""`gensim demos`: make expert demonstrations, list datasets, export them.
+"""`gensim demos`: make expert demonstrations, list, verify and export datasets.
 
 `gensim demos NAME ...` is short for `gensim demos make NAME ...`: the group routes a first
-word that is not one of its commands (make, list, export) to `make`.
+word that is not one of its commands (make, list, verify, export) to `make`.
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ class DemosGroup(TyperGroup):
 app = typer.Typer(
     cls=DemosGroup, no_args_is_help=True,
     help="Expert demonstrations: make them (`demos NAME` is short for `demos make NAME`), list "
-         "them, export them.\n\n"
+         "them, verify them, export them.\n\n"
          "Examples:\n  gensim demos block-insertion -n 10 --split train\n  gensim demos list\n"
+         "  gensim demos verify block-insertion-v1-train --repair\n"
          "  gensim demos export block-insertion-v1-train --format lerobot --out lerobot/",
 )
 
@@ -110,23 +111,81 @@ def list_cmd(
         rows = list_datasets()
     except GensimError as err:
         fail_from(err)
+    from gensim.data.manifest import bad_summary, check_dataset
+
     seen: set[str] = set()
-    docs = []
+    docs: list[dict[str, Any]] = []
+    statuses: dict[str, str] = {}  # folder -> its state now (names and sizes, no hashing)
     for row, version_ids in rows:
         if not all_rows and row.name in seen:
             continue
         seen.add(row.name)
+        if row.path not in statuses:
+            statuses[row.path] = "ok"
+            if not Path(row.path, "dataset.json").is_file():
+                statuses[row.path] = "missing"
+                console.print(f"[yellow]warning:[/] {row.name}: its folder {row.path} is gone",
+                              highlight=False, soft_wrap=True)
+            elif problems := [p for p in check_dataset(Path(row.path), quick=True) if p.bad]:
+                statuses[row.path] = f"{len(problems)} bad"
+                console.print(f"[yellow]warning:[/] {bad_summary(Path(row.path), problems)}; run "
+                              f"`gensim demos verify {row.name}`", highlight=False, soft_wrap=True)
+        status = statuses[row.path]
         docs.append({"id": row.id, "name": row.name, "split": row.split, "episodes": row.n_episodes,
                      "size_bytes": row.size_bytes, "digest": row.digest, "path": row.path,
                      "version_ids": version_ids, "mlflow_run_id": row.mlflow_run_id,
-                     "created_at": str(row.created_at)})
+                     "created_at": str(row.created_at), "status": status})
     if json_out:
         print_json(docs)
         return
     for doc in docs:
         out.print(f"{doc['id']:>4}  {doc['name']:<45} {doc['episodes']:>6} episodes  "
-                  f"{doc['size_bytes'] / 1e6:8.2f} MB  {doc['path']}", highlight=False)
+                  f"{doc['size_bytes'] / 1e6:8.2f} MB  {doc['status']:<8} {doc['path']}", highlight=False)
     console.print(f"{len(docs)} datasets")
+
+
+@app.command("verify")
+def verify(
+    dataset: str = typer.Argument(..., help="dataset folder, DB id or DB name"),
+    repair: bool = typer.Option(False, "--repair", help="regenerate bad episodes (same seeds)"),
+    workers: int = typer.Option(1, "--workers", "-w", help="parallel worker processes for --repair"),
+    json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Check every episode against its recorded checksum; exit 1 when any is bad.
+
+    Bad: missing, truncated, corrupted (checksum mismatch) or unreadable. --repair moves bad
+    files to damaged/ and plays the same seeds again with the task version that made the
+    dataset, so that its digest matches again.
+
+    Examples:
+      gensim demos verify block-insertion-v1-train
+      gensim demos verify block-insertion-v1-train --repair --json
+    """
+    from gensim.data.catalog import resolve_dataset
+    from gensim.data.verify import verify_dataset
+
+    try:
+        if workers < 1:
+            from gensim.errors import UsageError
+
+            raise UsageError("--workers must be at least 1")
+        report = verify_dataset(resolve_dataset(dataset), repair=repair, workers=workers)
+    except GensimError as err:
+        fail_from(err)
+    if json_out:
+        print_json(report.to_json())
+    else:
+        for problem in report.problems:
+            out.print(problem.line(), highlight=False)
+        for fix in report.repairs:
+            out.print(f"episodes/{fix.file} (seed {fix.seed}): {fix.result}"
+                      f"{', ' + fix.detail if fix.detail else ''}", highlight=False)
+        verdict = "ok" if report.ok else f"{len(report.bad)} bad"
+        match = "matches" if report.digest == report.recorded_digest else "does not match"
+        out.print(f"{report.path}: {report.episodes} episodes, {verdict}; digest "
+                  f"{report.digest[:16]}... {match} the record", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command("export")

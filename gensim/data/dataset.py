@@ -48,7 +48,7 @@ class PickPlaceDataset(Dataset):
                  config: AugmentConfig = AugmentConfig()) -> None:
         if not roots:
             raise UsageError("PickPlaceDataset needs at least one dataset folder")
-        self.readers = [DemoReader(root) for root in roots]
+        self.readers = [DemoReader(root, verify=True) for root in roots]  # checksums, once
         self.index: list[tuple[int, int, int]] = [
             (r, episode, step) for r, reader in enumerate(self.readers) for episode, step in reader.steps()]
         self.augment = augment

@@ -111,7 +111,18 @@ def make_demos(
     split_seeds(split)
     pinned = pin_task(name, version)
     root = Path(out) if out is not None else default_root(pinned, split)
-    writer = DatasetWriter(root, {**pinned.header(), "split": split, "format": 1})
+    writer = DatasetWriter(root, {**pinned.header(), "split": split, "format": 1}, views=views)
+    try:
+        return _make(pinned, writer, n, split, workers, executor, views, max_failures, progress, track,
+                     started_at)
+    finally:
+        writer.close()  # the dataset's lock
+
+
+def _make(pinned: PinnedTask, writer: DatasetWriter, n: int, split: str, workers: int, executor: str,
+          views: bool, max_failures: int | None, progress: Progress | None, track: bool,
+          started_at: float) -> DemoReport:
+    root = writer.root
     report = DemoReport(
         task=pinned.name, version=pinned.version, version_id=pinned.version_id,
         code_hash=pinned.code_hash, split=split, episodes=0, failures=0, new_episodes=0,
@@ -175,7 +186,7 @@ def _generate(pinned: PinnedTask, writer: DatasetWriter, report: DemoReport, n: 
                 outcome = results.pop(seed)
                 data = _verified(seed, outcome, pinned)
                 if data is not None:
-                    writer.write_episode(seed, data)
+                    writer.write_episode(seed, data, _timings(outcome))
                     kept += 1
                     report.new_episodes += 1
                 else:
@@ -194,6 +205,15 @@ def _generate(pinned: PinnedTask, writer: DatasetWriter, report: DemoReport, n: 
         pool.close()
     report.seconds = round(time.perf_counter() - start, 3)
     return report
+
+
+def _timings(outcome: dict[str, Any]) -> dict[str, float]:
+    """The worker's timings of an episode (s), for the manifest; bounded, numbers only."""
+    raw = outcome.get("timings")
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k)[:16]: round(float(v), 4) for k, v in list(raw.items())[:8]
+            if isinstance(v, int | float)}
 
 
 def _finish(report: DemoReport, writer: DatasetWriter) -> DemoReport:

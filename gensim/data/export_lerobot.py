@@ -189,7 +189,7 @@ def export_lerobot(source: Path, out: Path, *, episodes_per_file: int = EPISODES
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    reader = DemoReader(source)
+    reader = DemoReader(source, verify=True)  # bad episodes named before anything is written
     if len(reader) == 0:
         raise UsageError(f"dataset {source} has no episodes to export")
     out = Path(out)

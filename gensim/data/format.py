@@ -4,6 +4,9 @@ An episode of T actions holds T+1 observations (the last one follows the last ac
 step member names with a zero-padded index (`color_000`, `height_000`, ...), so that reading
 one step decompresses only that step. Everything else is small arrays over the T actions and
 one JSON document (`meta`). No pickles: `numpy.load(..., allow_pickle=False)` reads it all.
+An episode's bytes are a pure function of its content (fixed zip timestamps, no timings inside),
+so the same task version and seed give the same file, and `gensim demos verify --repair` can
+restore a lost episode to its recorded checksum.
 
 Labels: `pick_uv` / `place_uv` are heightmap pixels (row u along y, column v along x) of the
 pick and place positions; `place_theta` is the place yaw relative to the pick yaw (radians,
@@ -17,6 +20,7 @@ import json
 import math
 import os
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,13 +29,28 @@ from typing import Any
 
 import numpy as np
 
-from gensim.errors import UsageError
+from gensim.errors import GensimError, UsageError
 from gensim.sim.constants import BOUNDS, IMAGE_SHAPE, PIX_SIZE
 
 FORMAT_VERSION = 1
 THETA_BINS = 36  # place-rotation classes (10 degrees each)
 SPLITS = ("train", "val", "test")
 EPISODE_GLOB = "ep-*.npz"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # every member's timestamp: equal content, equal bytes
+# What reading a damaged episode file raises (zip structure, deflate stream, npy header, JSON).
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, KeyError, OSError)
+
+
+class EpisodeReadError(GensimError):
+    """An episode file that cannot be read (missing, truncated or corrupted); names the file."""
+
+    def __init__(self, path: Path | str, err: BaseException | str) -> None:
+        reason = err if isinstance(err, str) else f"{type(err).__name__}: {err}"
+        reason = " ".join(str(reason).split())[:200]
+        dataset = Path(path).parent.parent
+        super().__init__(f"episode file {path} is unreadable ({reason}); `gensim demos verify "
+                         f"{dataset} --repair` finds and regenerates bad episodes")
+        self.path = Path(path)
 
 
 def split_seeds(split: str) -> tuple[int, int]:
@@ -133,7 +152,14 @@ def encode(episode: Episode) -> bytes:
             arrays[f"view{k}_color_{t:03d}"] = np.asarray(rgb, dtype=np.uint8)
             arrays[f"view{k}_depth_{t:03d}"] = np.asarray(depth, dtype=np.float32)
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
+    # The layout of `numpy.savez_compressed`, with fixed member timestamps (numpy stamps the
+    # current time, which would make every encoding of the same episode different).
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for key, array in arrays.items():
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
     return buffer.getvalue()
 
 
@@ -148,35 +174,51 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 class EpisodeFile:
-    """Lazy reader of one episode file: each member is decompressed on first use only."""
+    """Lazy reader of one episode file: each member is decompressed on first use only.
+
+    Reading a damaged file raises `EpisodeReadError` naming it (never a bare zip error).
+    """
 
     def __init__(self, source: Path | bytes) -> None:
-        self._npz = np.load(io.BytesIO(source) if isinstance(source, bytes) else source,
-                            allow_pickle=False)
+        self.path = None if isinstance(source, bytes) else Path(source)
+        try:
+            self._npz = np.load(io.BytesIO(source) if isinstance(source, bytes) else source,
+                                allow_pickle=False)
+        except READ_ERRORS as err:
+            raise EpisodeReadError(self.path or "<bytes>", err) from None
+
+    def _get(self, key: str) -> np.ndarray:
+        try:
+            return self._npz[key]
+        except READ_ERRORS as err:
+            raise EpisodeReadError(self.path or "<bytes>", err) from None
 
     @cached_property
     def meta(self) -> dict[str, Any]:
-        return dict(json.loads(str(self._npz["meta"])))
+        try:
+            return dict(json.loads(str(self._get("meta"))))
+        except json.JSONDecodeError as err:
+            raise EpisodeReadError(self.path or "<bytes>", err) from None
 
     @cached_property
     def pose0(self) -> np.ndarray:
-        return self._npz["pose0"]
+        return self._get("pose0")
 
     @cached_property
     def pose1(self) -> np.ndarray:
-        return self._npz["pose1"]
+        return self._get("pose1")
 
     @cached_property
     def reward(self) -> np.ndarray:
-        return self._npz["reward"]
+        return self._get("reward")
 
     @cached_property
     def lang(self) -> list[str]:
-        return [str(s) for s in self._npz["lang"]]
+        return [str(s) for s in self._get("lang")]
 
     @cached_property
     def labels(self) -> dict[str, np.ndarray]:
-        return {k: self._npz[k] for k in ("pick_uv", "place_uv", "place_theta", "place_theta_bin")}
+        return {k: self._get(k) for k in ("pick_uv", "place_uv", "place_theta", "place_theta_bin")}
 
     @property
     def steps(self) -> int:
@@ -185,11 +227,11 @@ class EpisodeFile:
 
     def color(self, t: int) -> np.ndarray:
         """uint8 (320, 160, 3) top-down colour of observation `t`."""
-        return self._npz[f"color_{t:03d}"]
+        return self._get(f"color_{t:03d}")
 
     def height(self, t: int) -> np.ndarray:
         """float32 (320, 160) height map (m) of observation `t`."""
-        return self._npz[f"height_{t:03d}"]
+        return self._get(f"height_{t:03d}")
 
     def has_views(self) -> bool:
         return "view0_color_000" in self._npz.files
@@ -202,7 +244,7 @@ class EpisodeFile:
         n = self.steps + 1
         views = None
         if self.has_views():
-            views = [[(self._npz[f"view{k}_color_{t:03d}"], self._npz[f"view{k}_depth_{t:03d}"])
+            views = [[(self._get(f"view{k}_color_{t:03d}"), self._get(f"view{k}_depth_{t:03d}"))
                       for k in range(3)] for t in range(n)]
         return Episode(color=[self.color(t) for t in range(n)], height=[self.height(t) for t in range(n)],
                        pose0=self.pose0, pose1=self.pose1, reward=self.reward, lang=list(self.lang),
@@ -211,6 +253,23 @@ class EpisodeFile:
 
 def read_meta_json(path: Path) -> dict[str, Any]:
     """Only the `meta` member of an episode file (cheap: no image is decompressed)."""
-    with zipfile.ZipFile(path) as archive, archive.open("meta.npy") as member:
-        return json.loads(str(np.lib.format.read_array(member, allow_pickle=False)))
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("meta.npy") as member:
+            return dict(json.loads(str(np.lib.format.read_array(member, allow_pickle=False))))
+    except (*READ_ERRORS, json.JSONDecodeError) as err:
+        raise EpisodeReadError(path, err) from None
+
+
+def check_readable(path: Path) -> str | None:
+    """None when every member of the episode file decompresses with a correct CRC, else why not."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+            if bad is not None:
+                return f"member {bad} fails its CRC check"
+            if "meta.npy" not in archive.namelist():
+                return "no meta member"
+    except READ_ERRORS as err:
+        return " ".join(f"{type(err).__name__}: {err}".split())[:200]
+    return None
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gensim.data.format import EPISODE_GLOB, EpisodeFile, read_meta_json
+from gensim.data.manifest import require_intact
 from gensim.data.writer import HEADER
 from gensim.errors import UsageError
 
@@ -19,12 +20,15 @@ class DemoReader:
     Step counts come from each file's `meta` (read once, without decompressing images).
     """
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, verify: bool = False) -> None:
+        """Open the folder; `BadDatasetError` names its bad episodes (missing or resized files
+        always, checksum mismatches too when `verify`, which reads every file)."""
         self.root = Path(root)
         header = self.root / HEADER
         if not header.is_file():
             raise UsageError(f"not a gensim dataset folder (no {HEADER}): {self.root}")
         self.header: dict[str, Any] = json.loads(header.read_text())
+        require_intact(self.root, quick=not verify)
         self.paths = sorted((self.root / "episodes").glob(EPISODE_GLOB))
         self._metas: list[dict[str, Any]] | None = None
 

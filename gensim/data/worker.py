@@ -77,9 +77,12 @@ def play(env: Any, task: Any, seed: int, views: bool = False) -> tuple[Any, Epis
     timings["total"] = round(time.perf_counter() - start, 4)
     episode = Episode(color=color, height=height, pose0=pose0, pose1=pose1,  # type: ignore[arg-type]
                       reward=rewards, lang=lang, views=view_frames if views else None)  # type: ignore[arg-type]
+    # Timings stay out of the file (its bytes depend on the content only); the dataset's
+    # manifest records them (`outcome["timings"]`).
     episode.meta = {"seed": seed, "steps": result.steps, "success": result.success,
                     "total_reward": round(result.total_reward, 6), "lang_goal": result.lang_goal,
-                    "timings": timings, "warnings": result.warnings[:20]}
+                    "warnings": result.warnings[:20]}
+    result.timings = timings
     return result, episode
 
 
@@ -87,7 +90,8 @@ def run_seeds(job: dict[str, Any]) -> list[dict[str, Any]]:
     """Play every seed of `job` in this process; one outcome dict per seed.
 
     An outcome: `seed`, `success`, `steps`, `total_reward`, `seconds`, `error` (str or None),
-    `data` (the encoded episode as bytes, only for successes).
+    `timings` (s: reset, act, step, render, total), `data` (the encoded episode as bytes, only
+    for successes).
     """
     outcomes = []
     env = _environment(bool(job.get("views")))
@@ -99,7 +103,7 @@ def run_seeds(job: dict[str, Any]) -> list[dict[str, Any]]:
         try:
             result, episode = play(env, task, int(seed), bool(job.get("views")))
             outcome.update(success=bool(result.success), steps=result.steps,
-                           total_reward=float(result.total_reward))
+                           total_reward=float(result.total_reward), timings=dict(result.timings))
             if result.success:
                 episode.meta.update(job.get("meta", {}))
                 outcome["data"] = encode(episode)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,14 +15,21 @@ from gensim.data.writer import DatasetWriter
 HEADER = {"version": 1, "version_id": 0, "code_hash": "test", "origin": "builtin", "format": 1}
 
 
+def dead_pid() -> int:
+    """The pid of a process that has finished (what a killed writer's temporary file names)."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)
+    return int(done.stdout)
+
+
 def write_real_dataset(root: Path, task: str, entry_point: str, seeds: list[int]) -> Path:
     """Play the built-in expert on `seeds` in this process and store the successes in `root`."""
     job = {"task": task, "entry_point": entry_point, "code": None, "origin": "builtin",
            "split": "train", "seeds": seeds, "views": False, "meta": {}}
-    writer = DatasetWriter(root, {**HEADER, "task": task, "split": "train"})
-    for outcome in run_seeds(job):
-        assert outcome["success"], outcome
-        writer.write_episode(outcome["seed"], outcome["data"])
+    with DatasetWriter(root, {**HEADER, "task": task, "split": "train"}) as writer:
+        for outcome in run_seeds(job):
+            assert outcome["success"], outcome
+            writer.write_episode(outcome["seed"], outcome["data"])
     return root
 
 

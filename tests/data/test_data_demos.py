@@ -14,6 +14,7 @@ from gensim.cli.main import app
 from gensim.data.demos import make_demos
 from gensim.data.format import EpisodeFile
 from gensim.data.reader import DemoReader
+from tests.data.conftest import dead_pid
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "convention" / "place_red_block_in_green_bowl.py"
 JSON_KEYS = ("task", "version", "split", "episodes", "failures", "path", "bytes_per_episode",
@@ -67,7 +68,7 @@ def test_resume_after_a_kill_leaves_no_half_episode(gensim_home: Path, tmp_path:
     first = make_demos("block-insertion", 1, "val", out=out, track=False)
     assert first.seeds == [1]
     # What a run killed while writing seed 3 leaves behind: a partial temporary file.
-    (out / "episodes" / ".ep-000003.npz.4242.tmp").write_bytes(b"PK\x03\x04 half")
+    (out / "episodes" / f".ep-000003.npz.{dead_pid()}.tmp").write_bytes(b"PK\x03\x04 half")
     second = make_demos("block-insertion", 3, "val", out=out, workers=2, track=False)
     assert second.seeds == [1, 3, 5] and second.new_episodes == 2
     assert not list(out.rglob("*.tmp"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from gensim.data.reader import DemoReader
 from gensim.data.worker import play
 from gensim.data.writer import DatasetWriter, dataset_digest
 from gensim.errors import UsageError
+from tests.data.conftest import dead_pid
 
 
 def test_seed_convention() -> None:
@@ -102,13 +104,18 @@ def test_writer_removes_leftovers_and_pins_the_version(tmp_path: Path) -> None:
     writer = DatasetWriter(root, {"task": "t", "version": 1, "split": "train"})
     writer.write_episode(0, encode(_synthetic(1, np.random.default_rng(1))))
     writer.write_failure(2, {"error": "x"})
-    (root / "episodes" / ".ep-000004.npz.999.tmp").write_bytes(b"half an episode")
+    writer.close()
+    dead, live = dead_pid(), os.getppid()  # a finished process's pid; a running one's
+    (root / "episodes" / f".ep-000004.npz.{dead}.tmp").write_bytes(b"half an episode")
+    (root / "episodes" / f".ep-000008.npz.{live}.tmp").write_bytes(b"another writer's")
     again = DatasetWriter(root, {"task": "t", "version": 1, "split": "train"})
     assert again.removed_temp == 1
     assert again.kept_seeds() == [0] and again.failed_seeds() == [2] and again.attempted() == {0, 2}
-    assert not list(root.rglob("*.tmp"))
+    assert [p.name for p in root.rglob("*.tmp")] == [f".ep-000008.npz.{live}.tmp"]  # never a live one's
+    again.close()
     with pytest.raises(UsageError, match="version"):
         DatasetWriter(root, {"task": "t", "version": 2, "split": "train"})
+    again = DatasetWriter(root, {"task": "t", "version": 1, "split": "train"})  # the refusal let go
     digest = dataset_digest(root)
     again.write_episode(6, encode(_synthetic(1, np.random.default_rng(2))))
     assert dataset_digest(root) != digest

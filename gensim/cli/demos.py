@@ -28,6 +28,8 @@ from gensim.tracking import run_link
 class DemosGroup(TyperGroup):
     """A group whose unknown first word is the task NAME of `make`."""
 
+    usage_metavar = "NAME | COMMAND [ARGS]..."  # the usage line (see cli.main.command)
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and not args[0].startswith("-") and args[0] not in self.commands:
             args = ["make", *args]
@@ -66,9 +68,15 @@ def make(
       gensim demos block-insertion -n 100
       gensim demos make put-block-in-bowl-seen-colors -n 50 --split val --workers 2 --json
     """
-    from gensim.data.demos import make_demos
+    from gensim.data.catalog import pin_task
+    from gensim.data.demos import check_request, make_demos
 
     show = not (quiet or json_out)
+    try:  # before the progress bar: bad input gets one line only
+        check_request(n, split, workers, executor)
+        pin_task(name, version)
+    except GensimError as err:
+        fail_from(err)
     with native_stderr_filtered() if quiet else nullcontext(), \
             ProgressBar(f"demos {name} {split}", n, enabled=show, unit="episodes") as bar:
 

@@ -48,7 +48,7 @@ def generate(
       gensim generate --mode topdown --target build-house --llm openai --model gpt-4o
     """
     from gensim.config import get_settings
-    from gensim.generation.campaign import CampaignConfig, run_campaign
+    from gensim.generation.campaign import CampaignConfig, check_config, run_campaign
     from gensim.generation.progress import CampaignProgress, print_summary
 
     settings = get_settings()
@@ -69,6 +69,7 @@ def generate(
         max_cost=max_cost, max_tokens=max_tokens, record=str(record) if record else None,
         replay=str(replay) if replay else None, resume=resume, media=not no_media,
     )
+    check_config(cfg)  # before the progress bar: bad input gets one line only
     with native_stderr_filtered() if quiet else nullcontext(), \
             CampaignProgress(cfg, enabled=not (quiet or json_out)) as progress:
         result = run_campaign(cfg, settings, on_event=progress.event)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import typer
+import typer.main
+from typer._click.core import Context
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from gensim.cli import config_cmd, db, demos, eval_cmd, generate, tasks, train, ui
 from gensim.errors import GensimError
@@ -22,7 +26,16 @@ def _db_specs() -> list:
     """Admitted generated/imported tasks of the task DB, for the registry (see `admitted_specs`)."""
     from gensim.generation.library import admitted_specs
 
-    return admitted_specs()
+    try:
+        return admitted_specs()
+    except GensimError as err:  # the built-ins still work; say what is missing and why
+        if not _db_warned:
+            _db_warned.append(True)
+            sys.stderr.write(f"warning: generated and imported tasks left out: {err}\n")
+        return []
+
+
+_db_warned: list[bool] = []
 
 
 registry.register_source(_db_specs)
@@ -51,13 +64,38 @@ app.add_typer(ui.app, name="ui")
 app.add_typer(config_cmd.app, name="config")
 
 
+def command() -> Any:
+    """The click command tree of `app`, its help made to say what it means: a command without
+    sub-commands shows its real usage (not `COMMAND [ARGS]...`), arguments their NAME, and flags
+    no `<bool>` placeholder."""
+    root = typer.main.get_command(app)
+
+    def tidy(cmd: Any) -> None:
+        helper = cmd.get_help_option(Context(cmd, help_option_names=["--help"]))
+        for param in [*cmd.params, *([helper] if helper is not None else [])]:
+            if isinstance(param, TyperOption) and param.is_flag:
+                param.metavar = ""
+            elif isinstance(param, TyperArgument) and param.metavar is None and param.name:
+                param.metavar = param.name.upper()
+        if isinstance(cmd, TyperGroup):
+            if not cmd.commands:
+                cmd.subcommand_metavar = ""
+            elif getattr(cmd, "usage_metavar", None):
+                cmd.subcommand_metavar = getattr(cmd, "usage_metavar")  # noqa: B009 - set by subclasses
+            for sub in cmd.commands.values():
+                tidy(sub)
+
+    tidy(root)
+    return root
+
+
 def run() -> None:
     """Entry point: expected failures become one line on stderr and their exit code."""
     from gensim.home import choose_for_process
 
     choose_for_process()
     try:
-        app()
+        command()(prog_name="gensim")
     except GensimError as err:
         sys.stderr.write(f"error: {err}\n")
         sys.exit(err.exit_code)

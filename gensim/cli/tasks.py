@@ -188,6 +188,9 @@ def search(
 ) -> None:
     """Find tasks by meaning and by words (embedding similarity + keyword score).
 
+    A score of 0.5 or more fits the query well; when no result does, a line on stderr says
+    that nothing fits well before the closest tasks (--json: fits_well).
+
     Examples:
       gensim tasks search "stack blocks" --k 5
       gensim tasks search car --origin generated --json
@@ -200,13 +203,19 @@ def search(
         hits = search_tasks(query, k, origin=origin, tags=tag or ())
     except GensimError as err:
         fail_from(err)
+    from gensim.retrieval.search import GOOD_FIT_SCORE
+
     records = [hit_record(h) for h in hits]
+    fits = any(r["fits_well"] for r in records)
     if json_out:
-        print_json({"query": query, "results": records})
+        print_json({"query": query, "fits_well": fits, "good_fit_score": GOOD_FIT_SCORE, "results": records})
         return
     if not records:
         out.print(f"no good match for '{query}'", highlight=False)
         return
+    if not fits:
+        console.print(f"nothing fits '{query}' well (best score {records[0]['score']:.3f} < "
+                      f"{GOOD_FIT_SCORE}); the closest tasks:", highlight=False, markup=False, soft_wrap=True)
     width = max(len(r["name"]) for r in records)
     for r in records:
         out.print(f"{r['score']:.3f}  {r['name']:<{width}}  v{r['version']}  {r['origin']:<9} "

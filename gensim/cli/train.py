@@ -19,8 +19,15 @@ from gensim.cli.common import (
 )
 from gensim.errors import GensimError
 from gensim.tracking import run_link
+from gensim.training.config import TrainConfig
 
 app = typer.Typer()
+_DEFAULTS = TrainConfig()
+
+
+def _default(field: str) -> str:
+    """The help suffix that says a flag's default (flags default to None so a recipe can set them)."""
+    return f" (default {getattr(_DEFAULTS, field)})"
 
 
 @app.callback(invoke_without_command=True)
@@ -29,25 +36,26 @@ def main(
     tasks_from_db: str = typer.Option(
         None, "--tasks-from-db",
         help="admitted DB tasks: filters like 'origin=generated,tag=blocks,campaign=3,name~pile,limit=10'"),
-    demos: int = typer.Option(None, "--demos", help="training episodes per task (made when missing)"),
-    max_steps: int = typer.Option(None, "--max-steps", help="optimiser steps"),
+    demos: int = typer.Option(None, "--demos", help="training episodes per task (made when missing)" + _default("demos")),
+    max_steps: int = typer.Option(None, "--max-steps", help="optimiser steps" + _default("max_steps")),
     config: Path = typer.Option(None, "--config", help="YAML recipe (flags override it)"),
-    devices: str = typer.Option(None, "--devices", help="Lightning devices: 1, 2, auto, 0,1"),
-    strategy: str = typer.Option(None, "--strategy", help="Lightning strategy: auto, ddp, ..."),
-    accelerator: str = typer.Option(None, "--accelerator", help="auto (CUDA when present), cpu, gpu"),
-    batch_size: int = typer.Option(None, "--batch-size", help="samples per step"),
-    val_interval: int = typer.Option(None, "--val-interval", help="steps between validations"),
-    val_episodes: int = typer.Option(None, "--val-episodes", help="validation episodes per task"),
+    devices: str = typer.Option(None, "--devices", help="Lightning devices: 1, 2, auto, 0,1" + _default("devices")),
+    strategy: str = typer.Option(None, "--strategy", help="Lightning strategy: auto, ddp, ..." + _default("strategy")),
+    accelerator: str = typer.Option(None, "--accelerator", help="auto (CUDA when present), cpu, gpu" + _default("accelerator")),
+    batch_size: int = typer.Option(None, "--batch-size", help="samples per step" + _default("batch_size")),
+    val_interval: int = typer.Option(None, "--val-interval", help="steps between validations" + _default("val_interval")),
+    val_episodes: int = typer.Option(None, "--val-episodes", help="validation episodes per task" + _default("val_episodes")),
     no_language: bool = typer.Option(False, "--no-language", help="the Transporter baseline (no instruction)"),
     init_from: str = typer.Option(None, "--init-from", help="model to fine-tune (NAME:VERSION, path)"),
-    seed: int = typer.Option(None, "--seed", help="torch and augmentation seed"),
-    cpu_threads: int = typer.Option(None, "--cpu-threads", help="torch CPU threads (default: the cores the load average leaves free)"),
+    seed: int = typer.Option(None, "--seed", help="torch and augmentation seed" + _default("seed")),
+    cpu_threads: int = typer.Option(None, "--cpu-threads", help="torch CPU threads (default 0: the cores the load average leaves free)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="nothing on stderr but errors"),
 ) -> None:
     """Train the language-conditioned Transporter policy on tasks' demos (MLflow gensim/train).
 
-    Missing training datasets are made first. Validation rollouts on the val seeds pick the best
+    Flags override a --config recipe, which overrides the defaults shown. Missing training
+    datasets are made first. Validation rollouts on the val seeds pick the best
     checkpoint, which is registered as a model. A progress bar (steps, rate, ETA, recent loss,
     last validation success) and a final table go to stderr with --json, else the table goes to
     stdout; the training curve (loss, validation success per task) is a PNG next to the

@@ -93,6 +93,19 @@ def _verified(seed: int, outcome: dict[str, Any], pinned: PinnedTask) -> bytes |
     return bytes(data) if ok else None
 
 
+def check_request(n: int, split: str, workers: int, executor: str) -> None:
+    """UsageError for a request `make_demos` would refuse: cheap, called before any progress."""
+    from gensim.data.executors import EXECUTORS
+
+    if n < 1:
+        raise UsageError("-n must be at least 1")
+    if workers < 1:
+        raise UsageError("--workers must be at least 1")
+    split_seeds(split)
+    if executor not in EXECUTORS:
+        raise UsageError(f"unknown executor '{executor}'; expected one of {', '.join(EXECUTORS)}")
+
+
 def make_demos(
     name: str, n: int, split: str = "train", *, workers: int = 1, executor: str = "local",
     views: bool = False, version: int | None = None, out: Path | None = None,
@@ -104,11 +117,7 @@ def make_demos(
     called after each attempt is written with `{"seed", "success", "episodes", "failures"}`.
     """
     started_at = time.time()
-    if n < 1:
-        raise UsageError("-n must be at least 1")
-    if workers < 1:
-        raise UsageError("--workers must be at least 1")
-    split_seeds(split)
+    check_request(n, split, workers, executor)
     pinned = pin_task(name, version)
     root = Path(out) if out is not None else default_root(pinned, split)
     writer = DatasetWriter(root, {**pinned.header(), "split": split, "format": 1}, views=views)

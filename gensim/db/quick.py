@@ -13,7 +13,6 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from gensim.errors import GensimError
 from gensim.home import find_home
 
 
@@ -65,19 +64,28 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def admitted_rows(url: str, *, exclude_origin: str | None = None) -> list[AdmittedRow]:
-    """Each task's newest admitted version; [] when the database does not exist yet."""
+    """Each task's newest admitted version; [] when the database does not exist yet; a
+    `GensimError` saying why when it exists but cannot be read (callers must not take that for
+    "no tasks")."""
     path = sqlite_path(url)
     if path is None:
         return _admitted_rows_orm(url, exclude_origin)
     if not path.exists():
         return []
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    rows = None
+    # A home that is read-only for this user: plain read-only opening of a WAL database needs to
+    # write its -shm file; `immutable` reads the file as it stands, without locks.
+    for mode in ("mode=ro", "mode=ro&immutable=1"):
         try:
-            rows = con.execute(_QUERY).fetchall()
-        finally:
-            con.close()
-    except sqlite3.Error:  # an older schema or a locked file: the full path says what is wrong
+            con = sqlite3.connect(f"file:{path}?{mode}", uri=True, timeout=30)
+            try:
+                rows = con.execute(_QUERY).fetchall()
+            finally:
+                con.close()
+            break
+        except sqlite3.Error:
+            continue
+    if rows is None:  # an older schema or an unreadable file: the full path says what is wrong
         return _admitted_rows_orm(url, exclude_origin)
     out = [AdmittedRow(n, o, tuple(json.loads(tags or "[]")), int(v), d or "", c or "", p, m,
                        None if camp is None else int(camp), h or "")
@@ -88,11 +96,8 @@ def admitted_rows(url: str, *, exclude_origin: str | None = None) -> list[Admitt
 def _admitted_rows_orm(url: str, exclude_origin: str | None) -> list[AdmittedRow]:
     from gensim.db import repository as repo
 
-    try:
-        versions = repo.list_versions(status="admitted", latest_only=True, url=url)
-        tasks = {t.id: t for t in repo.list_tasks(url=url)}
-    except GensimError:
-        return []
+    versions = repo.list_versions(status="admitted", latest_only=True, url=url)
+    tasks = {t.id: t for t in repo.list_tasks(url=url)}
     rows = [AdmittedRow(tasks[v.task_id].name, tasks[v.task_id].origin, tuple(tasks[v.task_id].tags),
                         v.version, v.description, v.code, v.provider, v.model, v.campaign_id, v.code_hash)
             for v in versions if v.task_id in tasks]

@@ -89,6 +89,13 @@ def run_campaign(cfg: CampaignConfig, settings: Any = None,
     from gensim.config import get_settings
     from gensim.generation.runner import CampaignRunner
 
+    check_config(cfg)
+    return CampaignRunner(cfg, settings or get_settings(), on_event).run()
+
+
+def check_config(cfg: CampaignConfig) -> None:
+    """UsageError for a campaign that cannot start (mode, target, trials): cheap, called before
+    any progress is shown."""
     if cfg.mode not in MODES:
         from gensim.errors import UnknownNameError
 
@@ -97,7 +104,6 @@ def run_campaign(cfg: CampaignConfig, settings: Any = None,
         raise UsageError(f"mode {cfg.mode} needs a target task name (--target)")
     if cfg.trials < 1:
         raise UsageError("--trials must be at least 1")
-    return CampaignRunner(cfg, settings or get_settings(), on_event).run()
 
 
 def process_candidate(cand: Candidate, author: Author, check: CheckSettings, repair_rounds: int,

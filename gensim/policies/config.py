@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from gensim.errors import UsageError
+from gensim.errors import UnknownNameError, UsageError
 
 # The tabletop convention's workspace and pixel size (equal to gensim.sim.constants; policies
 # do not import the simulator, a test checks they agree).
@@ -54,5 +54,5 @@ class PolicyConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise UsageError(f"unknown policy setting(s): {', '.join(unknown)}")
+            raise UnknownNameError("policy setting", unknown[0], known)
         return cls(**values)

@@ -143,6 +143,8 @@ def search_tasks(
 
 def hit_record(hit: SearchHit) -> dict[str, Any]:
     """A search hit as plain JSON-ready data (for `--json` output)."""
+    from gensim.retrieval.search import GOOD_FIT_SCORE
+
     return {
         "name": hit.doc.name,
         "version": hit.doc.version,
@@ -150,6 +152,7 @@ def hit_record(hit: SearchHit) -> dict[str, Any]:
         "origin": hit.doc.origin,
         "tags": list(hit.doc.tags),
         "score": round(hit.score, 4),
+        "fits_well": hit.score >= GOOD_FIT_SCORE,
         "semantic": round(hit.semantic, 4),
         "keyword": round(hit.keyword, 4),
         "description": hit.doc.description,

@@ -2,6 +2,12 @@
 
 score = SEMANTIC_WEIGHT * max(cosine, 0) + (1 - SEMANTIC_WEIGHT) * keyword score, in [0, 1].
 
+A hit that reaches `GOOD_FIT_SCORE` fits the query well; below it, a hit is only the closest
+thing there is, and `gensim tasks search` says so ("nothing fits well"). With the default
+embedder, paraphrases of a task's description score 0.55-0.85 against it, while the nearest
+unrelated tasks of a query the library has no task for score 0.15-0.45 (e.g. "sort objects by
+color": 0.39 for packing-google-objects-group).
+
 A hit is a good match when its score reaches `NO_MATCH_THRESHOLD` and either its meaning
 (cosine >= `MIN_SEMANTIC`) or its words (keyword >= `MIN_KEYWORD`) match well; a search with no
 good match returns nothing. The constants are calibrated in
@@ -26,6 +32,7 @@ from gensim.retrieval.records import Doc, doc_text
 
 SEMANTIC_WEIGHT = 0.6
 NO_MATCH_THRESHOLD = 0.16
+GOOD_FIT_SCORE = 0.5  # a hit at or above it fits the query well (see the module docstring)
 MIN_SEMANTIC = 0.2
 MIN_KEYWORD = 0.5
 MIN_SEMANTIC_CANDIDATES = 64  # nearest vectors always considered, beside the keyword matches

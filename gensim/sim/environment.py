@@ -27,6 +27,7 @@ which `render.Ground` draws from their geometry (much faster with the CPU render
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import weakref
@@ -80,6 +81,26 @@ def _slerp(q0: np.ndarray, q1: np.ndarray, t: float) -> np.ndarray:
     return (np.sin((1 - t) * theta) * q0 + np.sin(t * theta) * q1) / np.sin(theta)
 
 
+
+def import_pybullet() -> Any:
+    """`pybullet`, imported without the "pybullet build time" banner its C module writes to
+    file descriptor 2 (no Python setting reaches it): the descriptor points at /dev/null for
+    the import only, the first time in a process."""
+    import sys
+
+    if "pybullet" in sys.modules:
+        return sys.modules["pybullet"]
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        import pybullet
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    return pybullet
+
 class Environment:
     """A PyBullet tabletop with a floating end effector (see the module docstring).
 
@@ -95,8 +116,7 @@ class Environment:
         self, assets_root: str | None = None, gui: bool = False, hz: int = HZ,
         render_views: bool = False, render_obs: bool = True, fused_obs: bool = False,
     ) -> None:
-        import pybullet
-
+        pybullet = import_pybullet()
         self.p: Any = pybullet
         self.assets_root = str(assets_root) if assets_root is not None else default_assets_root()
         self.gui = gui

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from gensim.errors import UsageError
+from gensim.errors import UnknownNameError, UsageError
 from gensim.policies.config import PolicyConfig
 
 
@@ -67,7 +67,7 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise UsageError(f"unknown training setting(s): {', '.join(unknown)}")
+            raise UnknownNameError("training setting", unknown[0], known)
         return cls(**values)
 
 
@@ -78,13 +78,40 @@ def read_recipe(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"no recipe file at {path}")
+    text = path.read_text(encoding="utf-8")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise UsageError(f"{path} is not valid YAML: {str(err).splitlines()[0]}") from err
+        mark = getattr(err, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise UsageError(f"{where}: not valid YAML ({problem})") from err
     if not isinstance(doc, dict):
         raise UsageError(f"{path} must hold a mapping of training settings")
+    if "stages" not in doc:  # an experiment's stages are checked stage by stage when they run
+        _check_keys(path, text)
     return doc
+
+
+def _check_keys(path: Path, text: str) -> None:
+    """UsageError at the line of the first unknown key of a training recipe (top level or
+    `policy:`), with the closest known keys."""
+    import yaml
+
+    from gensim.policies.config import PolicyConfig
+
+    root = yaml.compose(text)
+    known = {"training setting": {f.name for f in fields(TrainConfig)},
+             "policy setting": {f.name for f in fields(PolicyConfig)}}
+    for key, value in getattr(root, "value", []):
+        if key.value not in known["training setting"]:
+            err = UnknownNameError("training setting", key.value, known["training setting"])
+            raise UsageError(f"{path}:{key.start_mark.line + 1}: {err}")
+        if key.value == "policy" and isinstance(value, yaml.MappingNode):
+            for sub, _ in value.value:
+                if sub.value not in known["policy setting"]:
+                    err = UnknownNameError("policy setting", sub.value, known["policy setting"])
+                    raise UsageError(f"{path}:{sub.start_mark.line + 1}: {err}")
 
 
 def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

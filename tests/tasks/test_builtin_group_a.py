@@ -42,6 +42,10 @@ def test_group_a_registered_with_descriptions() -> None:
     known = {spec.name: spec for spec in builtin_specs()}
     expected = {
         "block-insertion",
+        "block-insertion-easy",
+        "block-insertion-nofixture",
+        "block-insertion-sixdof",
+        "block-insertion-translation",
         "place-red-in-green",
         "stack-block-pyramid",
         "towers-of-hanoi",

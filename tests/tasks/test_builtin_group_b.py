@@ -57,7 +57,7 @@ def _reset(name: str, seed: int, mode: str = "train") -> object:
 
 def test_group_b_registered_with_descriptions() -> None:
     expected = {
-        "assembling-kits", "packing-boxes", "packing-shapes", "packing-google-objects-seq",
+        "assembling-kits", "assembling-kits-easy", "packing-boxes", "packing-shapes", "packing-google-objects-seq",
         "packing-google-objects-group", "manipulating-rope", "align-rope", "sweeping-piles",
     }
     for base in ("assembling-kits-seq", "packing-boxes-pairs", "separating-piles"):

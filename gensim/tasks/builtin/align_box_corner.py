@@ -22,8 +22,8 @@ class AlignBoxCorner(Task):
     def __init__(self) -> None:
         super().__init__()
         self.max_steps = 3
-        self.lang_template = "pick up the box and align one of its corners with the L-shaped marker"
-        self.task_completed_desc = "done with alignment."
+        self.lang_template = "align the brown box with the green corner"
+        self.task_completed_desc = "done with alignment"
         self.additional_reset()
 
     def reset(self, env: Environment) -> None:

@@ -23,7 +23,7 @@ class AlignRope(Task):
     def __init__(self) -> None:
         super().__init__()
         self.max_steps = 20
-        self.lang_template = "align the rope from the {direction}"
+        self.lang_template = "align the rope from {direction}"
         self.task_completed_desc = "done aligning the rope."
         self.additional_reset()
         # 0.5 mm per physics step (0.24 m/s at 480 Hz): a rope dragged faster slides on after
@@ -36,10 +36,11 @@ class AlignRope(Task):
         radius = 0.005
         length = 2 * radius * n_parts * np.sqrt(2)
 
-        # Keep the square close to axis-aligned so that "far/near, left/right" stay true.
+        # Keep the square close to axis-aligned (the yaw drawn with the position, squeezed into
+        # +-15 degrees: no extra draw, so later draws stay in step with the reference's).
         square_size = (length, length, 0)
-        position, _ = self.get_random_pose(env, square_size)
-        yaw = self.rng.uniform(-np.pi / 12, np.pi / 12)
+        position, quat = self.get_random_pose(env, square_size)
+        yaw = utils.quatXYZW_to_eulerXYZ(quat)[2] % (2 * np.pi) / (2 * np.pi) * (np.pi / 6) - np.pi / 12
         square_pose = (position, utils.eulerXYZ_to_quatXYZW((0, 0, yaw)))
         replace = {"DIM": (length,), "HALF": (np.float32(length) / 2 - 0.005,)}
         square_urdf = self.fill_template("square/square-template-allsides.urdf", replace)
@@ -51,13 +52,15 @@ class AlignRope(Task):
         far_right = utils.apply(square_pose, (half, -half, 0.001))
         near_left = utils.apply(square_pose, (-half, half, 0.001))
         near_right = utils.apply(square_pose, (-half, -half, 0.001))
+        # The reference's four sides, in its order and words (its words name the corners of
+        # its own square frame, not the robot's view), chosen with one `choice` as there.
         sides = [
-            ((far_left, far_right), "far left corner to the far right corner"),
-            ((near_left, near_right), "near left corner to the near right corner"),
-            ((near_left, far_left), "near left corner to the far left corner"),
-            ((near_right, far_right), "near right corner to the far right corner"),
+            ((far_left, near_left), "front left tip to front right tip"),
+            ((far_left, far_right), "front right tip to back right corner"),
+            ((near_left, near_right), "front left tip to back left corner"),
+            ((near_right, far_right), "back right corner to back left corner"),
         ]
-        corners, direction = sides[self.rng.integers(len(sides))]
+        corners, direction = sides[int(np.random.choice(len(sides), 1)[0])]
 
         objects, targets, matches = self.make_ropes(
             env, corners=corners, radius=radius, n_parts=n_parts, color_name="red"

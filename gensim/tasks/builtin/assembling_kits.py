@@ -52,21 +52,24 @@ class AssemblingKits(Task):
         super().__init__()
         self.max_steps = 10
         self.homogeneous = False
-        self.lang_template = "put all the shapes in the kit"
-        self.task_completed_desc = "done assembling kit."
+        self.lang_template = "put all the blocks inside the holes they fit in"
+        self.task_completed_desc = "done assembling blocks."
         self.additional_reset()
 
-    def add_kit(self, env: Environment, shapes: list[int]) -> list[tuple[Any, Any]]:
-        """Add the kit and a flat marker in each hole; return the hole poses in shape order."""
+    def add_kit(self, env: Environment) -> Any:
+        """Add the kit at a random pose; return that pose."""
         kit_size = (0.28, 0.2, 0.005)
         kit_pose = self.get_random_pose(env, kit_size)
         env.add_object("kitting/kit.urdf", kit_pose, "fixed")
+        return kit_pose
 
+    def add_holes(self, env: Environment, kit_pose: Any, shapes: list[int]) -> list[tuple[Any, Any]]:
+        """A flat dark marker in each hole, at a random yaw (one draw each); the hole poses."""
         targets = []
         for shape, hole in zip(shapes, KIT_HOLES, strict=False):
-            yaw = self.rng.uniform(0, 2 * np.pi)
-            hole_pose = utils.multiply(kit_pose, (hole, utils.eulerXYZ_to_quatXYZW((0, 0, yaw))))
-            marker_urdf = self.shape_urdf(shape, scale=(0.003, 0.003, 0.0001), color="black")
+            yaw = float(np.random.rand() * 2 * np.pi)
+            hole_pose = (utils.apply(kit_pose, hole), utils.eulerXYZ_to_quatXYZW((0, 0, yaw)))
+            marker_urdf = self.shape_urdf(shape, scale=(0.003, 0.003, 0.0001), color=[0.2, 0.2, 0.2])
             env.add_object(marker_urdf, hole_pose, "fixed")
             targets.append(hole_pose)
         return targets
@@ -77,20 +80,18 @@ class AssemblingKits(Task):
         replace = {"FNAME": (mesh,), "SCALE": scale, "COLOR": color}
         return self.fill_template("kitting/object-template.urdf", replace)
 
-    def color_names(self) -> list[str]:
-        """Colours the loose shapes are painted with."""
-        return utils.TRAIN_COLORS
+    def shapes_and_colors(self, n_objects: int) -> tuple[list[int], list[str]]:
+        """The shapes (`get_kitting_shapes`: with repeats, one kind when homogeneous outside
+        training) and the reference's fixed colours: purple, blue, green, yellow, red."""
+        shapes = [int(s) for s in self.get_kitting_shapes(n_objects)]
+        return shapes, ["purple", "blue", "green", "yellow", "red"][:n_objects]
 
     def reset(self, env: Environment) -> None:
         super().reset(env)
         n_objects = 5
-        shape_set = self.train_set if self.mode == "train" else self.test_set
-        if self.homogeneous:
-            shapes = [int(self.rng.choice(shape_set))] * n_objects
-        else:
-            shapes = [int(s) for s in self.rng.choice(shape_set, n_objects, replace=False)]
-        colors = [str(c) for c in self.rng.choice(self.color_names(), n_objects, replace=False)]
-        targets = self.add_kit(env, shapes)
+        kit_pose = self.add_kit(env)
+        shapes, colors = self.shapes_and_colors(n_objects)
+        targets = self.add_holes(env, kit_pose, shapes)
 
         objects = []
         for shape, color in zip(shapes, colors, strict=True):
@@ -116,3 +117,16 @@ class AssemblingKits(Task):
             symmetries=[shape_symmetry(s) for s in shapes],
             language_goal=self.lang_template,
         )
+
+
+class AssemblingKitsEasy(AssemblingKits):
+    """A flat kit with five shaped holes lies on the table, and five loose shapes of one kind
+    (in random colours) lie around it. Put every shape into a hole of its shape; a turn within
+    30 degrees of the hole's counts as fitting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rot_eps = np.deg2rad(30)
+        self.train_set = np.array([0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16, 17, 18, 19], dtype=np.int32)
+        self.test_set = np.array([3, 11], dtype=np.int32)
+        self.homogeneous = True

@@ -23,8 +23,16 @@ class AssemblingKitsSeqUnseenColors(AssemblingKits):
         self.additional_reset()
 
     def color_names(self) -> list[str]:
-        """Colours of this variant: training colours in train mode, evaluation colours otherwise."""
+        """Colours of this variant: the training colours, as GenSim in every mode."""
         return utils.get_colors_names(self.mode)
+
+    def shapes_and_colors(self, n_objects: int) -> tuple[list[int], list[str]]:
+        """Distinct shapes of the split and distinct colours of this variant (each instruction
+        names one object)."""
+        shape_set = self.train_set if self.mode == "train" else self.test_set
+        shapes = [int(s) for s in self.rng.choice(shape_set, n_objects, replace=False)]
+        colors = [str(c) for c in self.rng.choice(self.color_names(), n_objects, replace=False)]
+        return shapes, colors
 
     def add_goals(
         self, objects: list[int], targets: list[Any], shapes: list[int], colors: list[str]

@@ -1,4 +1,10 @@
-"""block-insertion (Ravens): fit an L-shaped block into the matching hole of a fixture."""
+"""block-insertion (Ravens) and its variants: fit an L-shaped block into the hole of a fixture.
+
+The variants behave as GenSim's do: `-translation` and `-easy` fix every yaw at 90 degrees
+(GenSim's easy variant defines a fixed block pose that its `reset` never uses), `-sixdof` only
+sets the 6-DoF flag and a 2 cm position tolerance, `-nofixture` builds the same scene as the
+base task (its fixture-less hook is never called there either).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gensim.tasks import utils
+from gensim.tasks.goals import Pose
 from gensim.tasks.task import Task
 
 if TYPE_CHECKING:
@@ -27,14 +35,14 @@ class BlockInsertion(Task):
     def reset(self, env: Environment) -> None:
         super().reset(env)
 
-        # The fixture goes first so that the block's random pose avoids it.
-        fixture_size = (0.1, 0.1, 0.04)
-        fixture_pose = self.get_random_pose(env, fixture_size)
-        env.add_object("insertion/fixture.urdf", fixture_pose, category="fixed")
-
+        # The block first, then the fixture where the block is not (the reference's order).
         block_size = (0.1, 0.1, 0.04)
         block_pose = self.get_random_pose(env, block_size)
         block_id = env.add_object("insertion/ell.urdf", block_pose)
+
+        fixture_size = (0.1, 0.1, 0.04)
+        fixture_pose = self.get_random_pose(env, fixture_size)
+        env.add_object("insertion/fixture.urdf", fixture_pose, category="fixed")
 
         # The L shape has no yaw symmetry: the full turn must match.
         self.add_goal(
@@ -49,3 +57,36 @@ class BlockInsertion(Task):
             symmetries=[2 * np.pi],
             language_goal=self.lang_template,
         )
+
+
+class BlockInsertionTranslation(BlockInsertion):
+    """An L-shaped block lies on the table next to a fixed fixture with an L-shaped hole, both
+    at random positions but always turned 90 degrees. Pick up the L block and insert it into the
+    hole: a translation only, no rotation needed."""
+
+    def get_random_pose(self, env: Environment, obj_size: tuple[float, ...]) -> Pose:  # type: ignore[override]
+        position, _ = super().get_random_pose(env, obj_size)
+        return position, utils.eulerXYZ_to_quatXYZW((0.0, 0.0, np.pi / 2))
+
+
+class BlockInsertionEasy(BlockInsertionTranslation):
+    """An L-shaped block and a fixed fixture with an L-shaped hole lie on the table at random
+    positions, both turned 90 degrees (GenSim's easy variant builds this same scene). Pick up
+    the L block and insert it into the hole."""
+
+
+class BlockInsertionSixDof(BlockInsertion):
+    """An L-shaped block lies on the table next to a fixed fixture with an L-shaped hole, at
+    random positions and yaws; the task is marked six-degree-of-freedom and accepts the block
+    within 2 cm of the hole. Pick up the L block and insert it into the hole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sixdof = True
+        self.pos_eps = 0.02
+
+
+class BlockInsertionNoFixture(BlockInsertion):
+    """An L-shaped block lies on the table next to a fixture with an L-shaped hole, at random
+    positions and yaws (GenSim registers this variant with the base task's scene). Pick up the
+    L block and insert it into the hole."""

@@ -34,6 +34,14 @@ SPECS: list[TaskSpec] = [
         "insertion",
         "rotation",
     ),
+    *[
+        _spec(f"block-insertion-{suffix}", "block_insertion", f"BlockInsertion{cls}", "ravens",
+              "pick-place", "insertion", *extra)
+        for suffix, cls, extra in (
+            ("easy", "Easy", ()), ("nofixture", "NoFixture", ("rotation",)),
+            ("sixdof", "SixDof", ("rotation", "6dof")), ("translation", "Translation", ()),
+        )
+    ],
     _spec(
         "place-red-in-green",
         "place_red_in_green",

@@ -27,6 +27,7 @@ def _color_variants(name: str, module: str, cls: str, *tags: str) -> list[TaskSp
 
 SPECS: list[TaskSpec] = [
     _spec("assembling-kits", "assembling_kits:AssemblingKits", "ravens", "pick-place", "kitting"),
+    _spec("assembling-kits-easy", "assembling_kits:AssemblingKitsEasy", "ravens", "pick-place", "kitting"),
     *_color_variants(
         "assembling-kits-seq", "assembling_kits_seq", "AssemblingKitsSeq",
         "cliport", "pick-place", "kitting", "sequential", "colors",

@@ -32,7 +32,7 @@ class StackBlockPyramid(Task):
     def __init__(self) -> None:
         super().__init__()
         self.max_steps = 12
-        self.lang_template = "make a 3-2-1 pyramid of blocks on the stand"
+        self.lang_template = "make the {row} row with {blocks}"
         self.task_completed_desc = "done stacking block pyramid."
         self.additional_reset()
 
@@ -55,8 +55,9 @@ class StackBlockPyramid(Task):
         targets = [(utils.apply(stand_pose, offset), stand_pose[1]) for offset in PYRAMID_OFFSETS]
 
         # One goal per row, bottom first, so that each row rests on a finished row below it.
-        rows = [(0, 3), (3, 5), (5, 6)]
-        for start, end in rows:
+        rows = [(0, 3, "bottom", "the green, blue and purple blocks"),
+                (3, 5, "middle", "the yellow and orange blocks"), (5, 6, "top", "the red block")]
+        for start, end, row, names in rows:
             n = end - start
             self.add_goal(
                 objs=blocks[start:end],
@@ -68,5 +69,5 @@ class StackBlockPyramid(Task):
                 params=None,
                 step_max_reward=n / len(blocks),
                 symmetries=[np.pi / 2] * n,
-                language_goal=self.lang_template,
+                language_goal=self.lang_template.format(row=row, blocks=names),
             )

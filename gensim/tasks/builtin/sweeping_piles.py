@@ -22,7 +22,7 @@ class SweepingPiles(Task):
     def __init__(self) -> None:
         super().__init__()
         self.max_steps = 20
-        self.lang_template = "push the piles of blocks into the green square"
+        self.lang_template = "push the pile of blocks into the green square"
         self.task_completed_desc = "done sweeping."
         self.ee = Spatula
         self.primitive = primitives.push

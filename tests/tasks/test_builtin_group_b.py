@@ -7,6 +7,8 @@ and the 20-seed success rates are `slow`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -58,7 +60,9 @@ def _reset(name: str, seed: int, mode: str = "train") -> object:
 def test_group_b_registered_with_descriptions() -> None:
     expected = {
         "assembling-kits", "assembling-kits-easy", "packing-boxes", "packing-shapes", "packing-google-objects-seq",
-        "packing-google-objects-group", "manipulating-rope", "align-rope", "sweeping-piles",
+        "packing-google-objects-group", "manipulating-rope",
+        "packing-seen-google-objects-seq", "packing-seen-google-objects-group",
+        "packing-unseen-google-objects-seq", "packing-unseen-google-objects-group", "align-rope", "sweeping-piles",
     }
     for base in ("assembling-kits-seq", "packing-boxes-pairs", "separating-piles"):
         expected |= {f"{base}-seen-colors", f"{base}-unseen-colors", f"{base}-full"}
@@ -153,3 +157,14 @@ def test_sequential_tasks_have_one_instruction_per_goal() -> None:
     n = len(task.goals)  # type: ignore[attr-defined]
     assert 2 <= n <= 4 and len(task.lang_goals) == n  # type: ignore[attr-defined]
     assert sum(g.step_max_reward for g in task.goals) == pytest.approx(1.0)  # type: ignore[attr-defined]
+
+
+def test_seen_and_unseen_household_splits() -> None:
+    seen, unseen = make_task("packing-seen-google-objects-seq"), make_task("packing-unseen-google-objects-seq")
+    for task in (seen, unseen):
+        task.mode = "test"
+        task.set_assets_root(str(Path(__file__).resolve().parents[2] / "gensim" / "assets"))
+    seen_names, unseen_names = set(seen.object_table()), set(unseen.object_table())
+    assert seen_names and unseen_names and not seen_names & unseen_names
+    seen.mode = "train"
+    assert set(seen.object_table()) == seen_names  # the seen variant never changes its objects

@@ -46,6 +46,13 @@ SPECS: list[TaskSpec] = [
         "packing-google-objects-group", "packing_google_objects:PackingGoogleObjectsGroup",
         "cliport", "pick-place", "packing", "google-objects",
     ),
+    *[
+        _spec(f"packing-{split}-google-objects-{kind}",
+              f"packing_google_objects:Packing{split.title()}GoogleObjects{kind.title()}",
+              "cliport", "pick-place", "packing", "google-objects", f"{split}-objects",
+              *(("sequential",) if kind == "seq" else ()))
+        for split in ("seen", "unseen") for kind in ("seq", "group")
+    ],
     _spec("manipulating-rope", "manipulating_rope:ManipulatingRope", "ravens", "rope", "deformable"),
     _spec("align-rope", "align_rope:AlignRope", "cliport", "rope", "deformable"),
     _spec("sweeping-piles", "sweeping_piles:SweepingPiles", "ravens", "push", "piles"),

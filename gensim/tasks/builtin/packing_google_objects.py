@@ -18,11 +18,13 @@ class PackingGoogleObjects(Task):
     """Household objects (mugs, cans, bottles, boxes, toys) and an open brown box on the table;
     the two packing tasks below say which objects go into the box."""
 
+    seen_only = False  # the "seen" variants use the training objects in every mode
+
     def object_table(self) -> dict[str, dict[str, Any]]:
         """The household objects of this episode's split, by name (train or test objects)."""
         with open(os.path.join(self.assets_root, "google", "objects.json")) as f:
             table = json.load(f)
-        split = "train" if self.mode == "train" else "test"
+        split = "train" if self.mode == "train" or self.seen_only else "test"
         return {o["name"]: o for o in table["objects"] if o["split"] == split}
 
     def add_container(self, env: Environment) -> tuple[Any, tuple[float, float, float]]:
@@ -114,3 +116,34 @@ class PackingGoogleObjectsGroup(PackingGoogleObjects):
             step_max_reward=1,
             language_goal=self.lang_template.format(obj=chosen),
         )
+
+
+class PackingSeenGoogleObjectsSeq(PackingGoogleObjectsSeq):
+    """An open brown box lies on the table among five different household objects, always
+    drawn from the objects seen in training (such as a mug, a soda can, a banana, a book or a
+    toy block). Following the instructions one at a time, pack the named objects into the
+    brown box in the order they are named; the other objects stay out."""
+
+    seen_only = True
+
+
+class PackingUnseenGoogleObjectsSeq(PackingGoogleObjectsSeq):
+    """An open brown box lies on the table among five different household objects: training
+    objects in training, objects never seen in training (a sponge, a pepper shaker, a toy car...)
+    otherwise. Following the instructions one at a time, pack the named objects into the brown
+    box in the order they are named; the other objects stay out."""
+
+
+class PackingSeenGoogleObjectsGroup(PackingGoogleObjectsGroup):
+    """An open brown box lies on the table among household objects of two kinds seen in
+    training, two or three of each (for example three soda cans and two books). Pack all the
+    objects of the named kind into the brown box and leave the objects of the other kind out."""
+
+    seen_only = True
+
+
+class PackingUnseenGoogleObjectsGroup(PackingGoogleObjectsGroup):
+    """An open brown box lies on the table among household objects of two kinds, two or three
+    of each: training objects in training, objects never seen in training otherwise. Pack all
+    the objects of the named kind into the brown box and leave the objects of the other kind
+    out."""

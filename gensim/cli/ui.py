@@ -26,7 +26,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 
@@ -46,6 +46,8 @@ def main(
     host: str = typer.Option("127.0.0.1", help="interface to bind (keep it local: no login)"),
     timeout: float = typer.Option(120.0, help="seconds to wait for the server to answer"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object once it answers"),
+    tasks_port: int = typer.Option(5001, help="port of the task library browser; 0 picks a free one, -1: none"),
+    render: bool = typer.Option(False, "--render", help="render every task's missing pictures before serving"),
 ) -> None:
     """Serve the MLflow UI over gensim's runs until Ctrl-C; prints the URL once it answers.
 
@@ -90,7 +92,9 @@ def main(
                             start_new_session=True, preexec_fn=_stop_with_parent())
     relay = threading.Thread(target=_relay, args=(proc,), daemon=True, name="gensim-ui-log")
     relay.start()
+    browser = None
     try:
+        browser = _task_browser(host, tasks_port, url, render)  # --- task library browser (gensim.web)
         if not _wait_ready(proc, url, timeout):
             if proc.poll() is not None:
                 fail(f"the MLflow server exited with code {proc.returncode} before answering "
@@ -103,8 +107,25 @@ def main(
     except KeyboardInterrupt:
         console.print("stopping the MLflow UI")
     finally:
+        if browser is not None:
+            browser.stop()
         _stop_group(proc)
         signal.signal(signal.SIGTERM, previous)
+
+
+def _task_browser(host: str, port: int, mlflow_url: str, render: bool) -> Any:
+    """The task library browser (`gensim.web`) on its own port, its URL printed on stderr."""
+    if port < 0:
+        return None
+    from gensim.web.app import State
+    from gensim.web.media import Renderer, render_all
+    from gensim.web.server import start_browser
+
+    if render:
+        console.print(f"rendered task pictures: {render_all()}", highlight=False)
+    running = start_browser(host, _pick_port(host, port), State(renderer=Renderer(), mlflow_url=mlflow_url))
+    console.print(f"Task library: {running.url}/", highlight=False)
+    return running
 
 
 def _announce(url: str, port: int | None, pid: int | None, store: str, json_out: bool,

@@ -142,12 +142,11 @@ def _make(pinned: PinnedTask, writer: DatasetWriter, n: int, split: str, workers
         return _finish(_generate(pinned, writer, report, n, views, max_failures, progress), writer)
     from gensim.tracking import DEMOS, get_tracker
 
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
     params = {"task": pinned.name, "version": pinned.version, "version_id": pinned.version_id,
               "code_hash": pinned.code_hash, "split": split, "n": n, "executor": executor,
               "workers": workers, "views": views,
               "seeds": "{}, {}, ... (stride 2)".format(*(seed_at(split, i) for i in range(2)))}
-    with get_tracker().run(DEMOS, f"demos {pinned.name} {split} {stamp}", params=params, system_metrics=True, started_at=started_at,
+    with get_tracker().run(DEMOS, f"demos {pinned.name} {split} v{pinned.version} n={n}", params=params, system_metrics=True, started_at=started_at,
                            tags={"gensim.task": pinned.name, "gensim.split": split}) as run:
         _generate(pinned, writer, report, n, views, max_failures, progress)
         _finish(report, writer)

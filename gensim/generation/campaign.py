@@ -15,7 +15,6 @@ In `topdown-cot` the target comes last, with the admitted stepping stones as its
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -174,6 +173,8 @@ def stage_counts(cands: list[Candidate]) -> dict[str, int]:
     return counts
 
 
-def run_name(cfg: CampaignConfig) -> str:
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    return f"{cfg.mode} {cfg.target or ''} {stamp}".replace("  ", " ")
+def run_name(cfg: CampaignConfig, campaign_id: int) -> str:
+    """The campaign's MLflow run name: what differs between campaigns (mode, target, trials,
+    provider) and its id, short enough not to be cut in tables and legends."""
+    words = [cfg.mode, cfg.target or "", f"{cfg.trials} trials", cfg.llm or "", f"#{campaign_id}"]
+    return " ".join(w for w in words if w)

@@ -61,7 +61,7 @@ class CampaignRunner:
         campaign, state = self._open_campaign()
         self.campaign_id = id_of(campaign)
         self.state = state
-        tracker = records.CampaignTracker(self.cfg, self.campaign_id, run_name(cfg), self.provider_name)
+        tracker = records.CampaignTracker(self.cfg, self.campaign_id, run_name(cfg, self.campaign_id), self.provider_name)
         status = "failed"
         try:
             with tracker:

@@ -31,6 +31,7 @@ import os
 import shutil
 import tempfile
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,10 @@ class Environment:
         self.ee: Gripper | None = None
         self.step_count = 0  # actions executed since reset
         self.sim_steps = 0  # physics steps since reset
+        # An observer called every `frame_every` physics steps (the episode loop sets it to film
+        # the motion between actions); it must not change the world.
+        self.frame_hook: Callable[[], None] | None = None
+        self.frame_every = max(1, hz // 8)
         self.last_timeout = False  # whether the last action's primitive timed out
         self._dims: dict[int, tuple[float, ...]] = {}
         self._fallback_rng = np.random.default_rng(0)
@@ -308,7 +313,9 @@ class Environment:
         """Advance physics by `n` steps (for primitives; tasks never call this)."""
         for _ in range(n):
             self.p.stepSimulation(physicsClientId=self.client)
-        self.sim_steps += n
+            self.sim_steps += 1
+            if self.frame_hook is not None and self.sim_steps % self.frame_every == 0:
+                self.frame_hook()
 
     @property
     def is_static(self) -> bool:

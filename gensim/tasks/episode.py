@@ -68,6 +68,8 @@ class EpisodeResult:
     gave_up: bool = False  # the agent returned no action
 
 
+MAX_FRAMES = 240  # rendered frames per episode at most (a 30 s film at 8 frames per second)
+
 def object_poses(env: Any) -> dict[int, Pose]:
     """Pose of every object the environment tracks (all categories), by id."""
     poses: dict[int, Pose] = {}
@@ -95,7 +97,9 @@ def run_episode(
     """Run one episode of `task` in `env` with `seed` (see the module docstring for the order).
 
     `policy` defaults to the task's expert; `max_steps` to `task.max_steps`; `render` collects
-    the top-down colour image after reset and after every step in `frames`. Exceptions of task
+    the top-down colour image after reset, during each step's motion (every
+    `env.frame_every` physics steps, at most `MAX_FRAMES` in all) and after every step in
+    `frames`. Exceptions of task
     or agent code are raised as `EpisodeError` (phase "reset", "act" or "step").
     """
     timings = {"reset": 0.0, "act": 0.0, "step": 0.0, "render": 0.0}
@@ -131,10 +135,15 @@ def run_episode(
                 result.gave_up = True
                 break
             start = time.perf_counter()
+            if render and hasattr(env, "frame_hook"):  # film the motion, not only its end
+                env.frame_hook = lambda: _grab(env, frames, timings) if len(frames) < MAX_FRAMES else None
             try:
                 next_obs, reward, done, next_info = env.step(action)
             except Exception as err:
                 raise EpisodeError("step", result.steps, err) from err
+            finally:
+                if render and hasattr(env, "frame_hook"):
+                    env.frame_hook = None
             timings["step"] += time.perf_counter() - start
             if record is not None:
                 record(obs, action, float(reward), info)

@@ -20,10 +20,11 @@ from gensim.tracking.run import TrackedRun
 class RunLogger(Logger):
     """Metrics and hyperparameters of a Lightning `Trainer` into one `TrackedRun`."""
 
-    def __init__(self, run: TrackedRun, prefix: str = "") -> None:
+    def __init__(self, run: TrackedRun, prefix: str = "", *, hyperparams: bool = True) -> None:
         super().__init__()
         self.run = run
         self.prefix = prefix
+        self.hyperparams = hyperparams  # False: the caller logs the config (no config.* copies)
 
     @property
     def name(self) -> str:
@@ -40,6 +41,8 @@ class RunLogger(Logger):
 
     @rank_zero_only
     def log_hyperparams(self, params: dict[str, Any] | Namespace, *args: Any, **kwargs: Any) -> None:
+        if not self.hyperparams:
+            return
         values = vars(params) if isinstance(params, Namespace) else dict(params)
         self.run.log_params({f"{self.prefix}{k}": v for k, v in values.items()})
 

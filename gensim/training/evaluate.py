@@ -126,7 +126,8 @@ def _record(result: EvalReport, resolved: Any, fields: dict[str, dict[str, Any]]
                   (r["episodes"] for r in result.results.values()), default=0),
               "seeds": "10001, 10003, ... (test)"}
     params |= {f"task.{n}": f"v{f['version']} (version id {f['version_id']})" for n, f in fields.items()}
-    name = f"eval {result.model} {time.strftime('%Y-%m-%dT%H:%M:%S')}"
+    label = ",".join(result.results) if len(result.results) <= 3 else f"{len(result.results)} tasks"
+    name = f"eval {result.model} on {label} x{params['episodes']}"
     tags = {"gensim.model": result.model, "gensim.tasks": ",".join(result.results)}
     if resolved.run_id:
         tags["gensim.train_run_id"] = resolved.run_id
@@ -168,6 +169,33 @@ def _gifs(task: str, outcomes: Sequence[Outcome], folder: Path) -> list[Path]:
     for outcome in chosen:
         kind = "success" if outcome.success else "failure"
         path = folder / f"{task}-{outcome.seed}-{kind}.gif"
-        imageio.mimsave(path, list(outcome.frames), duration=0.8, loop=0)  # type: ignore[arg-type]
+        frames = captioned(list(outcome.frames), outcome.instruction or task)
+        # 8 frames per simulated second are filmed: play them at that pace, hold the last one.
+        durations = [GIF_FRAME_MS] * (len(frames) - 1) + [GIF_HOLD_MS]
+        imageio.mimsave(path, frames, duration=durations, loop=0)  # type: ignore[arg-type]
         paths.append(path)
     return paths
+
+
+GIF_FRAME_MS = 125  # ms per rollout frame (the frames are 1/8 s of simulated time apart)
+GIF_HOLD_MS = 1500  # ms the last frame stays
+
+
+def captioned(frames: list[Any], caption: str) -> list[Any]:
+    """The frames with `caption` (the instruction) in a band under each one."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    if not frames:
+        return frames
+    height, width = frames[0].shape[:2]
+    band = Image.new("RGB", (width, 36), (0, 0, 0))
+    draw = ImageDraw.Draw(band)
+    words, lines = caption.split(), [""]
+    for word in words:  # wrap to the frame's width (default bitmap font: about 6 px a character)
+        if len(lines) < 3 and len(lines[-1]) + len(word) + 1 > width // 6:
+            lines.append("")
+        lines[-1] = f"{lines[-1]} {word}".strip()
+    draw.multiline_text((3, 1), "\n".join(lines), fill=(255, 255, 255), spacing=1)
+    strip = np.asarray(band)
+    return [np.concatenate([np.asarray(f)[:, :, :3], strip], axis=0) for f in frames]

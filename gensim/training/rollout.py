@@ -41,10 +41,12 @@ class Outcome:
     seconds: float
     error: str | None = None
     frames: list[np.ndarray] = field(default_factory=list)  # top-down colour, when rendered
+    instruction: str = ""  # the episode's language goal at its start
 
     def to_json(self) -> dict[str, Any]:
         return {"seed": self.seed, "success": self.success, "reward": self.reward,
-                "steps": self.steps, "seconds": self.seconds, "error": self.error}
+                "steps": self.steps, "seconds": self.seconds, "error": self.error,
+                "instruction": self.instruction}
 
 
 def _environment() -> Any:
@@ -81,6 +83,7 @@ def play(agent: Any, fields: dict[str, Any], seeds: Sequence[int], split: str = 
             result = run_episode(env, task, int(seed), policy=agent, render=seed in render)
             outcome.success, outcome.reward = bool(result.success), float(result.total_reward)
             outcome.steps, outcome.frames = result.steps, list(result.frames)
+            outcome.instruction = str(result.lang_goal)
         except Exception as err:  # noqa: BLE001 - a crashing episode is a failed episode
             outcome.error = f"{type(err).__name__}: {err}"[:500]
         outcome.seconds = round(time.perf_counter() - start, 3)
@@ -129,7 +132,7 @@ def play_sandboxed(checkpoint: str | Path, fields: dict[str, Any], seeds: Sequen
         outcomes.append(Outcome(seed=int(item["seed"]), success=bool(item["success"]),
                                 reward=float(item["reward"]), steps=int(item["steps"]),
                                 seconds=float(item["seconds"]), error=item.get("error"),
-                                frames=frames))
+                                frames=frames, instruction=str(item.get("instruction") or "")[:500]))
     return outcomes
 
 

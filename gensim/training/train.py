@@ -139,12 +139,15 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
     from gensim.tracking import TRAIN, get_tracker
 
     label = ",".join(names) if len(names) <= 3 else f"{len(names)} tasks"
-    run_name = config.name or f"train {label} {time.strftime('%Y-%m-%dT%H:%M:%S')}"
+    language = "lang" if config.policy_config().language else "nolang"
+    run_name = config.name or f"train {label} {language} {config.demos} demos {config.max_steps} steps"
     tags = {"gensim.tasks": ",".join(names), "gensim.language": config.policy_config().language}
     with get_tracker().run(TRAIN, run_name, tags=tags, params=resolved, system_metrics=True) as run:
         run.log_dict(resolved, "config.json")
         result = _fit(config, tasks, folder, run, say, progress)
         _record(result, config, tasks, run)
+        if config.name is None and result.model != result.checkpoint:  # registered: say which version
+            run.set_tags({"mlflow.runName": f"{run_name} -> {result.model}"})
         result.mlflow_url = run.url
         if result.training_curve:
             run.log_artifact(result.training_curve, "plots")
@@ -182,7 +185,7 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
     if run is not None and run.active:
         from gensim.tracking.lightning import RunLogger
 
-        loggers.append(RunLogger(run))
+        loggers.append(RunLogger(run, hyperparams=False))  # train() logged the resolved config
     trainer = pl.Trainer(
         max_steps=config.max_steps, accelerator=config.accelerator, devices=_trainer_devices(config),
         strategy=config.strategy, num_nodes=config.num_nodes, precision=config.precision,  # type: ignore[arg-type]

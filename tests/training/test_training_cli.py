@@ -61,6 +61,8 @@ def test_toy_train_then_eval_json_contract_and_lineage(gensim_home: Path, tmp_pa
     assert any(k.startswith("train/loss") for k in run.data.metrics)
     assert [a.path for a in client.list_artifacts(doc["run_id"], "checkpoint")] == ["checkpoint/best.ckpt"]
     assert "config.json" in {a.path for a in client.list_artifacts(doc["run_id"])}
+    assert not any(k.startswith("config.") for k in run.data.params)  # each policy.* once
+    assert run.info.run_name == f"train block-insertion nolang 2 demos 3 steps -> {doc['model']}"
     name, version = doc["model"].split(":")
     registered = client.get_model_version(name, version)
     assert registered.run_id == doc["run_id"]
@@ -85,8 +87,19 @@ def test_toy_train_then_eval_json_contract_and_lineage(gensim_home: Path, tmp_pa
     assert eval_run.data.metrics["success_rate/block-insertion"] == stats["success_rate"]
     artifacts = {a.path for a in client.list_artifacts(report["mlflow_run_id"])}
     assert {"success_per_task.png", "eval.json", "rollouts"} <= artifacts
+    assert eval_run.info.run_name == f"eval {doc['model']} on block-insertion x2"
+    assert (eval_run.info.end_time - eval_run.info.start_time) / 1000 >= report["seconds"]
     gifs = client.list_artifacts(report["mlflow_run_id"], "rollouts/block-insertion")
     assert gifs and all(a.path.endswith(".gif") for a in gifs)
+    import imageio.v2 as imageio
+
+    played = {e["seed"]: e for e in json.loads(Path(client.download_artifacts(
+        report["mlflow_run_id"], "eval.json", str(tmp_path))).read_text())["episodes"]["block-insertion"]}
+    for gif in gifs:
+        frames = imageio.mimread(client.download_artifacts(report["mlflow_run_id"], gif.path, str(tmp_path)))
+        steps = played[int(gif.path.split("-")[-2])]["steps"]
+        assert len(frames) > 2 * steps + 1 or steps == 0  # the motion between actions is filmed
+        assert frames[0].shape[0] == 320 + 36  # the instruction's caption band under the frame
     assert "eval/block-insertion/success_rate" in provenance.get_checkpoint(row.id or 0).metrics
 
     # The same dataset is reused (no new demos) and the checkpoint path is a valid --model.

@@ -42,7 +42,9 @@ def test_builtin_rollout_in_process_with_frames(tmp_path: Path) -> None:
     (outcome,) = rollouts(agent, None, BUILTIN, [10001], split="test", render=[10001])
     assert outcome.error is None and outcome.seed == 10001
     assert 1 <= outcome.steps <= 3
-    assert len(outcome.frames) == outcome.steps + 1 and outcome.frames[0].shape == (320, 160, 3)
+    # after reset, during each action's motion (8 frames per simulated second) and after it
+    assert len(outcome.frames) > 2 * outcome.steps + 1 and outcome.frames[0].shape == (320, 160, 3)
+    assert outcome.instruction  # the caption of its GIF
 
 
 @pytest.mark.slow

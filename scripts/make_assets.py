@@ -44,15 +44,16 @@ HANOI_DISK_RADII = [0.025, 0.0325, 0.04, 0.046]
 HANOI_HOLE_RADIUS = 0.011
 HANOI_PEG_RADIUS = 0.006
 
+# Default colours of the assets are the reference's (a task that sets no colour gets these).
 RGBA = {
     "gray": "0.6 0.6 0.6 1",
-    "red": "0.9 0.3 0.3 1",
-    "green": "0.2 0.8 0.3 1",
-    "brown": "0.61 0.46 0.37 1",
+    "red": "1 0.3412 0.349 1",
+    "green": "0 1 0 1",
+    "bowlgreen": "0.349 0.6627 0.3098 1",
+    "brown": "0.6118 0.4588 0.3725 1",
     "lightbrown": "0.85 0.68 0.53 1",
     "darkbrown": "0.35 0.26 0.2 1",
-    "wood": "0.87 0.72 0.53 1",
-    "kit": "0.75 0.75 0.72 1",
+    "wood": "0.8706 0.7216 0.5294 1",
 }
 
 
@@ -186,7 +187,7 @@ def marker_urdf(name: str, shapes: Sequence[Shape], rgba: str, note: str) -> str
 def make_templates() -> None:
     """The parametric templates, their unit meshes and the GenSim-era aliases."""
     write_text("box/box-template.urdf", urdf(
-        "box", [Shape(box(("DIM0", "DIM1", "DIM2")))], 0.1, RGBA["brown"],
+        "box", [Shape(box(("DIM0", "DIM1", "DIM2")))], 0.1, RGBA["red"],
         note="Solid box; DIM0-2 = full sizes (m)."))
     container = [Shape(box(("DIM0", "DIM1", 0.004)), (0, 0, "-HALF2"))]
     container += [Shape(box(("DIM0", 0.004, "DIM2")), (0, sign + "HALF1", 0)) for sign in ("-", "")]
@@ -194,20 +195,20 @@ def make_templates() -> None:
     write_text("container/container-template.urdf", urdf(
         "container", container, 0.2, RGBA["brown"], size=(0.2, 0.2, 0.05),
         note="Open box: floor at -HALF2, four 4 mm walls centred on +-HALF0 / +-HALF1; DIM = full sizes."))
-    unit_cyl = prism(regular_polygon(24, 0.5), -0.5, 0.5)
-    write_obj("cylinder/unit-cylinder.obj", [unit_cyl], "cylinder of diameter 1 and height 1")
+    unit_cyl = prism(regular_polygon(24, 1.0), -0.5, 0.5)
+    write_obj("cylinder/unit-cylinder.obj", [unit_cyl], "cylinder of radius 1 and height 1")
     write_text("cylinder/cylinder-template.urdf", urdf(
         "cylinder", [Shape(mesh("unit-cylinder.obj", "DIM0 DIM0 DIM2"))], 0.1, RGBA["red"],
-        note="Upright cylinder: DIM0 = diameter, DIM2 = height (m)."))
-    unit_sphere = trimesh.creation.icosphere(subdivisions=2, radius=0.5)
+        note="Upright cylinder: DIM0 = radius, DIM2 = height (m), as the reference's template."))
+    unit_sphere = trimesh.creation.icosphere(subdivisions=2, radius=1.0)
     for folder in ("ball", "sphere"):
-        write_obj(f"{folder}/unit-sphere.obj", [unit_sphere], "sphere of diameter 1")
+        write_obj(f"{folder}/unit-sphere.obj", [unit_sphere], "sphere of radius 1")
         write_text(f"{folder}/{folder}-template.urdf", urdf(
             folder, [Shape(mesh("unit-sphere.obj", "DIM0 DIM0 DIM0"))], 0.05, RGBA["red"],
-            note="Ball: DIM0 = diameter (m)."))
+            note="Ball: DIM0 = radius (m), as the reference's template."))
     line_note = "Flat visual line along x: DIM0 = length, 1 cm wide, 1 mm thick, bottom at z = 0."
     write_text("line/line-template.urdf", marker_urdf(
-        "line", [Shape(box(("DIM0", 0.01, 0.001)), (0, 0, 0.0005))], RGBA["gray"], line_note))
+        "line", [Shape(box(("DIM0", 0.01, 0.001)), (0, 0, 0.0005))], RGBA["green"], line_note))
     write_text("line/single-green-line-template.urdf", marker_urdf(
         "single_green_line", [Shape(box(("DIM0", 0.01, 0.001)), (0, 0, 0.0005))], RGBA["green"], line_note))
     corner = [Shape(box((0.055, 0.005, 0.001)), ("DIMX0", "DIMY0", 0.0005)),
@@ -243,7 +244,7 @@ def make_blocks() -> None:
     """Cubes and balls."""
     cube = [Shape(box((0.04, 0.04, 0.04)))]
     for rel in ("block/block.urdf", "stacking/block.urdf", "block/block_for_anchors.urdf"):
-        write_text(rel, urdf("block", cube, 0.1, RGBA["gray"], note="4 cm cube."))
+        write_text(rel, urdf("block", cube, 0.1, RGBA["red"], note="4 cm cube."))
     write_text("block/small.urdf", urdf(
         "small", [Shape(box((0.01, 0.01, 0.01)))], 0.001, "1 0.3412 0.349 1", size=(0.01,) * 3,
         friction=0.5, note="1 cm cube of 1 g (pile piece), red: the reference's mass, friction, colour."))
@@ -279,7 +280,7 @@ def make_stands() -> None:
 
 def make_containers() -> None:
     """Bowl, zone, pallet and kit board."""
-    r_bottom, r_top, height, wall = 0.04, 0.06, 0.05, 0.004
+    r_bottom, r_top, height, wall = 0.04, 0.06, 0.035, 0.004
     n = 20
     parts = [prism(regular_polygon(n, r_bottom), 0.0, 0.005)]
     bottoms = annulus_polys(r_bottom, r_bottom - wall, n)
@@ -287,8 +288,8 @@ def make_containers() -> None:
     parts += [loft(b, 0.0, t, height) for b, t in zip(bottoms, tops, strict=True)]
     write_obj("bowl/bowl.obj", parts, "bowl")
     write_text("bowl/bowl.urdf", urdf(
-        "bowl", [Shape(mesh("bowl.obj"))], 0.2, "0.8 0.8 0.8 1", size=(0.12, 0.12, 0.05),
-        note="Open bowl, 12 cm rim, 5 cm tall; origin at the centre of its bottom."))
+        "bowl", [Shape(mesh("bowl.obj"))], 0.2, RGBA["bowlgreen"], size=(0.12, 0.12, 0.035),
+        note="Open bowl, 12 cm rim, 3.5 cm tall (the reference's); origin at the centre of its bottom."))
     frame = [(0.12, 0.01, 0, 0.055), (0.12, 0.01, 0, -0.055), (0.01, 0.1, 0.055, 0), (0.01, 0.1, -0.055, 0)]
     write_text("zone/zone.urdf", marker_urdf(
         "zone", [Shape(box((sx, sy, 0.001)), (x, y, 0.0005)) for sx, sy, x, y in frame], RGBA["green"],
@@ -302,7 +303,7 @@ def make_containers() -> None:
     board += [Shape(box((0.28, 0.01, 0.005)), (0, y, 0)) for y in (-0.095, 0.095)]
     board += [Shape(box((0.01, 0.18, 0.005)), (x, 0, 0)) for x in (-0.135, 0.135)]
     write_text("kitting/kit.urdf", urdf(
-        "kit", board, 0.5, RGBA["kit"], size=(0.28, 0.2, 0.005),
+        "kit", board, 0.5, RGBA["brown"], size=(0.28, 0.2, 0.005),
         note="Kit board 28 x 20 x 0.5 cm: 2 mm plate with a 1 cm rim; slots documented in README."))
 
 
@@ -320,7 +321,7 @@ def make_insertion() -> None:
              (-s, s, s, s + w), (-0.01 + c, s, -0.01 + c, s)]
     shapes = [Shape(box((x1 - x0, y1 - y0, 0.04)), ((x0 + x1) / 2, (y0 + y1) / 2, 0)) for x0, x1, y0, y1 in walls]
     write_text("insertion/fixture.urdf", urdf(
-        "fixture", shapes, 1.0, RGBA["brown"], size=(2 * (s + w), 2 * (s + w), 0.04), friction=0.4,
+        "fixture", shapes, 1.0, RGBA["green"], size=(2 * (s + w), 2 * (s + w), 0.04), friction=0.4,
         note="4 cm tall frame with an L slot 4 mm wider than the ell on each side, same frame as the ell."))
 
 

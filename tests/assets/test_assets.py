@@ -40,9 +40,10 @@ TEMPLATES: dict[str, tuple[set[str], dict[str, Sequence[Any]], tuple[float, floa
     "container/container-template.urdf": (
         {"DIM0", "DIM1", "DIM2", "HALF0", "HALF1", "HALF2"},
         {"DIM": (0.2, 0.15, 0.05), "HALF": (0.1, 0.075, 0.025)}, (0.204, 0.154, 0.052)),
-    "cylinder/cylinder-template.urdf": ({"DIM0", "DIM2"}, {"DIM": (0.04, 0.04, 0.06)}, (0.04, 0.04, 0.06)),
-    "ball/ball-template.urdf": ({"DIM0"}, {"DIM": (0.04, 0.04, 0.04)}, (0.04, 0.04, 0.04)),
-    "sphere/sphere-template.urdf": ({"DIM0"}, {"DIM": (0.03, 0.03, 0.03)}, (0.03, 0.03, 0.03)),
+    # DIM0 of cylinders and balls is a radius, as in the reference's templates
+    "cylinder/cylinder-template.urdf": ({"DIM0", "DIM2"}, {"DIM": (0.02, 0.02, 0.06)}, (0.04, 0.04, 0.06)),
+    "ball/ball-template.urdf": ({"DIM0"}, {"DIM": (0.02, 0.02, 0.02)}, (0.04, 0.04, 0.04)),
+    "sphere/sphere-template.urdf": ({"DIM0"}, {"DIM": (0.015, 0.015, 0.015)}, (0.03, 0.03, 0.03)),
     "line/line-template.urdf": ({"DIM0"}, {"DIM": (0.3, 0.01, 0.01)}, None),
     "line/single-green-line-template.urdf": ({"DIM0"}, {"DIM": (0.3,)}, None),
     "corner/corner-template.urdf": (
@@ -314,7 +315,7 @@ def test_mesh_templates_load_through_the_simulators_fill_template(rel: str, sim:
     # These templates scale unit meshes stored next to them; the simulator's filled copies live
     # in a scratch folder, so they rely on fill_template making relative mesh paths absolute.
     assets = pytest.importorskip("gensim.sim.assets")
-    urdf = assets.fill_template(str(ASSETS), rel, {"DIM": (0.05, 0.05, 0.08), "COLOR": "blue"})
+    urdf = assets.fill_template(str(ASSETS), rel, {"DIM": (0.025, 0.025, 0.08), "COLOR": "blue"})
     assert Path(urdf).parent != (ASSETS / rel).parent
     lo, hi = aabb(sim, load(sim, urdf, (0, 0, 0.2)))
     assert hi[0] - lo[0] - 2 * MESH_AABB_MARGIN == pytest.approx(0.05, abs=0.001)

@@ -61,7 +61,8 @@ class BuildCar(Task):
             )
             for _ in range(2)
         ]
-        wheel_urdf = self.fill_template("cylinder/cylinder-template.urdf", {"DIM": wheel_size})
+        wheel_dims = (wheel_size[0] / 2, wheel_size[1] / 2, wheel_size[2])  # the template's DIM0 is a radius
+        wheel_urdf = self.fill_template("cylinder/cylinder-template.urdf", {"DIM": wheel_dims})
         wheels = [
             env.add_object(
                 wheel_urdf, self.get_random_pose(env, wheel_size), color=utils.COLORS["black"]

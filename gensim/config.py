@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     openai_api_version: str | None = Field(
         None, validation_alias=AliasChoices("GENSIM_OPENAI_API_VERSION", "OPENAI_API_VERSION")
     )
+    sandbox_bwrap: str = Field(
+        "bwrap", description="bubblewrap executable (name or path) that confines untrusted task code")
     workers: int = Field(
         default_factory=lambda: max(1, os.cpu_count() or 1),
         description="worker processes for validation and demos",

@@ -1,13 +1,13 @@
-"""The child side of the sandbox: `python -m gensim.sandbox.child` (request on stdin).
+"""The child side of the sandbox, started by `runner.py` inside bwrap (request on stdin).
 
 Order, all before any task code is loaded:
-1. read the request (job, payload, token, verdict fd, scratch folder, parent pid) from stdin;
-2. leave the network (`isolation.isolate_network`);
+1. read the request (job, payload, token, verdict and phase fds, scratch folder, rlimits) from
+   stdin; lower its own resource limits; send phase announcements to the phase fd;
+2. the kernel boundary is already in force (`bwrap.py`: namespaces, uid 65534, read-only binds,
+   tmpfs, seccomp, death with the parent);
 3. import the job's module (it preloads what the job needs) and a few standard modules;
-4. as root, become `nobody` when the Python installation is readable to it; ask to die with
-   the parent;
-5. arm the guard (`guard.arm`): audit hook, import allowlist, refusals, output caps;
-6. run the job; then write `{"ok", "result" | "error", "token", "isolation", "violations"}` to
+4. arm the guard (`guard.arm`): audit hook, import allowlist, refusals, output caps;
+5. run the job; then write `{"ok", "result" | "error", "token", "isolation", "violations"}` to
    the verdict fd, with functions captured in step 1, and leave with the real `os._exit`.
 A job result that is a checker verdict (a dict with "passed") is failed when the guard refused
 anything or a signal handler changed, even if the task code caught the refusal.
@@ -32,23 +32,6 @@ PRELOAD = ("copy", "pprint", "string", "re", "math", "random", "itertools", "col
            "glob", "fnmatch", "contextlib", "ast", "difflib")
 
 
-def _readable_by_others(path: str) -> bool:
-    """Whether every folder above `path` can be traversed by other users."""
-    import stat
-
-    current = os.path.realpath(path)
-    while True:
-        try:
-            if not os.stat(current).st_mode & stat.S_IXOTH:
-                return False
-        except OSError:
-            return False
-        parent = os.path.dirname(current)
-        if parent == current:
-            return True
-        current = parent
-
-
 def _signal_state() -> dict[int, Any]:
     state = {}
     for sig in signal.valid_signals():
@@ -59,13 +42,26 @@ def _signal_state() -> dict[int, Any]:
     return state
 
 
+def _apply_rlimits(limits: dict[str, list[int]]) -> None:
+    import resource
+
+    for name, (soft, hard) in limits.items():
+        try:
+            resource.setrlimit(getattr(resource, name), (int(soft), int(hard)))
+        except (ValueError, OSError, AttributeError):
+            pass  # a limit already lower than asked stays as it is
+
+
 def main() -> int:
     request = json.loads(sys.stdin.buffer.read())
     token, verdict_fd = str(request.pop("token")), int(request["verdict_fd"])
     scratch = str(request["scratch"])
-    from gensim.sandbox import guard, isolation
+    from gensim.sandbox import guard, phases
 
-    info: dict[str, Any] = {"network": isolation.isolate_network()}
+    _apply_rlimits(request.get("rlimits") or {})
+    phases.configure(request.get("phase_fd"))
+    info: dict[str, Any] = {"boundary": str(request.get("boundary")), "network": "netns",
+                            "user": f"uid {os.getuid()} in a user namespace"}
     module, _, func = str(request["job"]).partition(":")
     out: dict[str, Any]
     try:
@@ -74,18 +70,14 @@ def main() -> int:
         fn, out = None, {"ok": False, "error": f"job {request['job']!r} cannot be loaded: {err}"}
     for name in (*PRELOAD, "numpy", "pybullet"):
         importlib.import_module(name)
-    import gensim
-
-    needed = (os.path.dirname(os.__file__), sys.prefix, os.path.dirname(gensim.__file__))
-    readable = all(_readable_by_others(p) for p in needed)
-    info["user"] = isolation.drop_privileges(scratch) if readable else "unchanged"
-    isolation.die_with_parent(int(request["parent_pid"]))
     writable = tuple(str(p) for p in request.get("writable") or ())
     policy = guard.Policy(scratch=scratch, read_roots=writable, write_roots=writable,
-                          output_bytes=int(request.get("output_bytes", 256 * 1024)))
+                          output_bytes=int(request.get("output_bytes", 256 * 1024)),
+                          code_roots=tuple(str(p) for p in request.get("packages") or ()))
     handlers = _signal_state()
-    guard.arm(policy)
-    info["guard"] = "audit-hook+import-allowlist"
+    if request.get("guard", True):
+        guard.arm(policy)
+        info["guard"] = "audit-hook+import-allowlist"
     if fn is not None:
         try:
             out = {"ok": True, "result": fn(request["payload"])}

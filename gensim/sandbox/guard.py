@@ -91,6 +91,7 @@ class Policy:
     read_roots: tuple[str, ...] = ()  # extra folders it may read under (besides trusted ones)
     write_roots: tuple[str, ...] = ()  # extra folders it may write under (a job's output folder)
     output_bytes: int = 256 * 1024  # Python-level stdout/stderr kept per stream
+    code_roots: tuple[str, ...] = ()  # more folders of trusted code (packages a caller bound in)
     violations: list[str] = field(default_factory=list)  # refusals, in order (filled while armed)
 
 
@@ -139,7 +140,7 @@ def refuse(what: str) -> None:
 
 def arm(policy: Policy) -> Policy:
     """Install the audit hook, the import guard, the signal and exit refusals, the output caps."""
-    trusted = trusted_roots()
+    trusted = (*trusted_roots(), *policy.code_roots)
     readable = tuple({*trusted, *policy.read_roots, *SYSTEM_READ, policy.scratch})
     writable = (policy.scratch, "/dev/null", *policy.write_roots)
     code_roots = tuple(r + "/" for r in trusted) + ("<",)

@@ -3,54 +3,64 @@
 A job is a function named `"module:function"` (gensim code, trusted) that receives a JSON payload
 (which may carry untrusted task code) and returns a JSON-able result. The child process
 (`gensim.sandbox.child`) runs it:
-- in its own session and process group, killed as a whole when the wall clock expires, when
-  the job ends, or when this process exits or is interrupted (`gensim.sandbox.registry`);
-- with CPU-time, address-space, file-size, core and process-count limits, applied by this
-  process (`prlimit`) before the request, and so before any task code, reaches the child;
-- with a scrubbed environment (no API keys, tokens or secrets) and HOME/TMPDIR in a scratch
-  folder that is its working folder and is removed afterwards;
-- in an empty network namespace where the kernel allows it, as `nobody` when started as root
-  (see `isolation.py`), and behind the in-process guard (`guard.py`);
-- with stdout/stderr captured to files (tails kept) and Python-level output capped.
-The request travels on the child's stdin; the verdict comes back through a file descriptor
-opened here and inherited by the child, tagged with a random per-job token that only the
-trusted part of the child knows. A child that dies (signal, exit code, timeout) or answers
-without the token yields a `SandboxResult` that says so, never an exception here.
+- behind the kernel boundary of `bwrap.py` (bubblewrap): its own user, pid, network, ipc, uts
+  and mount namespaces, uid 65534, a read-only view of only the interpreter, the packages, gensim
+  and the folders a caller names, a size-capped tmpfs as scratch, HOME and working folder, a
+  cleared environment (no API keys), a seccomp filter, killed with its parent. Where bwrap
+  cannot run, `SandboxUnavailable` is raised: there is no fallback;
+- with CPU-time, address-space, file-size, core and process-count limits that its trusted
+  start-up applies to itself before any task code is loaded;
+- with a wall clock for the whole job (`Limits.wall_s`) and one per announced phase
+  (`Limits.phase_s`, `gensim.sandbox.phases`): on overrun the whole process group is killed
+  and the result says `timeout in phase <name>`;
+- behind the in-process guard (`guard.py`), a second layer that nothing here depends on.
+The request travels on the child's stdin; the verdict comes back through an anonymous memory
+file (memfd) inherited by the child, tagged with a random per-job token; stdout and stderr go to
+memfds too (tails kept). Nothing is exchanged through files. The verdict is decoded with limits
+on size and nesting depth; text from the child (errors, refusals) is returned with control
+characters escaped. A child that dies (signal, exit code, timeout) or answers without the token
+yields a `SandboxResult` that says so, never an exception here.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
-import shutil
+import select
 import signal
 import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gensim.sandbox import registry
+from gensim.sandbox import bwrap, phases, registry
 
 SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "AUTH")
-KEEP_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONHASHSEED")
+KEEP_ENV = ("LANG", "LC_ALL", "TZ", "PYTHONHASHSEED")
 VERDICT_MAX_BYTES = 32 * 1024 * 1024
-NOBODY = 65534
+VERDICT_MAX_DEPTH = 64  # nesting of the child's JSON; deeper is a malformed verdict, not a crash
+TEXT_MAX = 2000  # characters kept of an error message from the child
+UNBUDGETED_PHASES = ("replay",)  # gensim's own replayer: only the job's wall clock applies
+PACKAGE_DIR = str(Path(__file__).resolve().parents[1])  # the gensim package the child imports
 
 
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of one sandboxed job."""
 
-    wall_s: float = 120.0  # wall-clock timeout (s)
+    wall_s: float = 120.0  # wall-clock timeout of the whole job (s)
     cpu_s: int = 120  # CPU time (s)
     memory_mb: int = 4096  # address space (MiB); pybullet + numpy need ~1 GiB of mappings
     file_mb: int = 64  # largest file the child may write (MiB)
-    processes: int = 64  # RLIMIT_NPROC (threads count too; enforced for non-root users)
+    processes: int = 64  # RLIMIT_NPROC (threads count too; the seccomp filter forbids new processes)
     output_kb: int = 256  # captured stdout/stderr kept per stream (KiB)
+    phase_s: float = 45.0  # wall clock of each announced phase (s): load, init, each reset, each act
+    scratch_mb: int = 256  # size of the child's tmpfs (scratch, HOME): all its files together (MiB)
 
 
 @dataclass
@@ -68,15 +78,53 @@ class SandboxResult:
     stderr_tail: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)  # what the guard refused
-    isolation: dict[str, str] = field(default_factory=dict)  # network, user, guard in force
+    isolation: dict[str, str] = field(default_factory=dict)  # boundary, network, user, guard in force
+    phase: str | None = None  # the last phase the job announced (`gensim.sandbox.phases`)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, limit: int = TEXT_MAX, *, lines: bool = False) -> str:
+    """`text` from the child, safe for a terminal: control characters (escape sequences, bells,
+    bidi overrides) written as `\\xNN`/`\\uNNNN`; newlines too unless `lines`; at most `limit` chars."""
+    text = str(text)[: limit * 4]
+    out = _CONTROL.sub(lambda m: repr(m.group())[1:-1] if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                       text)
+    if not lines:
+        out = out.replace("\n", "\\n").replace("\t", "\\t")
+    return out[:limit]
+
+
+def json_depth(raw: bytes) -> int:
+    """The deepest nesting of arrays and objects in JSON text (strings skipped)."""
+    skeleton = re.sub(rb'"(?:[^"\\]|\\.)*"', b"", raw).translate(None, bytes(set(range(256)) - set(b"[]{}")))
+    depth = deepest = 0
+    for byte in skeleton:
+        depth += 1 if byte in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def decode_verdict(raw: bytes, max_bytes: int = VERDICT_MAX_BYTES, max_depth: int = VERDICT_MAX_DEPTH) -> Any:
+    """The child's JSON, within limits; `ValueError` with a one-line reason otherwise."""
+    if len(raw) > max_bytes:
+        raise ValueError(f"verdict larger than {max_bytes} bytes")
+    depth = json_depth(raw)
+    if depth > max_depth:
+        raise ValueError(f"verdict nested {depth} deep (limit {max_depth})")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as err:
+        raise ValueError(f"verdict is not JSON: {printable(str(err), 200)}") from None
 
 
 def scrubbed_env(scratch: str | None = None) -> dict[str, str]:
     """The child's environment: a few harmless variables, nothing that looks like a secret."""
     env = {k: v for k, v in os.environ.items() if k in KEEP_ENV}
     env.update(
-        PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", PYTHONNOUSERSITE="1",
-        MLFLOW_DISABLE_TELEMETRY="true", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+        PATH="/usr/local/bin:/usr/bin:/bin", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
+        PYTHONNOUSERSITE="1", MLFLOW_DISABLE_TELEMETRY="true", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
         MKL_NUM_THREADS="1", HF_HUB_OFFLINE="1",
     )
     if scratch:
@@ -84,139 +132,199 @@ def scrubbed_env(scratch: str | None = None) -> dict[str, str]:
     return {k: v for k, v in env.items() if not any(m in k.upper() for m in SECRET_MARKERS)}
 
 
-def _apply_limits(pid: int, limits: Limits) -> None:
-    import resource
+def _bwrap_path() -> str:
+    from gensim.config import get_settings
 
-    mem = limits.memory_mb * 1024 * 1024
-    size = limits.file_mb * 1024 * 1024
-    for which, value in (
-        (resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s)),
-        (resource.RLIMIT_AS, (mem, mem)),
-        (resource.RLIMIT_FSIZE, (size, size)),
-        (resource.RLIMIT_CORE, (0, 0)),
-        (resource.RLIMIT_NPROC, (limits.processes, limits.processes)),
-    ):
-        try:
-            resource.prlimit(pid, which, value)
-        except (ValueError, OSError):
-            pass  # the child is gone already, or the limit cannot be lowered here
+    return bwrap.ensure_available(get_settings().sandbox_bwrap)
 
 
-def _tail(path: Path, limit_kb: int, lines: int = 40) -> str:
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - limit_kb * 1024))
-            text = fh.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
+def _memfd(name: str, data: bytes = b"") -> int:
+    fd = os.memfd_create(name, 0)  # close-on-exec off: the child inherits it through pass_fds
+    if data:
+        os.write(fd, data)
+        os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
-def _give_to_child(path: str) -> None:
-    if os.geteuid() == 0:
-        try:
-            os.chown(path, NOBODY, NOBODY)
-        except OSError:
-            pass
+def _read_fd(fd: int, limit: int, tail: bool = False) -> bytes:
+    size = os.lseek(fd, 0, os.SEEK_END)
+    os.lseek(fd, max(0, size - limit) if tail else 0, os.SEEK_SET)
+    chunks, left = [], min(size, limit)
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
-def run_in_sandbox(job: str, payload: dict[str, Any], limits: Limits | None = None) -> SandboxResult:
-    """Run `job` ("module:function") on `payload` in a limited child process.
+def _tail(fd: int, limit_kb: int, lines: int = 40) -> str:
+    text = _read_fd(fd, limit_kb * 1024, tail=True).decode("utf-8", "replace")
+    return printable("\n".join(text.splitlines()[-lines:]), limit_kb * 1024, lines=True)
 
-    A payload key `out_dir` names a folder the job may write into (besides its scratch folder).
+
+def run_in_sandbox(job: str, payload: dict[str, Any], limits: Limits | None = None, *,
+                   packages: Sequence[str] = (), guard: bool = True) -> SandboxResult:
+    """Run `job` ("module:function") on `payload` in a limited child process behind bwrap.
+
+    A payload key `out_dir` names a folder the job may write into (besides its tmpfs).
+    `packages` are more package folders the child sees (read-only) and can import (their parent
+    folders go on its path): tests bind in their own jobs this way. `guard=False` leaves the
+    in-process guard off (tests use it to show that the kernel boundary holds by itself). Raises `bwrap.SandboxUnavailable` when the boundary cannot be set up.
     """
     limits = limits or Limits()
+    exe = _bwrap_path()
     registry.install()
     if registry.interrupted():
         return SandboxResult(ok=False, error="not started: the parent process was interrupted")
     start = time.perf_counter()
-    private = tempfile.mkdtemp(prefix="gensim-sbx-")
-    scratch = tempfile.mkdtemp(prefix="gensim-scratch-")
+    # The child's uid 65534 is this process's uid outside its namespace: it writes out_dir as us.
+    writable = [str(Path(payload["out_dir"]).resolve())] if payload.get("out_dir") else []
+    extra = [str(Path(p).resolve()) for p in packages]
+    fds: list[int] = []
     try:
-        _give_to_child(scratch)
-        writable = [str(Path(payload["out_dir"]).resolve())] if payload.get("out_dir") else []
-        for folder in writable:
-            _give_to_child(folder)
-        return _run(job, payload, limits, Path(private), scratch, writable, start)
+        return _run(exe, job, payload, limits, writable, extra, start, fds, guard)
     finally:
-        shutil.rmtree(private, ignore_errors=True)
-        shutil.rmtree(scratch, ignore_errors=True)
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
-def _run(job: str, payload: dict[str, Any], limits: Limits, priv: Path, scratch: str,
-         writable: list[str], start: float) -> SandboxResult:
+def _run(exe: str, job: str, payload: dict[str, Any], limits: Limits, writable: list[str], extra: list[str],
+         start: float, fds: list[int], guard: bool) -> SandboxResult:
     token = secrets.token_hex(16)
-    out_path, err_path = priv / "stdout.txt", priv / "stderr.txt"
-    verdict_fd = os.open(priv / "verdict.json", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-    env = scrubbed_env(scratch)
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    verdict_fd, out_fd, err_fd = _memfd("verdict"), _memfd("stdout"), _memfd("stderr")
+    phase_r, phase_w = os.pipe()
+    fds += [verdict_fd, out_fd, err_fd, phase_r, phase_w]
+    program = bwrap.seccomp_filter()
+    seccomp_fd = _memfd("seccomp", program) if program else None
+    if seccomp_fd is not None:
+        fds.append(seccomp_fd)
+    env = scrubbed_env(bwrap.SCRATCH)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(PACKAGE_DIR).parent), *(str(Path(p).parent) for p in extra)])
     request = json.dumps({
-        "job": job, "payload": payload, "token": token, "verdict_fd": verdict_fd, "scratch": scratch,
-        "parent_pid": os.getpid(), "writable": writable, "output_bytes": limits.output_kb * 1024,
+        "job": job, "payload": payload, "token": token, "verdict_fd": verdict_fd, "phase_fd": phase_w,
+        "scratch": bwrap.SCRATCH, "writable": writable, "output_bytes": limits.output_kb * 1024,
+        "boundary": "bwrap", "rlimits": _rlimits(limits), "packages": extra,
+        "guard": guard,
     }).encode()
+    argv = bwrap.command(exe, [sys.executable, "-I", "-B", "-u", "-c", _BOOT], env=env, package_dir=PACKAGE_DIR,
+                         read_only=extra, writable=writable, scratch_mb=limits.scratch_mb, seccomp_fd=seccomp_fd)
+    keep = tuple(fd for fd in (verdict_fd, phase_w, seccomp_fd) if fd is not None)
+    proc = subprocess.Popen(argv, cwd="/", env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                            stdin=subprocess.PIPE, stdout=out_fd, stderr=err_fd, start_new_session=True,
+                            pass_fds=keep)
+    registry.register(proc.pid)
+    os.close(phase_w)
+    fds.remove(phase_w)
+    timeout: str | None = None
+    phase: str | None = None
     try:
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "gensim.sandbox.child"], cwd=scratch, env=env, stdin=subprocess.PIPE,
-                stdout=out, stderr=err, start_new_session=True, pass_fds=(verdict_fd,),
-            )
-        registry.register(proc.pid)
-        timed_out = False
         try:
-            _apply_limits(proc.pid, limits)
-            try:
-                assert proc.stdin is not None
-                proc.stdin.write(request)
-                proc.stdin.close()
-            except (BrokenPipeError, OSError):
-                pass  # the child died before reading: its exit status says why
-            try:
-                proc.wait(timeout=limits.wall_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-        finally:
-            _kill_group(proc)  # anything the job left running in its group goes too
-            registry.unregister(proc.pid)
-        os.lseek(verdict_fd, 0, os.SEEK_SET)
-        raw = os.read(verdict_fd, VERDICT_MAX_BYTES)
+            assert proc.stdin is not None
+            proc.stdin.write(request)
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass  # the child died before reading: its exit status says why
+        timeout, phase = _watch(proc, phase_r, limits, start)
     finally:
-        os.close(verdict_fd)
-    return _result(proc, raw, token, timed_out, limits, out_path, err_path, start)
+        _kill_group(proc)  # anything the job left running goes too (and with bwrap, its namespace)
+        registry.unregister(proc.pid)
+    raw = _read_fd(verdict_fd, VERDICT_MAX_BYTES + 1)
+    res = _result(proc, raw, token, timeout, limits, out_fd, err_fd, start)
+    res.phase = phase
+    return res
 
 
-def _result(proc: subprocess.Popen[bytes], raw: bytes, token: str, timed_out: bool, limits: Limits,
-            out_path: Path, err_path: Path, start: float) -> SandboxResult:
+# The child's first instructions, with `-I` (isolated mode: no PYTHONPATH, no user site): put
+# the folders the parent bound in on the path, then run the trusted start-up.
+_BOOT = ("import os, sys; sys.path[:0] = [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]; "
+         "import runpy; runpy.run_module('gensim.sandbox.child', run_name='__main__')")
+
+
+def _rlimits(limits: Limits) -> dict[str, list[int]]:
+    mem, size = limits.memory_mb * 1024 * 1024, limits.file_mb * 1024 * 1024
+    return {"RLIMIT_CPU": [limits.cpu_s] * 2, "RLIMIT_AS": [mem] * 2, "RLIMIT_FSIZE": [size] * 2,
+            "RLIMIT_CORE": [0, 0], "RLIMIT_NPROC": [limits.processes] * 2}
+
+
+def _watch(proc: subprocess.Popen[bytes], phase_fd: int, limits: Limits, start: float) -> tuple[str | None, str | None]:
+    """Wait for the child, reading its phase announcements; (why it was stopped or None, last phase)."""
+    deadline = start + limits.wall_s
+    phase: str | None = None
+    phase_deadline = deadline
+    buffer = b""
+    listening = True
+    while proc.poll() is None:
+        now = time.perf_counter()
+        if now >= deadline:
+            return f"timed out after {limits.wall_s:g} s (wall clock)" + (f" in phase {phase}" if phase else ""), phase
+        if now >= phase_deadline:
+            return f"timeout in phase {phase}: over {limits.phase_s:g} s", phase
+        wait = min(deadline, phase_deadline) - now
+        if not listening:
+            try:
+                proc.wait(timeout=min(wait, 0.5))
+            except subprocess.TimeoutExpired:
+                pass
+            continue
+        ready, _, _ = select.select([phase_fd], [], [], min(wait, 0.5))
+        if not ready:
+            continue
+        chunk = os.read(phase_fd, 4096)
+        if not chunk:
+            listening = False
+            continue
+        buffer = (buffer + chunk)[-4096:]
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            name = line.decode("ascii", "replace").strip()
+            if name in phases.PHASES:
+                phase = name
+                phase_deadline = deadline if name in UNBUDGETED_PHASES else time.perf_counter() + limits.phase_s
+    return None, phase
+
+
+def _result(proc: subprocess.Popen[bytes], raw: bytes, token: str, timeout: str | None, limits: Limits,
+            out_fd: int, err_fd: int, start: float) -> SandboxResult:
     res = SandboxResult(
-        ok=False, exit_code=proc.returncode, timed_out=timed_out, seconds=time.perf_counter() - start,
-        stdout_tail=_tail(out_path, limits.output_kb), stderr_tail=_tail(err_path, limits.output_kb),
+        ok=False, exit_code=proc.returncode, timed_out=timeout is not None, seconds=time.perf_counter() - start,
+        stdout_tail=_tail(out_fd, limits.output_kb), stderr_tail=_tail(err_fd, limits.output_kb),
     )
-    if proc.returncode is not None and proc.returncode < 0:
+    # bwrap reports a child killed by signal N as exit code 128 + N.
+    died_by = -proc.returncode if (proc.returncode or 0) < 0 else (proc.returncode or 0) - 128
+    if 0 < died_by < 65:
         try:
-            res.signal = signal.Signals(-proc.returncode).name
+            res.signal = signal.Signals(died_by).name
         except ValueError:
-            res.signal = str(-proc.returncode)
-    if timed_out:
-        res.error = f"timed out after {limits.wall_s:g} s (wall clock)"
+            res.signal = str(died_by)
+    if timeout is not None:
+        res.error = timeout
         return res
     try:
-        doc = json.loads(raw) if raw else None
-    except ValueError:
-        doc = None
+        doc = decode_verdict(raw) if raw else None
+        malformed = ""
+    except ValueError as err:
+        doc, malformed = None, str(err)
     if not isinstance(doc, dict) or doc.get("token") != token:
         last = res.stderr_tail.strip().splitlines()[-1:] or [""]
         how = f"signal {res.signal}" if res.signal else f"exit code {proc.returncode}"
-        what = "without a verdict" if not raw else "with a verdict that is not the sandbox's"
-        res.error = f"the sandboxed process died ({how}) {what}: {last[0][:300]}"
+        what = ("without a verdict" if not raw else f"with a malformed verdict ({malformed})" if malformed
+                else "with a verdict that is not the sandbox's")
+        if proc.returncode == 0 and raw and not malformed and isinstance(doc, dict):
+            what = "with a verdict that is not the sandbox's"
+        res.error = f"the sandboxed process died ({how}) {what}: {printable(last[0], 300)}"
         return res
-    res.violations = [str(v) for v in doc.get("violations") or []]
-    res.isolation = {str(k): str(v) for k, v in (doc.get("isolation") or {}).items()}
+    res.violations = [printable(v, 500) for v in list(doc.get("violations") or [])[:200]]
+    res.isolation = {printable(k, 100): printable(v, 200) for k, v in dict(doc.get("isolation") or {}).items()}
     if doc.get("ok"):
         res.ok, res.result = True, doc.get("result")
     else:
-        res.error = str(doc.get("error", "unknown error"))
-        res.extra = {"traceback": doc.get("traceback", "")}
+        res.error = printable(doc.get("error", "unknown error"))
+        res.extra = {"traceback": printable(doc.get("traceback", ""), 4000, lines=True)}
     return res
 
 

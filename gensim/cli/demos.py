@@ -68,13 +68,13 @@ def make(
       gensim demos block-insertion -n 100
       gensim demos make put-block-in-bowl-seen-colors -n 50 --split val --workers 2 --json
     """
-    from gensim.data.catalog import pin_task
     from gensim.data.demos import check_request, make_demos
+    from gensim.tasks.registry import get_spec
 
     show = not (quiet or json_out)
-    try:  # before the progress bar: bad input gets one line only
+    try:  # before the progress bar: bad input gets one line only (a read, no DB writes)
         check_request(n, split, workers, executor)
-        pin_task(name, version)
+        get_spec(name)
     except GensimError as err:
         fail_from(err)
     with native_stderr_filtered() if quiet else nullcontext(), \

@@ -39,6 +39,21 @@ def _gensim(home: Path, *args: str) -> tuple[int, str, list[str]]:
     (("train", "--tasks", "no-such-task", "--max-steps", "5"), "unknown task 'no-such-task'"),
     (("eval", "--model", "gensim-policy:1", "--tasks", "no-such-task"), "unknown task"),
     (("demos", "block-insertion", "-n", "0"), "-n must be at least 1"),
+    # one usage error of every sub-command
+    (("tasks", "show", "no-such-task"), "unknown task 'no-such-task'"),
+    (("tasks", "check", "no-such-task"), "unknown task 'no-such-task'"),
+    (("tasks", "list", "--bogus"), "No such option"),
+    (("generate", "--mode", "nope"), "unknown generation mode 'nope'"),
+    (("generate", "--mode", "bottomup", "--trials", "0"), "--trials must be at least 1"),
+    (("demos", "no-such-task", "-n", "1"), "unknown task 'no-such-task'"),
+    (("demos", "block-insertion", "--split", "nope"), "unknown split 'nope'"),
+    (("demos", "export", "x", "--format", "nope", "--out", "x"), "unknown export format 'nope'"),
+    (("train", "--tasks", "block-insertion", "--batch-size", "0"), "batch-size must be at least 1"),
+    (("train", "--config", "no-such-recipe.yaml"), "no recipe file"),
+    (("eval", "--model", "x:1", "--tasks", "block-insertion", "--episodes", "0"), "--episodes must be at least 1"),
+    (("db", "bogus"), "No such command"),
+    (("ui", "--port", "70000"), "--port must be in 0..65535"),
+    (("config", "--bogus"), "No such option"),
 ])
 def test_mistakes_fail_before_heavy_imports(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     code, err, heavy = _gensim(tmp_path / "home", *args)

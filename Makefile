@@ -29,8 +29,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
 	touch $@
 
-## setup: create .venv, install torch (CPU) and gensim, migrate the database
+## setup: bubblewrap (the sandbox's boundary), .venv, torch (CPU) and gensim, migrate the database
 setup: $(VENV)/.installed
+	@command -v bwrap >/dev/null 2>&1 || (apt-get install -y -q bubblewrap || (apt-get update -q && apt-get install -y -q bubblewrap)) >/dev/null 2>&1 \
+	  || echo "setup: bubblewrap is missing and could not be installed (apt-get install bubblewrap); gensim will refuse to run untrusted task code" >&2
 	$(BIN)/gensim db upgrade
 
 ## generate: a generation campaign toward TARGET (MODE, TRIALS, LLM overridable)

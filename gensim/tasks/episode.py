@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from gensim.checking.conventions import SUCCESS_REWARD
+from gensim.sandbox import phases
 from gensim.tasks import context
 from gensim.tasks.goals import Pose
 
@@ -109,6 +110,7 @@ def run_episode(
     budget = int(task.max_steps if max_steps is None else max_steps)
     with context.episode_context(getattr(env, "client", None), warnings):
         start = time.perf_counter()
+        phases.enter("reset")  # in a sandbox: each reset, and each act below, has its own budget
         try:
             obs = env.reset()
             info = env.info
@@ -126,6 +128,7 @@ def run_episode(
         done = False
         while result.steps < budget and not done:
             start = time.perf_counter()
+            phases.enter("act")
             try:
                 action = agent.act(obs, info)
             except Exception as err:

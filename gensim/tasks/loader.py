@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gensim.errors import GensimError, UsageError
+from gensim.sandbox import phases
 from gensim.tasks import context
 
 if TYPE_CHECKING:
@@ -219,6 +220,7 @@ def load_task_class(code: str, filename: str = "task.py") -> type[Task]:
     namespace = module.__dict__
     namespace["__builtins__"] = _task_builtins()
     sys.modules[module_name] = module  # lets dataclasses, pickle and inspect find the class
+    phases.enter("load")  # in a sandbox: the module's top level runs under the load budget
     try:
         exec(compiled, namespace)
     except Exception as err:  # noqa: BLE001 - any failure of foreign code is a load error

@@ -129,6 +129,9 @@ def make_task(spec: TaskSpec | str) -> Task:
         cls = load_task_class(spec.code, f"{spec.name}.py")
     else:
         cls = _import_entry_point(spec)
+    from gensim.sandbox import phases
+
+    phases.enter("init")  # in a sandbox: __init__ runs under its own budget
     task = cls()
     task.name = spec.name
     return task

@@ -12,7 +12,7 @@ from typing import Any
 from gensim.sandbox import Limits
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
-LIMITS = Limits(wall_s=10, cpu_s=10, memory_mb=2048, file_mb=16, output_kb=64)
+LIMITS = Limits(wall_s=20, cpu_s=20, memory_mb=2048, file_mb=64, output_kb=64, phase_s=4, scratch_mb=128)
 SEEDS = (0,)
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
+import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,12 @@ if _REPO not in sys.path:
 from tests.sandbox.corpus import manifest, matches, run_corpus  # noqa: E402
 
 DECOY = Path("/tmp/gensim-hostile-decoy")  # the fixed paths the corpus files attack
+LISTENER_PORT = 47613  # the corpus's exfiltration files send what they find to 127.0.0.1 here
+# Files aimed at the kernel boundary: also run with the in-process guard off (below).
+KERNEL_FILES = ("exfil_", "write_dir_fd", "str_subclass_", "pathlike_", "bytes_subclass_", "double_fork_",
+                "setsid_", "thread_outlives", "subinterp_", "atexit_", "finalizer_", "pybullet_vhacd",
+                "pybullet_texture_probe", "pybullet_save_world_imp", "disk_fill_", "write_decoy_db",
+                "read_parent_environ", "read_proc_environ")
 
 
 def _tree_digest(root: Path) -> dict[str, str]:
@@ -31,6 +40,31 @@ def _tree_digest(root: Path) -> dict[str, str]:
         else:
             out[rel] = "dir"
     return out
+
+
+@pytest.fixture
+def listener() -> socket.socket:
+    """A TCP listener on 127.0.0.1 that no corpus file may reach."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", LISTENER_PORT))
+    except OSError:
+        pytest.skip(f"port {LISTENER_PORT} is taken on this machine")
+    sock.listen(16)
+    sock.setblocking(False)
+    yield sock
+    sock.close()
+
+
+def _assert_nobody_called(sock: socket.socket) -> None:
+    try:
+        conn, _ = sock.accept()
+    except BlockingIOError:
+        return
+    data = conn.recv(65536)
+    conn.close()
+    raise AssertionError(f"a sandboxed file reached the listener on 127.0.0.1 and sent {data[:200]!r}")
 
 
 @pytest.fixture
@@ -96,16 +130,55 @@ def _check(files: list[str], decoy: Path) -> None:
 def test_manifest_covers_the_corpus() -> None:
     wanted = manifest()
     files = {p.name for p in (Path(_REPO) / "tests/fixtures/hostile").glob("*.py") if not p.name.startswith("_")}
-    assert files == set(wanted) and len(files) >= 60
+    assert files == set(wanted) and len(files) >= 160
 
 
-def test_hostile_corpus(decoy: Path) -> None:
+def test_hostile_corpus(decoy: Path, listener: socket.socket) -> None:
     _check(sorted(f for f, w in manifest().items() if not w["slow"]), decoy)
+    _assert_nobody_called(listener)
 
 
 @pytest.mark.slow
-def test_hostile_corpus_slow_entries(decoy: Path) -> None:
+def test_hostile_corpus_slow_entries(decoy: Path, listener: socket.socket) -> None:
     _check(sorted(f for f, w in manifest().items() if w["slow"]), decoy)
+    _assert_nobody_called(listener)
+
+
+def _record_unguarded(file: str) -> str:
+    from gensim.checking.gate import RECORD_JOB
+    from gensim.sandbox import run_in_sandbox
+    from tests.sandbox.corpus import CORPUS, LIMITS
+
+    code = (CORPUS / file).read_text()
+    res = run_in_sandbox(RECORD_JOB, {"code": code, "name": "kernel-only", "seeds": [0]}, LIMITS, guard=False)
+    return f"{file}: ok={res.ok} {res.error or ''}"
+
+
+def test_the_kernel_boundary_alone_leaves_no_trace(decoy: Path, listener: socket.socket) -> None:
+    # The same attacks with the in-process guard switched off: only bwrap (namespaces, binds,
+    # tmpfs quota, seccomp) stands in the way, and still nothing outside changes.
+    import psutil
+
+    files = sorted(f for f in manifest() if f.startswith(KERNEL_FILES))
+    assert len(files) >= 25
+    before = _tree_digest(decoy)
+    children_before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(_record_unguarded, files))
+    assert _tree_digest(decoy) == before
+    assert not (decoy / "pwned").exists()
+    _assert_nobody_called(listener)
+    assert _leftovers(children_before) == []
+
+
+def test_escape_sequences_never_reach_the_terminal(tmp_path: Path) -> None:
+    for name in ("escape_in_error.py", "escape_in_warning.py"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "gensim.cli.main", "tasks", "check", "--file", f"{_REPO}/tests/fixtures/hostile/{name}"],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "GENSIM_HOME": str(tmp_path / "home")})
+        assert proc.returncode != 0
+        assert "\x1b" not in proc.stdout + proc.stderr and "\x07" not in proc.stdout + proc.stderr, name
+        assert "\u202e" not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr, name
 
 
 def test_forging_lying_and_vacuous_entries_run_by_default_and_never_pass() -> None:

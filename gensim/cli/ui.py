@@ -117,10 +117,12 @@ def _task_browser(host: str, port: int, mlflow_url: str, render: bool) -> Any:
     """The task library browser (`gensim.web`) on its own port, its URL printed on stderr."""
     if port < 0:
         return None
+    from gensim.generation.library import sync_builtins
     from gensim.web.app import State
     from gensim.web.media import Renderer, render_all
     from gensim.web.server import start_browser
 
+    sync_builtins()  # built-ins in the DB, as `gensim tasks list` and `search` make sure
     if render:
         console.print(f"rendered task pictures: {render_all()}", highlight=False)
     running = start_browser(host, _pick_port(host, port), State(renderer=Renderer(), mlflow_url=mlflow_url))

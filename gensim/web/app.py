@@ -31,6 +31,7 @@ class State:
     renderer: media.Renderer | None = None  # None: never render (pictures must be made up front)
     mlflow_url: str | None = None
     _novelty: dict[tuple[int, ...], dict[int, float]] = field(default_factory=dict)
+    _library: tuple[tuple[Any, ...], Any] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def picture(self, name: str, code_hash: str, kind: str = media.PICTURE, alt: str = "") -> str:
@@ -66,12 +67,22 @@ class State:
         return scores
 
     def embeddings(self) -> tuple[Any, list[Any]]:
-        """The vectors of the library's admitted versions, as search uses them."""
-        from gensim.retrieval.adapters import docs_from_db, open_library
-
-        library = open_library(docs_from_db(url=self.url))
+        """The vectors of the searchable library, as search uses them, and their docs."""
+        library = self.library()
         return library.vectors, library.docs
 
+    def library(self) -> Any:
+        """The search library of `gensim tasks search` (`search_tasks`: the same docs, index and
+        `Library.search`), opened once and kept while the library's docs stay the same (opening
+        it checks the whole vector index: seconds at 1,000 tasks; a search is milliseconds)."""
+        from gensim.retrieval.adapters import library_docs, open_library
+
+        docs = library_docs(url=self.url)
+        key = tuple((d.id, d.name, d.version, d.description, d.tags, d.origin, d.status) for d in docs)
+        with self._lock:
+            if self._library is None or self._library[0] != key:
+                self._library = (key, open_library(docs))
+            return self._library[1]
 
 def _int(value: str | None, default: int | None = None) -> int | None:
     try:
@@ -113,11 +124,9 @@ def gallery(request: Request) -> HTMLResponse:
     query = request.query_params.get("q", "").strip()
     snap = lib.Snapshot.read(state.url)
     if query:
-        from gensim.retrieval.adapters import search_tasks
-
         try:
-            hits = search_tasks(query[:500], lib.PAGE_SIZE, origin=f.origin or None, tags=[f.tag] if f.tag else (),
-                                url=state.url)
+            hits = state.library().search(query[:500], lib.PAGE_SIZE, origin=f.origin or None,
+                                          tags=[f.tag] if f.tag else ())
         except GensimError as err:
             return HTMLResponse(page("search", f"<p class=bad>{esc(err)}</p>"), status_code=400)
         index = snap.by_id()

@@ -128,20 +128,26 @@ def funnel(campaign_id: int, snap: Snapshot, stages: Sequence[str], url: str | N
     return rows
 
 
+LINEAGE_NODES = 40  # at most this many versions in a lineage graph (nearest first)
+
+
 def lineage(version_id: int, snap: Snapshot, url: str | None = None, depth: int = 3
             ) -> tuple[list[VersionSummary], list[tuple[int, int, str]]]:
-    """The versions within `depth` links of `version_id` (parents and children) and the links."""
+    """The versions within `depth` links of `version_id` (parents and children, nearest first,
+    at most `LINEAGE_NODES`) and the links between them."""
     edges = lineage_edges(url=url)
-    near = {version_id}
-    kept: set[tuple[int, int, str]] = set()
+    near: dict[int, None] = {version_id: None}  # ordered: nearest first
+    frontier = {version_id}
     for _ in range(depth):
-        grown = set(near)
-        for child, parent, relation in edges:
-            if child in near or parent in near:
-                grown |= {child, parent}
-                kept.add((child, parent, relation))
-        if grown == near:
+        grown = [other for child, parent, _rel in edges for mine, other in ((child, parent), (parent, child))
+                 if mine in frontier and other not in near]
+        for other in grown:
+            if len(near) >= LINEAGE_NODES:
+                break
+            near[other] = None
+        frontier = set(grown) & set(near)
+        if not frontier:
             break
-        near = grown
+    kept = sorted((c, p, r) for c, p, r in edges if c in near and p in near)
     index = snap.by_id()
-    return [index[i] for i in sorted(near) if i in index], sorted(kept)
+    return [index[i] for i in near if i in index], kept

@@ -94,7 +94,10 @@ def _layout_body(design: D.Design) -> str:
         objs = []
         for urdf, size, color, _, _, _ in parts:
             if 'template' in urdf:
-                urdf = self.fill_template(urdf, {{'DIM': size}})
+                # cylinder and ball templates take a radius for DIM0
+                round_ = 'cylinder' in urdf or 'ball' in urdf
+                dims = (size[0] / 2, size[1] / 2, size[2]) if round_ else size
+                urdf = self.fill_template(urdf, {{'DIM': dims}})
             pose = self.get_random_pose(env, size)
             objs.append(env.add_object(urdf, pose, color=utils.COLORS[color]))
 
@@ -126,7 +129,7 @@ def _containers_body(design: D.Design) -> str:
         metric, params = "'pose'", "None"
     fill = ""
     if shape.template:
-        fill = "                urdf = self.fill_template(urdf, {'DIM': size})\n"
+        fill = f"                urdf = self.fill_template(urdf, {{'DIM': {_size(shape.template['DIM'])}}})\n"
     return f'''
     def __init__(self):
         super().__init__()

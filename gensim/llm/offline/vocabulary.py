@@ -41,11 +41,11 @@ SHAPES: dict[str, Shape] = {
     ),
     "cylinder": Shape(
         "cylinder", "cylinder/cylinder-template.urdf", (0.04, 0.04, 0.04), "2 * np.pi",
-        template={"DIM": (0.04, 0.04, 0.04)},
+        template={"DIM": (0.02, 0.02, 0.04)},  # DIM0 is the radius
     ),
     "ball": Shape(
         "ball", "ball/ball-template.urdf", (0.04, 0.04, 0.04), "2 * np.pi",
-        template={"DIM": (0.04, 0.04, 0.04)}, stackable=False,
+        template={"DIM": (0.02, 0.02, 0.02)}, stackable=False,  # DIM0 is the radius
     ),
 }
 

@@ -1,11 +1,13 @@
-"""Seconds the sandbox adds per candidate: the same check of the same task code, unsandboxed
-(a plain child process running the gate's record and replay in-process, as for built-ins) and
-sandboxed (`gensim.checking.gate.check_code`: the record job and the replay job, each in its
-own sandboxed process).
+"""The kernel boundary's cost: a candidate check behind bubblewrap against the previous mechanism
+(a plain child process with the in-process guard, no namespaces), side by side in one run.
 
-Both sides pay a fresh interpreter and the imports, as a campaign's checks do, so the difference
-is the sandbox's own cost: limits, the guard, the network namespace, the second process of the
-replay, the record crossing as JSON. Run: `python -m bench.bench_sandbox [--repeats 3]`; prints a table.
+The baseline (default: d34360d, the last revision before bwrap) is checked out into a temporary
+git worktree; both sides run the same gate (`gensim.checking.gate.check_code`: the record job and
+the replay job, each in a sandboxed process) on the same task files, in a fresh interpreter per
+run, alternating, `--repeats` times; only the check call is timed (median). Then the throughput
+of generation candidates: each side checks every file `--repeats` times with `--workers`
+threads (as a campaign's workers do) and reports candidates per minute.
+Run: `python -m bench.bench_sandbox [--baseline REV] [--repeats 3] [--workers 2]`.
 """
 
 from __future__ import annotations
@@ -15,58 +17,81 @@ import json
 import statistics
 import subprocess
 import sys
-import time
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TASKS = {
-    "place-red-block-in-green-bowl": ROOT / "tests/fixtures/convention/place_red_block_in_green_bowl.py",
-    "blocks-into-zone": ROOT / "tests/fixtures/convention/blocks_into_zone.py",
-    "benign-baseline (corpus)": ROOT / "tests/fixtures/hostile/benign_baseline.py",
-    "two-task-classes (load fails)": ROOT / "tests/fixtures/hostile/two_task_classes.py",
-}
-SEEDS = (0, 2)
-PLAIN = ("import json, sys\nfrom gensim.checking.gate import check_task\n"
-         "from gensim.tasks.loader import TaskLoadError, load_task_class\n"
-         "try:\n    cls = load_task_class(open(sys.argv[1]).read(), 'bench.py')\n"
-         "except TaskLoadError:\n    print(json.dumps({'stage': 'load'}))\n    sys.exit(0)\n"
-         "v = check_task(cls, seeds=[0, 2], name='bench')\nprint(json.dumps(v.to_json()))\n")
+FILES = (
+    "tests/fixtures/convention/place_red_block_in_green_bowl.py",
+    "tests/fixtures/convention/blocks_into_zone.py",
+    "tests/fixtures/hostile/benign_baseline.py",
+    "tests/fixtures/hostile/two_task_classes.py",
+)
+SEEDS = [0, 2]
+ONE = """import json, sys, time
+from gensim.checking.gate import check_code
+code = open(sys.argv[1]).read()
+start = time.perf_counter()
+stage = check_code(code, "bench", seeds=[0, 2]).stage
+print(json.dumps([time.perf_counter() - start, stage]))
+"""
+MANY = """import json, sys, time
+from concurrent.futures import ThreadPoolExecutor
+from gensim.checking.gate import check_code
+codes = [open(p).read() for p in json.loads(sys.argv[1])] * int(sys.argv[2])
+start = time.perf_counter()
+with ThreadPoolExecutor(int(sys.argv[3])) as pool:
+    stages = list(pool.map(lambda c: check_code(c, "bench", seeds=[0, 2]).stage, codes))
+print(json.dumps([time.perf_counter() - start, len(stages)]))
+"""
 
 
-def plain(path: Path) -> tuple[float, str]:
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", PLAIN, str(path)], capture_output=True, text=True,
-                          cwd=ROOT, check=False)
-    seconds = time.perf_counter() - start
-    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    return seconds, json.loads(line[-1])["stage"] if line else "died"
-
-
-def sandboxed(path: Path) -> tuple[float, str]:
-    from gensim.checking.gate import check_code
-
-    start = time.perf_counter()
-    verdict = check_code(path.read_text(), "bench", seeds=SEEDS)
-    return time.perf_counter() - start, verdict.stage
+def _run(root: Path, home: str, script: str, *args: str) -> list[object]:
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "GENSIM_HOME": home}
+    proc = subprocess.run([sys.executable, "-c", script, *args], cwd=root, env=env, capture_output=True,
+                          text=True, check=False)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("[")]
+    if not lines:
+        raise SystemExit(f"{root.name}: nothing printed: {proc.stderr[-300:]}")
+    return list(json.loads(lines[-1]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--baseline", default="d34360d")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    print(f"{'task':<32} {'plain s':>8} {'sandbox s':>10} {'added s':>8}  stage")
-    added = []
-    for name, path in TASKS.items():
-        p_runs, s_runs = [], []
-        for _ in range(args.repeats):
-            p_s, p_stage = plain(path)
-            s_s, s_stage = sandboxed(path)
-            p_runs.append(p_s)
-            s_runs.append(s_s)
-        p_med, s_med = statistics.median(p_runs), statistics.median(s_runs)
-        added.append(s_med - p_med)
-        print(f"{name:<32} {p_med:>8.2f} {s_med:>10.2f} {s_med - p_med:>8.2f}  {p_stage}/{s_stage}")
-    print(f"median seconds added per candidate: {statistics.median(added):.2f} (aim < 0.5)")
+    with tempfile.TemporaryDirectory(prefix="gensim-bench-sandbox-") as tmp:
+        base = Path(tmp) / "baseline"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(base), args.baseline],
+                       check=True)
+        try:
+            sides = {"before": (base, f"{tmp}/home-old"), "bwrap": (ROOT, f"{tmp}/home-new")}
+            ratios = []
+            print(f"{'task file':<36} {'before s':>9} {'bwrap s':>8} {'ratio':>6}  stages")
+            for file in FILES:
+                runs: dict[str, list[float]] = {"before": [], "bwrap": []}
+                stages: dict[str, str] = {}
+                for _ in range(args.repeats):
+                    for side, (root, home) in sides.items():
+                        seconds, stage = _run(root, home, ONE, str(ROOT / file))
+                        runs[side].append(float(seconds))  # type: ignore[arg-type]
+                        stages[side] = str(stage)
+                old, new = statistics.median(runs["before"]), statistics.median(runs["bwrap"])
+                ratios.append(new / old)
+                print(f"{Path(file).name:<36} {old:>9.2f} {new:>8.2f} {new / old:>6.2f}  "
+                      f"{stages['before']}/{stages['bwrap']}")
+            print(f"median ratio bwrap/before per candidate check: {statistics.median(ratios):.2f} (aim <= 1.3)")
+            files = json.dumps([str(ROOT / f) for f in FILES])
+            rate = {}
+            for side, (root, home) in sides.items():
+                seconds, count = _run(root, home, MANY, files, str(args.repeats), str(args.workers))
+                rate[side] = 60.0 * float(count) / float(seconds)  # type: ignore[arg-type]
+            print(f"candidates/min with {args.workers} workers: before {rate['before']:.1f}, "
+                  f"bwrap {rate['bwrap']:.1f}, ratio {rate['before'] / rate['bwrap']:.2f} (time per candidate)")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False)
 
 
 if __name__ == "__main__":

@@ -70,7 +70,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Librar
     patch.setenv("GENSIM_LLM_PROVIDER", "offline")
     get_settings.cache_clear()
     made = make_library(hostile="")
-    for name in ("stack-block-pyramid", made.stepping, made.target):
+    shown = ["stack-block-pyramid", made.stepping, made.target, "stack-block-pyramid-seq-full",
+             "stack-block-pyramid-seq-unseen-colors", "stack-block-pyramid-seq-seen-colors"]
+    for name in shown:  # the search screenshot's first row
         v = repo.get_task_version(name, status="admitted")
         assert media.render_version(name, v.code, v.code_hash).animation, name
     running = start_browser(state=State())
@@ -127,7 +129,7 @@ def test_task_page_shows_animation_code_verdicts_and_lineage(page: Any, site: An
     verdicts = page.locator("table.verdicts").inner_text()
     assert "rejected" in verdicts and "runtime" in verdicts and "admitted" in verdicts
     assert page.locator("svg.lineage rect").count() >= 3
-    assert made.stepping in page.locator("svg.lineage").inner_text()
+    assert made.stepping in page.locator("svg.lineage").text_content()
     page.screenshot(path=str(shots / "web-task.png"), full_page=True)
 
 

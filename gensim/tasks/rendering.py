@@ -58,6 +58,9 @@ def render_scene_png(spec: TaskSpec, seed: int, out: Path, gui: bool = False) ->
         task.seed(seed)
         env.set_task(task)
         with context.episode_context(env.client, []):
+            from gensim.sandbox import phases
+
+            phases.enter("reset")  # in a sandbox: the reset has its own budget
             obs = env.reset()
         iio.imwrite(path, side_by_side(obs["color"], _front(obs)))
     finally:

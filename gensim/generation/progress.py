@@ -66,7 +66,8 @@ def print_summary(result: Any, console: Any) -> None:
         console.print(f"rejected {r['name']} at {r['stage']}: {str(r['reason'])[:160]}", highlight=False)
     console.print(
         f"provider {result.provider} ({result.model}); {result.tokens} tokens, ${result.cost_usd:.4f}; "
-        f"{result.seconds:.1f} s; MLflow run {run_link(result.mlflow_url)}", highlight=False)
+        f"{result.seconds:.1f} s", highlight=False)
+    console.print(f"MLflow run {run_link(result.mlflow_url)}", highlight=False, soft_wrap=True)  # one line: a link
     if result.diversity:
         d = result.diversity
         console.print(

@@ -147,7 +147,7 @@ def urdf(
     mass: float,
     rgba: str,
     size: Vec = (0.04, 0.04, 0.04),
-    friction: float = 0.6,
+    friction: float = 1.0,  # the reference's lateral friction of almost every object
     rolling: float = 0.0001,
     note: str = "",
 ) -> str:
@@ -193,7 +193,7 @@ def make_templates() -> None:
     container += [Shape(box(("DIM0", 0.004, "DIM2")), (0, sign + "HALF1", 0)) for sign in ("-", "")]
     container += [Shape(box((0.004, "DIM1", "DIM2")), (sign + "HALF0", 0, 0)) for sign in ("-", "")]
     write_text("container/container-template.urdf", urdf(
-        "container", container, 0.2, RGBA["brown"], size=(0.2, 0.2, 0.05),
+        "container", container, 0.1, RGBA["brown"], size=(0.2, 0.2, 0.05), friction=0.3,
         note="Open box: floor at -HALF2, four 4 mm walls centred on +-HALF0 / +-HALF1; DIM = full sizes."))
     unit_cyl = prism(regular_polygon(24, 1.0), -0.5, 0.5)
     write_obj("cylinder/unit-cylinder.obj", [unit_cyl], "cylinder of radius 1 and height 1")
@@ -204,7 +204,7 @@ def make_templates() -> None:
     for folder in ("ball", "sphere"):
         write_obj(f"{folder}/unit-sphere.obj", [unit_sphere], "sphere of radius 1")
         write_text(f"{folder}/{folder}-template.urdf", urdf(
-            folder, [Shape(mesh("unit-sphere.obj", "DIM0 DIM0 DIM0"))], 0.05, RGBA["red"],
+            folder, [Shape(mesh("unit-sphere.obj", "DIM0 DIM0 DIM0"))], 0.1, RGBA["red"],
             note="Ball: DIM0 = radius (m), as the reference's template."))
     line_note = "Flat visual line along x: DIM0 = length, 1 cm wide, 1 mm thick, bottom at z = 0."
     write_text("line/line-template.urdf", marker_urdf(
@@ -243,8 +243,8 @@ def make_templates() -> None:
 def make_blocks() -> None:
     """Cubes and balls."""
     cube = [Shape(box((0.04, 0.04, 0.04)))]
-    for rel in ("block/block.urdf", "stacking/block.urdf", "block/block_for_anchors.urdf"):
-        write_text(rel, urdf("block", cube, 0.1, RGBA["red"], note="4 cm cube."))
+    for rel, mass in (("block/block.urdf", 0.1), ("stacking/block.urdf", 0.01), ("block/block_for_anchors.urdf", 0.1)):
+        write_text(rel, urdf("block", cube, mass, RGBA["red"], note=f"4 cm cube of {mass * 1000:.0f} g (the reference's)."))
     write_text("block/small.urdf", urdf(
         "small", [Shape(box((0.01, 0.01, 0.01)))], 0.001, "1 0.3412 0.349 1", size=(0.01,) * 3,
         friction=0.5, note="1 cm cube of 1 g (pile piece), red: the reference's mass, friction, colour."))
@@ -288,7 +288,7 @@ def make_containers() -> None:
     parts += [loft(b, 0.0, t, height) for b, t in zip(bottoms, tops, strict=True)]
     write_obj("bowl/bowl.obj", parts, "bowl")
     write_text("bowl/bowl.urdf", urdf(
-        "bowl", [Shape(mesh("bowl.obj"))], 0.2, RGBA["bowlgreen"], size=(0.12, 0.12, 0.035),
+        "bowl", [Shape(mesh("bowl.obj"))], 0.1, RGBA["bowlgreen"], size=(0.12, 0.12, 0.035),
         note="Open bowl, 12 cm rim, 3.5 cm tall (the reference's); origin at the centre of its bottom."))
     frame = [(0.12, 0.01, 0, 0.055), (0.12, 0.01, 0, -0.055), (0.01, 0.1, 0.055, 0), (0.01, 0.1, -0.055, 0)]
     write_text("zone/zone.urdf", marker_urdf(
@@ -313,7 +313,7 @@ def make_insertion() -> None:
     arm_x = Shape(box((0.08, 0.03, 0.04)), (0.0, -0.025, 0))
     arm_y = Shape(box((0.03, 0.05, 0.04)), (-0.025, 0.015, 0))
     write_text("insertion/ell.urdf", urdf(
-        "ell", [arm_x, arm_y], 0.1, RGBA["red"], size=(0.08, 0.08, 0.04), friction=0.4,
+        "ell", [arm_x, arm_y], 0.1, RGBA["red"], size=(0.08, 0.08, 0.04), friction=0.3,
         note="L block: arms 8 x 3 cm along x (at y = -0.025) and y (at x = -0.025), 4 cm tall."))
     c, w, o = 0.004, 0.012, 0.04  # clearance, wall width, half size of the ell
     s = o + c  # half size of the slot
@@ -321,7 +321,7 @@ def make_insertion() -> None:
              (-s, s, s, s + w), (-0.01 + c, s, -0.01 + c, s)]
     shapes = [Shape(box((x1 - x0, y1 - y0, 0.04)), ((x0 + x1) / 2, (y0 + y1) / 2, 0)) for x0, x1, y0, y1 in walls]
     write_text("insertion/fixture.urdf", urdf(
-        "fixture", shapes, 1.0, RGBA["green"], size=(2 * (s + w), 2 * (s + w), 0.04), friction=0.4,
+        "fixture", shapes, 1.0, RGBA["green"], size=(2 * (s + w), 2 * (s + w), 0.04), friction=0.3,
         note="4 cm tall frame with an L slot 4 mm wider than the ell on each side, same frame as the ell."))
 
 

@@ -188,7 +188,8 @@ def test_block_dropped_into_the_bowl_stays_inside(offset: tuple[float, float], s
     step(sim, 1.5)
     x, y, z = position(sim, block)
     assert math.hypot(x - 0.5, y) < 0.035, "block left the bowl"
-    assert z < 0.03, f"block did not reach the bowl floor (z = {z:.3f})"
+    # with the reference's friction (1.0) a block may rest tilted against the wall, a few mm up
+    assert z < 0.035, f"block did not reach the bowl floor (z = {z:.3f})"
 
 
 def test_ell_dropped_above_the_fixture_slot_goes_in(sim: Any) -> None:

@@ -101,6 +101,8 @@ def main(
                      "(its messages are above)", 1)
             fail(f"the MLflow server did not answer at {url} within {timeout:g} s", 1)
         _announce(url, port, proc.pid, mask_uri(settings.tracking_uri), json_out, _experiment_links(url))
+        if browser is not None:
+            console.print(f"Task library: {browser.url}/", highlight=False)
         code = proc.wait()
         if code != 0:
             fail(f"the MLflow server stopped with code {code}", 1)
@@ -114,20 +116,25 @@ def main(
 
 
 def _task_browser(host: str, port: int, mlflow_url: str, render: bool) -> Any:
-    """The task library browser (`gensim.web`) on its own port, its URL printed on stderr."""
+    """The task library browser (`gensim.web`) on its own port (its URL is printed on stderr)."""
     if port < 0:
         return None
+    if port > 65535:
+        fail(f"--tasks-port must be in -1..65535, got {port}")
+    from gensim.errors import GensimError
     from gensim.generation.library import sync_builtins
     from gensim.web.app import State
     from gensim.web.media import Renderer, render_all
     from gensim.web.server import start_browser
 
-    sync_builtins()  # built-ins in the DB, as `gensim tasks list` and `search` make sure
-    if render:
-        console.print(f"rendered task pictures: {render_all()}", highlight=False)
-    running = start_browser(host, _pick_port(host, port), State(renderer=Renderer(), mlflow_url=mlflow_url))
-    console.print(f"Task library: {running.url}/", highlight=False)
-    return running
+    try:
+        sync_builtins()  # built-ins in the DB, as `gensim tasks list` and `search` make sure
+        if render:
+            console.print(f"rendered task pictures: {render_all()}", highlight=False)
+    except GensimError as err:
+        console.print(f"[yellow]warning:[/] no task library browser: {err}", highlight=False)
+        return None
+    return start_browser(host, _pick_port(host, port), State(renderer=Renderer(), mlflow_url=mlflow_url))
 
 
 def _announce(url: str, port: int | None, pid: int | None, store: str, json_out: bool,

@@ -64,7 +64,7 @@ def fetch(url: str) -> tuple[int, str]:
     """(status, body) of a GET."""
     try:
         with urllib.request.urlopen(url, timeout=60) as reply:
-            return reply.status, reply.read().decode()
+            return reply.status, reply.read().decode(errors="replace")
     except urllib.error.HTTPError as err:
         return err.code, err.read().decode()
 

@@ -80,3 +80,20 @@ def _event_handlers(body: str) -> list[str]:
 
     Parser().feed(body)
     return found
+
+
+def test_novelty_sort_and_pages(served: tuple[str, Library], monkeypatch: object) -> None:
+    import pytest
+
+    from gensim.web import library
+
+    url, made = served
+    status, body = fetch(url + "/?sort=novelty")
+    assert status == 200 and made.target in body
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setattr(library, "PAGE_SIZE", 10)
+    _, first = fetch(url + "/?sort=name")
+    _, second = fetch(url + "/?sort=name&page=2")
+    one, two = (re.findall(r"data-task='([^']+)'", page) for page in (first, second))
+    assert len(one) == 10 and len(two) == 10 and not set(one) & set(two) and one < two
+    assert "page=2" in first

@@ -252,8 +252,11 @@ def task_page(request: Request) -> HTMLResponse:
 
 
 def _run_link(state: State, run_id: str) -> str:
-    if state.mlflow_url:
-        return f"<a href='{esc(state.mlflow_url)}/#/runs/{esc(path_part(run_id))}'>{esc(run_id)}</a>"
+    from gensim.tracking.tracker import UI_VIEW_QUERY
+
+    if state.mlflow_url:  # the MLflow UI's direct run route, in its classic (runs) view
+        link = f"{state.mlflow_url}/#/runs/{path_part(run_id)}?{UI_VIEW_QUERY}"
+        return f"<a href='{esc(link)}'>{esc(run_id)}</a>"
     return esc(run_id)
 
 

@@ -14,6 +14,9 @@ import pytest
 HOSTILE = "<script>alert('x')</script>\"' onmouseover='alert(1)' x=\"&\x1b[31m\x07"
 
 
+MLFLOW_URL = "http://127.0.0.1:5000"  # where the pages link runs to (no server needed)
+
+
 @dataclass
 class Library:
     """What `make_library` stored."""
@@ -40,7 +43,8 @@ def make_library(url: str | None = None, hostile: str = HOSTILE) -> Library:
     step = repo.add_task_version(
         "stack-two-blocks", code, f"Stack two blocks. {hostile}", tags=["stacking", f"t{hostile}"],
         provider="offline", model=f"composer{hostile}", campaign_id=cid, status="admitted",
-        success_rate=1.0, seeds=[0, 1], parents=[(int(base.id or 0), "few-shot")], url=url)
+        success_rate=1.0, seeds=[0, 1], parents=[(int(base.id or 0), "few-shot")], mlflow_run_id=f"r{hostile}"[:64],
+        url=url)
     first = repo.add_task_version(
         "build-tower", code + "\n# first try\n", "Build a tower.", campaign_id=cid, provider="offline",
         model="composer", parents=[(int(step.id or 0), "curriculum")], url=url)
@@ -77,7 +81,7 @@ def served(gensim_home: Path) -> Iterator[tuple[str, Library]]:
     from gensim.web.server import start_browser
 
     made = make_library()
-    running = start_browser(state=State())
+    running = start_browser(state=State(mlflow_url=MLFLOW_URL))
     try:
         yield running.url, made
     finally:

@@ -6,7 +6,7 @@ import re
 import urllib.parse
 from html.parser import HTMLParser
 
-from tests.web.conftest import HOSTILE, Library, fetch
+from tests.web.conftest import HOSTILE, MLFLOW_URL, Library, fetch
 
 
 def test_gallery_lists_builtin_and_generated_tasks(served: tuple[str, Library]) -> None:
@@ -42,6 +42,8 @@ def test_task_page_shows_verdicts_lineage_code_and_diff(served: tuple[str, Libra
     assert "<pre class=code>" in body and "class=\"k\"" not in body  # inline-styled highlighting
     assert "Diff v1 → v2" in body and "class='add'" in body
     assert "Checker warnings" in body
+    _, body = fetch(f"{url}/task/{made.stepping}")
+    assert f"href='{MLFLOW_URL}/#/runs/r%3Cscript%3E" in body and "workflowType=machine_learning" in body
     status, _ = fetch(f"{url}/task/no-such-task")
     assert status == 404
 

@@ -46,7 +46,8 @@ def main(
     host: str = typer.Option("127.0.0.1", help="interface to bind (keep it local: no login)"),
     timeout: float = typer.Option(120.0, help="seconds to wait for the server to answer"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object once it answers"),
-    tasks_port: int = typer.Option(5001, help="port of the task library browser; 0 picks a free one, -1: none"),
+    tasks_port: int | None = typer.Option(None, show_default=False,
+                                   help="port of the task library browser [default: --port + 1; free with --port 0]; -1: none"),
     render: bool = typer.Option(False, "--render", help="render every task's missing pictures before serving"),
 ) -> None:
     """Serve the MLflow UI over gensim's runs until Ctrl-C; prints the URL once it answers.
@@ -71,7 +72,10 @@ def main(
         fail(f"--port must be in 0..65535, got {port}")
     if timeout <= 0:
         fail(f"--timeout must be positive, got {timeout}")
+    browser_port = _browser_port(port, tasks_port)  # task library browser (gensim.web)
     port = _pick_port(host, port)
+    if browser_port >= 0:
+        browser_port = _pick_port(host, browser_port)
     if host not in _LOCAL_HOSTS:
         console.print(f"[yellow]warning:[/] the UI has no login; {host} exposes it beyond this machine")
     settings.home_dir.mkdir(parents=True, exist_ok=True)
@@ -94,7 +98,7 @@ def main(
     relay.start()
     browser = None
     try:
-        browser = _task_browser(host, tasks_port, url, render)  # --- task library browser (gensim.web)
+        browser = _task_browser(host, browser_port, url, render)  # --- task library browser (gensim.web)
         if not _wait_ready(proc, url, timeout):
             if proc.poll() is not None:
                 fail(f"the MLflow server exited with code {proc.returncode} before answering "
@@ -115,12 +119,19 @@ def main(
         signal.signal(signal.SIGTERM, previous)
 
 
+def _browser_port(mlflow_port: int, asked: int | None) -> int:
+    """The task browser's port: as asked, else next to the MLflow UI's (a free one with --port 0)."""
+    if asked is not None:
+        if not -1 <= asked <= 65535:
+            fail(f"--tasks-port must be in -1..65535, got {asked}")
+        return asked
+    return 0 if mlflow_port in (0, 65535) else mlflow_port + 1
+
+
 def _task_browser(host: str, port: int, mlflow_url: str, render: bool) -> Any:
     """The task library browser (`gensim.web`) on its own port (its URL is printed on stderr)."""
     if port < 0:
         return None
-    if port > 65535:
-        fail(f"--tasks-port must be in -1..65535, got {port}")
     from gensim.errors import GensimError
     from gensim.generation.library import sync_builtins
     from gensim.web.app import State
@@ -134,7 +145,7 @@ def _task_browser(host: str, port: int, mlflow_url: str, render: bool) -> Any:
     except GensimError as err:
         console.print(f"[yellow]warning:[/] no task library browser: {err}", highlight=False)
         return None
-    return start_browser(host, _pick_port(host, port), State(renderer=Renderer(), mlflow_url=mlflow_url))
+    return start_browser(host, port, State(renderer=Renderer(), mlflow_url=mlflow_url))
 
 
 def _announce(url: str, port: int | None, pid: int | None, store: str, json_out: bool,

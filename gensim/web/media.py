@@ -2,7 +2,7 @@
 rollout GIF (one frame per action), rendered once per code version and cached under the home
 (`<home>/cache/web/<code sha256>/`).
 
-Every rendering runs in the sandbox (`gensim.generation.jobs:render_job`), built-in tasks too:
+Every rendering runs in the sandbox (`gensim.web.render_job:media_job`), built-in tasks too:
 the web server never executes task code itself. A failed rendering leaves `failed.txt` (its
 error), so a broken task is not rendered again and again. `Renderer` renders in one background
 thread, lazily, as pages ask for missing pictures; `render_all` does it up front.
@@ -64,10 +64,10 @@ def render_version(name: str, code: str, code_hash: str, root: Path | None = Non
     folder = media_dir(code_hash, root)
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gensim-web-render-") as tmp:
-        res = run_in_sandbox("gensim.generation.jobs:render_job",
-                             {"code": code, "name": name, "seed": seed, "out_dir": tmp, "png": True, "gif": True},
+        res = run_in_sandbox("gensim.web.render_job:media_job",
+                             {"code": code, "name": name, "seed": seed, "out_dir": tmp},
                              Limits(wall_s=RENDER_WALL_S, cpu_s=RENDER_CPU_S))
-        made = {PICTURE: Path(tmp) / f"{name}.png", ANIMATION: Path(tmp) / f"{name}.gif"}
+        made = {PICTURE: Path(tmp) / PICTURE, ANIMATION: Path(tmp) / ANIMATION}
         if res.ok:
             for target, source in made.items():
                 if source.is_file() and not source.is_symlink():

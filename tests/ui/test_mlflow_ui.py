@@ -116,16 +116,33 @@ def _metric_cell(page: Any, name: str) -> float:
 
 def test_experiments_page_lists_gensim_experiments(page: Any, server: Any, made: Any, shots: Path) -> None:
     runs, _ = made
-    page.goto(f"{server.url}/#/experiments")
+    page.goto(f"{server.url}/#/experiments?workflowType=machine_learning")  # what `gensim ui` prints
     for name in ("gensim/generate", "gensim/demos"):
         page.get_by_role("link", name=name, exact=True).wait_for()
     page.screenshot(path=str(shots / "experiments.png"))
-    page.get_by_role("link", name="gensim/generate", exact=True).click()
-    # Run names say what ran: mode and target, then the date.
-    page.get_by_text(re.compile(r"^topdown-cot build-car \d{4}-")).first.wait_for()
-    page.get_by_text(re.compile(r"^bottomup \d{4}-")).first.wait_for()
+    # The experiments list links into the UI's remembered view (GenAI in a fresh browser): the
+    # runs are reached by the link `gensim ui` prints per experiment.
+    page.goto(f"{server.url}/#/experiments/{flow.experiment_id(server.url, 'gensim/generate')}/runs"
+              "?workflowType=machine_learning")
+    # Run names say what ran and what differs: mode, target, trials, then the campaign id.
+    page.get_by_text(re.compile(r"^topdown-cot build-car \d+ trials (\S+ )?#\d+")).first.wait_for()
+    page.get_by_text(re.compile(r"^bottomup \d+ trials (\S+ )?#\d+")).first.wait_for()
     page.screenshot(path=str(shots / "generate-runs.png"))
     assert runs.demos["mlflow_run_id"], runs.demos
+
+
+def test_announced_links_land_in_the_runs_view(page: Any, server: Any, made: Any, shots: Path) -> None:
+    """The link `gensim ui` prints for an experiment opens its runs table in MLflow 3's model
+    training view, not the GenAI overview (traces) that the UI opens by default."""
+    runs, _ = made
+    demos_id = flow.experiment_id(server.url, "gensim/demos")
+    page.goto(f"{server.url}/#/experiments/{demos_id}/runs?workflowType=machine_learning")
+    page.get_by_text(re.compile(r"^demos block-insertion train v1 n=")).first.wait_for()
+    page.get_by_text("Model training").first.wait_for()
+    assert "Detect Issues" not in page.inner_text("body")
+    page.screenshot(path=str(shots / "demos-runs.png"))
+    assert runs.demos["mlflow_url"].endswith(f"/#/experiments/{demos_id}/runs/{runs.demos['mlflow_run_id']}"
+                                             "?workflowType=machine_learning")
 
 
 def test_campaign_run_shows_stage_metrics_and_funnel(page: Any, server: Any, made: Any,
@@ -163,8 +180,8 @@ def test_compare_view_lines_up_two_campaigns(page: Any, server: Any, made: Any, 
     docs = [runs.topdown, runs.bottomup]
     page.goto(flow.compare_url(server.url, generate_id, [d["mlflow_run_id"] for d in docs]))
     page.get_by_text("Comparing 2 Runs").wait_for()
-    page.get_by_text(re.compile(r"^topdown-cot build-car \d{4}-")).first.wait_for()
-    page.get_by_text(re.compile(r"^bottomup \d{4}-")).first.wait_for()
+    page.get_by_text(re.compile(r"^topdown-cot build-car \d+ trials (\S+ )?#\d+")).first.wait_for()
+    page.get_by_text(re.compile(r"^bottomup \d+ trials (\S+ )?#\d+")).first.wait_for()
     page.screenshot(path=str(shots / "compare.png"))
     names = ["candidates", "admitted", *(f"pass_rate.{s}" for s in STAGES)]
     rows = flow.compare_rows(page, names)

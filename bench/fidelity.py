@@ -1,0 +1,205 @@
+"""Verdict fidelity with the reference environment: the same task code, judged on both sides.
+
+Takes the path of a reference checkout (GenSim) and a Python that can import its `cliport`.
+For GenSim's generated task files (its `cliport/generated_tasks/*.py`) and the built-in tasks
+both sides have, seeds 0 and 2:
+
+- reference: `bench/ref_episodes.py` under the reference's Python runs its `Environment` and
+  oracle in its data-collection loop; an episode succeeds when its total reward exceeds 0.99;
+- gensim: `gensim tasks check` (a file is checked in the sandbox, a built-in in process); an
+  episode succeeds when the replay says so for that seed.
+
+Results are cached per (side, task) as JSON under `--cache` (default /tmp/gensim-fidelity), so
+a rerun after a fix only redoes the side named by `--redo`. Prints markdown tables: totals,
+agreement per (task, seed), tasks passing 2/2 on each side, passing only here / only there,
+seconds per episode, and the verdict of every task and seed. `--write` puts them into
+BENCHMARKS.md between this script's markers. Task code only runs in child processes.
+
+    python bench/fidelity.py --ref-root REF/GenSim --ref-python REF/venv/bin/python --jobs 2 --write
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNNER = Path(__file__).with_name("ref_episodes.py")
+BEGIN, END = "<!-- fidelity:begin -->", "<!-- fidelity:end -->"
+SEEDS = [0, 2]
+
+
+def _ref_lines(stdout: str, marker: str) -> list[dict[str, Any]]:
+    return [json.loads(line[len(marker) + 1:]) for line in stdout.splitlines() if line.startswith(marker + " ")]
+
+
+def ref_lists(args: argparse.Namespace) -> dict[str, list[str]]:
+    done = subprocess.run([args.ref_python, str(RUNNER), "--ref-root", args.ref_root, "--list"],
+                          capture_output=True, text=True, check=True)
+    return _ref_lines(done.stdout, "REFLIST")[0]
+
+
+def run_ref(args: argparse.Namespace, name: str) -> dict[str, Any]:
+    cmd = [args.ref_python, str(RUNNER), "--ref-root", args.ref_root, "--tasks", name,
+           "--seeds", *map(str, SEEDS)]
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, check=False)
+        episodes = _ref_lines(done.stdout, "REFRESULT")
+    except subprocess.TimeoutExpired:
+        episodes = []
+    by_seed = {int(e["seed"]): e for e in episodes}
+    return {"seeds": {str(s): by_seed.get(s, {"ok": False, "error": "no result (crash or timeout)",
+                                               "seconds": 0.0}) for s in SEEDS},
+            "wall_s": time.perf_counter() - start}
+
+
+def run_ours(args: argparse.Namespace, name: str, file: str | None) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "gensim.cli.main", "tasks", "check"]
+    cmd += ["--file", file] if file else [name]
+    cmd += ["--seeds", str(len(SEEDS)), "--json"]
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, check=False, cwd=ROOT)
+        out = done.stdout
+        verdict = json.loads(out[out.index("{"):]) if "{" in out else {}
+        error = "" if verdict else done.stderr.strip()[-300:]
+    except (subprocess.TimeoutExpired, json.JSONDecodeError, ValueError) as err:
+        verdict, error = {}, f"{type(err).__name__}"
+    per_seed_list = verdict.get("per_seed", verdict.get("successes"))  # the CLI: per_seed; the API: successes
+    successes = list(per_seed_list) if isinstance(per_seed_list, list) else []
+    seeds = list(verdict.get("seeds") or SEEDS)
+    per_seed = {str(s): bool(successes[i]) if i < len(successes) else False for i, s in enumerate(seeds)}
+    return {"seeds": {str(s): {"ok": per_seed.get(str(s), False)} for s in SEEDS},
+            "stage": verdict.get("stage", "error"), "errors": (verdict.get("errors") or [error])[:3],
+            "warnings": (verdict.get("warnings") or [])[:5], "seconds": float(verdict.get("seconds") or 0.0),
+            "wall_s": time.perf_counter() - start}
+
+
+def cached(cache: Path, side: str, name: str, redo: bool, make: Any) -> dict[str, Any]:
+    path = cache / side / f"{name}.json"
+    if path.is_file() and not redo:
+        return dict(json.loads(path.read_text()))
+    result = make()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result))
+    return dict(result)
+
+
+def targets(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    from gensim.tasks.registry import builtin_specs
+
+    lists = ref_lists(args)
+    folder = Path(args.ref_root) / "cliport" / "generated_tasks"
+    chosen: list[tuple[str, str | None]] = []
+    if not args.no_builtins:
+        ours = {s.name for s in builtin_specs()}
+        chosen += [(n, None) for n in lists["builtin"] if n in ours and n != "gen-task"]
+    chosen += [(p.stem.replace("_", "-"), str(p)) for p in sorted(folder.glob("*.py"))
+               if not p.name.startswith("__")]
+    if args.only:
+        chosen = [t for t in chosen if any(o in t[0] for o in args.only)]
+    return chosen[: args.limit] if args.limit else chosen
+
+
+def mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs) if xs else 0.0
+
+
+def mark(side: dict[str, Any]) -> str:
+    """Per-seed verdicts as `ok` / `--`."""
+    return " ".join("ok" if side["seeds"][str(s)]["ok"] else "--" for s in SEEDS)
+
+
+def table(results: dict[str, dict[str, Any]], generated: set[str]) -> str:
+    def stats(names: list[str]) -> list[str]:
+        n = len(names)
+        ref_ok = {(t, s) for t in names for s in map(str, SEEDS) if results[t]["ref"]["seeds"][s]["ok"]}
+        our_ok = {(t, s) for t in names for s in map(str, SEEDS) if results[t]["ours"]["seeds"][s]["ok"]}
+        ref_2 = {t for t in names if all((t, str(s)) in ref_ok for s in SEEDS)}
+        our_2 = {t for t in names if all((t, str(s)) in our_ok for s in SEEDS)}
+        agree = sum(((t, s) in ref_ok) == ((t, s) in our_ok) for t in names for s in map(str, SEEDS))
+        pairs = n * len(SEEDS)
+        ref_s = [e.get("seconds", 0.0) for t in names for e in results[t]["ref"]["seeds"].values() if e.get("seconds")]
+        our_s = [results[t]["ours"]["seconds"] / len(SEEDS) for t in names if results[t]["ours"]["seconds"]]
+        ratio = mean(ref_s) / mean(our_s) if mean(our_s) else 0.0
+        return [str(n), f"{len(ref_2)} / {len(our_2)}", f"{len(ref_ok)} / {len(our_ok)} of {pairs}",
+                str(len(ref_2 & our_2)), str(len(our_2 - ref_2)), str(len(ref_2 - our_2)),
+                f"{agree} / {pairs} ({100 * agree / max(pairs, 1):.1f}%)",
+                f"{mean(ref_s):.1f} / {mean(our_s):.1f} ({ratio:.1f}x)"]
+
+    gen = sorted(t for t in results if t in generated)
+    built = sorted(t for t in results if t not in generated)
+    lines = [f"Seeds {SEEDS}; reference / gensim. 'only here' = passes 2/2 in gensim but not the reference.", "",
+             "| set | tasks | passing 2/2 | seeds succeeded | passing in both | only here | only there "
+             "| agreement per (task, seed) | s per episode (ref / ours: reset+expert; ours incl. replay) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for label, names in (("generated files", gen), ("built-ins", built)):
+        if names:
+            lines.append(f"| {label} | " + " | ".join(stats(names)) + " |")
+    lines += ["", "<details><summary>Verdicts per task and seed</summary>", "",
+              "| task | reference (seeds 0, 2) | gensim (seeds 0, 2) | gensim stage | note |", "|---|---|---|---|---|"]
+    for t in gen + built:
+        r, o = results[t]["ref"], results[t]["ours"]
+        err = next((e.get("error") for e in r["seeds"].values() if e.get("error")), "") or ""
+        note = (f"ref: {err}" if err else "") + ("; " if err and o["errors"] else "") + \
+            (f"ours: {o['errors'][0]}" if o["errors"] and o["errors"][0] else "")
+        note = re.sub(r"[|\n]", " ", note)[:160]
+        lines.append(f"| {t} | {mark(r)} | {mark(o)} | {o['stage']} | {note} |")
+    lines += ["", "</details>"]
+    return "\n".join(lines)
+
+
+def write(md: str) -> None:
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text(encoding="utf-8")
+    block = f"{BEGIN}\n{md}\n{END}"
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    else:
+        text += "\n## Verdict fidelity with the reference (`bench/fidelity.py`)\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ref-root", required=True, help="the GenSim checkout")
+    parser.add_argument("--ref-python", required=True, help="a Python that can import its cliport")
+    parser.add_argument("--jobs", type=int, default=2, help="tasks run in parallel per side")
+    parser.add_argument("--cache", default="/tmp/gensim-fidelity", help="folder of cached results")
+    parser.add_argument("--redo", choices=["none", "ours", "ref", "both"], default="none")
+    parser.add_argument("--only", nargs="*", default=[], help="substrings of task names to keep")
+    parser.add_argument("--limit", type=int, default=0, help="first N tasks only (0: all)")
+    parser.add_argument("--no-builtins", action="store_true")
+    parser.add_argument("--timeout", type=float, default=1200.0, help="s per task and side")
+    parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
+    args = parser.parse_args()
+    cache = Path(args.cache)
+    chosen = targets(args)
+    generated = {name for name, file in chosen if file}
+
+    def one(target: tuple[str, str | None]) -> tuple[str, dict[str, Any]]:
+        name, file = target
+        ref = cached(cache, "ref", name, args.redo in ("ref", "both"), lambda: run_ref(args, name))
+        ours = cached(cache, "ours", name, args.redo in ("ours", "both"), lambda: run_ours(args, name, file))
+        print(f"{name}: ref {[e['ok'] for e in ref['seeds'].values()]} ours "
+              f"{[e['ok'] for e in ours['seeds'].values()]} {ours['stage']}", file=sys.stderr, flush=True)
+        return name, {"ref": ref, "ours": ours}
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = dict(pool.map(one, chosen))
+    md = table(results, generated)
+    print(md)
+    if args.write:
+        write(md)
+
+
+if __name__ == "__main__":
+    main()

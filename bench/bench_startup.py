@@ -9,8 +9,9 @@ alternating):
                 MLflow store already made; the dataset removed before each repeat, so one episode
                 is made and tracked each time)
   reference     `python cliport/demos.py n=1 task=block-insertion mode=train disp=False
-                record.save_video=False` in a fresh data folder (only with --ref-python and
-                --ref-root: the reference's interpreter and checkout)
+                record.save_video=False` in a fresh data folder, GENSIM_ROOT and PYTHONPATH set
+                to the checkout (only with --ref-python and --ref-root: the reference's
+                interpreter and checkout)
 
 The baseline (default 3ba11c0, the last revision before MLflow went off the critical path) is
 checked out into a temporary git worktree and run with this interpreter.
@@ -51,10 +52,11 @@ def _gensim(tree: Path, home: Path, args: list[str]) -> float:
 
 def _reference(python: str, root: Path, data: Path) -> float:
     shutil.rmtree(data, ignore_errors=True)
-    env = dict(os.environ, PYTHONPATH=str(root))
+    env = dict(os.environ, PYTHONPATH=str(root), GENSIM_ROOT=str(root))  # its config reads GENSIM_ROOT
     start = time.perf_counter()
     subprocess.run([python, str(root / "cliport" / "demos.py"), "n=1", f"task={TASK}", "mode=train",
-                    "disp=False", "record.save_video=False", f"data_dir={data}"], env=env, cwd=root,
+                    "disp=False", "record.save_video=False", f"data_dir={data}",
+                    f"hydra.run.dir={data.parent / 'ref-hydra'}"], env=env, cwd=root,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=600)
     return time.perf_counter() - start
 

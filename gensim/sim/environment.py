@@ -6,8 +6,9 @@ Call order of `step(action)` (a task never steps the simulation itself):
   2. step physics until every rigid object moves slower than `SETTLE_SPEED` (5 mm/s) at two
      checks in a row, `SETTLE_CHECK_EVERY` steps apart, for at most `SETTLE_CAP_S` (2 s) of
      simulated time;
-  3. `reward, _ = task.reward()` (only after an action; 0 otherwise), `done = task.done()`, and
-     done is also True when the primitive timed out (the convention ends such episodes);
+  3. `reward, _ = task.reward()` (only after an action; 0 otherwise), `done = task.done()`;
+     an action whose primitive timed out instead ends the episode at once with reward 0, as
+     the reference does (no settling, `task.reward()` not called);
   4. render the observation (unless `render_obs` is False: then `obs` is `{}`);
   5. read `info` (poses and sizes of all objects, the language goal).
 
@@ -389,9 +390,13 @@ class Environment:
             timed_out = bool(primitive(self, action["pose0"], action["pose1"]))
             self.step_count += 1
         self.last_timeout = timed_out
+        if timed_out:
+            # As the reference: a timed-out action ends the episode and scores 0, without
+            # settling or asking the task (whose progress is left as it was).
+            return self.observe(), 0.0, True, self.info
         self.wait_until_settled()
         reward = float(self.task.reward()[0]) if action is not None else 0.0
-        done = bool(self.task.done()) or timed_out
+        done = bool(self.task.done())
         return self.observe(), reward, done, self.info
 
     # -- observations -----------------------------------------------------------------------

@@ -120,3 +120,20 @@ def test_objects_asleep_after_a_long_rest_still_react(make_env, block_urdf, tmp_
     env.step_physics(3 * env.hz)
     env.step({"pose0": ((0.42, 0.0, 0.0), IDENTITY), "pose1": ((0.62, 0.0, 0.0), IDENTITY)})
     assert env.get_object_pose(env.task.ids[0])[0][0] > 0.5
+
+
+@pytest.mark.parametrize("timed_out", [True, False])
+def test_a_timed_out_action_ends_the_episode_with_reward_zero(make_env, block_urdf, timed_out):
+    # The reference's rule: a timed-out primitive returns reward 0 and done, without asking the task.
+    env = make_env([(block_urdf, ((0.4, -0.25, 0.02), IDENTITY), {})], primitive=lambda *_: timed_out)
+    asked: list[int] = []
+    stock = env.task.reward
+
+    def reward():  # counts the calls, answers with the task's own reward raised to 1
+        asked.append(1)
+        return 1.0, stock()[1]
+
+    env.task.reward = reward
+    _, r, done, _ = env.step({"pose0": ((0.4, -0.25, 0.04), IDENTITY), "pose1": ((0.6, 0.2, 0.04), IDENTITY)})
+    assert env.last_timeout is timed_out
+    assert (r, done, len(asked)) == ((0.0, True, 0) if timed_out else (1.0, bool(env.task.done()), 1))

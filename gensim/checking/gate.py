@@ -103,6 +103,9 @@ def _check_code(code: str, name: str, seeds: list[int], threshold: float, limits
     except DecodeError as err:
         return verdict.fail(Stage.REPLAY, f"replay: {err}")
     judged.violations, judged.isolation = verdict.violations, verdict.isolation
+    from gensim.tasks.habits import stub_debug_imports
+
+    judged.warnings = stub_debug_imports(code)[1] + judged.warnings
     return judged
 
 

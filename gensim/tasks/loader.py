@@ -207,6 +207,9 @@ def load_task_class(code: str, filename: str = "task.py") -> type[Task]:
     imports of modules that are not installed, errors at class definition, or when the file
     does not define exactly one usable Task class.
     """
+    from gensim.tasks.habits import stub_debug_imports
+
+    code, _ = stub_debug_imports(code)  # the gate reports the warnings (gensim.checking.gate)
     digest = hashlib.sha256(code.encode()).hexdigest()[:12]
     stem = re.sub(r"\W", "_", Path(filename).stem)
     module_name = f"gensim_task_code_{stem}_{digest}"

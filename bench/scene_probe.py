@@ -8,7 +8,10 @@ name, the pose it was placed at (before any physics step), its extents in its ow
 its colour. Nothing here draws random numbers.
 
     python bench/scene_probe.py --side ours --task place-red-in-green --seeds 0 1 2
-    python bench/scene_probe.py --side ref --ref-root GENSIM --file task.py --seeds 0 1
+    python bench/scene_probe.py --side ref --ref-root GENSIM --file task.py --seeds 0 1 [--expert]
+
+With `--expert` each seed's record also has `expert`: the seconds of the reset and the
+expert's episode (the reference's `demos.py` loop there, `run_episode` here) and its reward.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import random
 import re
 import sys
+import time
 import traceback
 
 import numpy as np
@@ -34,7 +38,20 @@ def asset_name(urdf):
     return name.replace("-template", "")
 
 
-def body_record(p, client, body, names):
+MARK = "@@scene-probe "  # pybullet prints to stdout without newlines: records carry a mark
+
+
+def _pose_of(pose):
+    """(xyz, quat) of a pose argument as task code passes it (a bare xyz gets identity)."""
+    try:
+        if len(pose) == 2 and len(pose[0]) == 3:
+            return [float(v) for v in pose[0]], [float(v) for v in pose[1]]
+    except TypeError:
+        pass
+    return [float(v) for v in pose], [0.0, 0.0, 0.0, 1.0]
+
+
+def body_record(p, client, body, names, placed):
     pos, orn = p.getBasePositionAndOrientation(body, physicsClientId=client)
     p.resetBasePositionAndOrientation(body, pos, (0, 0, 0, 1), physicsClientId=client)
     lo, hi = (np.array(v, dtype=float) for v in p.getAABB(body, -1, physicsClientId=client))
@@ -44,30 +61,37 @@ def body_record(p, client, body, names):
     p.resetBasePositionAndOrientation(body, pos, orn, physicsClientId=client)
     shapes = p.getVisualShapeData(body, physicsClientId=client)
     rgba = list(shapes[0][7]) if shapes else [0.0, 0.0, 0.0, 0.0]
+    # the pose task code placed the body at (a body's base pose is its inertial frame, which
+    # differs between asset sets); bodies made without add_object (rope beads) use the latter
+    place_pos, place_orn = placed.get(body, (list(pos), list(orn)))
     return {
         "name": names.get(body, "<body>"),
-        "pos": [float(v) for v in pos],
-        "orn": [float(v) for v in orn],
+        "pos": [float(v) for v in place_pos],
+        "orn": [float(v) for v in place_orn],
         "extents": [float(v) for v in hi - lo],
         "rgba": [float(v) for v in rgba],
     }
 
 
-def snapshot(p, client, obj_ids, names):
+def snapshot(p, client, obj_ids, names, placed):
     return [
-        dict(body_record(p, client, body, names), category=cat)
+        dict(body_record(p, client, body, names, placed), category=cat)
         for cat in CATEGORIES for body in obj_ids.get(cat, [])
     ]
 
 
 def instrument(env, task, p, client, out):
-    names = {}
+    names, placed = {}, {}
     original_add = env.add_object
 
     def add_object(urdf, pose, *args, **kwargs):
         body = original_add(urdf, pose, *args, **kwargs)
         if body is not None:
             names[body] = asset_name(urdf)
+            try:
+                placed[body] = _pose_of(pose)
+            except (TypeError, ValueError):
+                pass
         return body
 
     env.add_object = add_object
@@ -75,8 +99,9 @@ def instrument(env, task, p, client, out):
 
     def reset(*args, **kwargs):
         names.clear()
+        placed.clear()
         result = original_reset(*args, **kwargs)
-        out["objects"] = snapshot(p, client, env.obj_ids, names)
+        out["objects"] = snapshot(p, client, env.obj_ids, names, placed)
         return result
 
     task.reset = reset
@@ -102,20 +127,30 @@ def run_ref(args):
             env.seed(seed)
             instrument(env, task, p, 0, out)
             env.set_task(task)
-            env.reset()
+            start = time.perf_counter()
+            obs = env.reset()
             out["lang_goal"] = task.get_lang_goal()
+            if args.expert:  # the reference's demonstration loop (demos.py)
+                info, agent, total = env.info, task.oracle(env), 0.0
+                for _ in range(task.max_steps):
+                    obs, reward, done, info = env.step(agent.act(obs, info))
+                    total += reward
+                    if done:
+                        break
+                out["expert"] = {"seconds": time.perf_counter() - start, "reward": total}
         except Exception as err:  # noqa: BLE001 - reported, not raised
             out["error"] = f"{type(err).__name__}: {err}"
             out["trace"] = traceback.format_exc()[-800:]
-        print(json.dumps(out), flush=True)
+        print("\n" + MARK + json.dumps(out), flush=True)
 
 
 def run_ours(args):
     from gensim.sim.environment import Environment
+    from gensim.tasks.episode import run_episode
     from gensim.tasks.loader import load_task_file
     from gensim.tasks.registry import get_spec, make_task
 
-    env = Environment(render_obs=False)
+    env = Environment(render_obs=args.expert)  # an expert episode observes after every step
     name = args.task or os.path.splitext(os.path.basename(args.file))[0].replace("_", "-")
     for seed in args.seeds:
         out = {"side": "ours", "task": name, "seed": seed}
@@ -124,12 +159,17 @@ def run_ours(args):
             task.mode = args.mode
             task.seed(seed)
             instrument(env, task, env.p, env.client, out)
-            env.set_task(task)
-            env.reset()
+            if args.expert:
+                start = time.perf_counter()
+                result = run_episode(env, task, seed)
+                out["expert"] = {"seconds": time.perf_counter() - start, "reward": result.total_reward}
+            else:
+                env.set_task(task)
+                env.reset()
             out["lang_goal"] = task.get_lang_goal()
         except Exception as err:  # noqa: BLE001 - reported, not raised
             out["error"] = f"{type(err).__name__}: {err}"
-        print(json.dumps(out), flush=True)
+        print("\n" + MARK + json.dumps(out), flush=True)
     env.close()
 
 
@@ -141,6 +181,7 @@ def main():
     parser.add_argument("--file", default="")
     parser.add_argument("--mode", default="train")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--expert", action="store_true", help="also run the expert after reset")
     args = parser.parse_args()
     (run_ref if args.side == "ref" else run_ours)(args)
 

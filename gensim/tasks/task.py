@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -193,7 +193,9 @@ class Task:
         if not found:
             self.warn(f"get_random_pose: no free space for an object of size {tuple(obj_size)}; "
                       "used the workspace centre")
-        return pose
+        # The position is a list, as the reference returns it: model-written code often edits it
+        # in place (`pose[0][2] += h`), which a tuple would refuse.
+        return cast(Pose, (list(pose[0]), tuple(pose[1])))
 
     def free_space(self, env: Any) -> np.ndarray:
         """Top-down map (rows along y, columns along x) of the table not covered by objects."""

@@ -183,3 +183,10 @@ def test_a_scene_the_replay_cannot_rebuild_fails_replay() -> None:
     body = "        p.applyExternalForce(block, -1, (0, 0, 1), (0, 0, 0), p.WORLD_FRAME)\n" + GOAL
     verdict = _check(_task(body), seeds=[0])
     assert verdict.stage == "replay" and "applyExternalForce" in verdict.errors[0], verdict.errors
+
+
+def test_task_code_may_edit_a_random_pose_in_place() -> None:
+    # Model-written habit the reference allows: its get_random_pose returns the position as a list.
+    code = _task("        target[0][2] += 0.0\n        target[0][0] = target[0][0]\n" + GOAL)
+    verdict = _check(code, seeds=[0, 2])
+    assert verdict.passed and verdict.stage == "done", verdict

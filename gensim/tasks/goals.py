@@ -134,8 +134,14 @@ def normalize_objects(objs: Any, symmetries: Any) -> tuple[list[int], list[float
     return ids, syms
 
 
-def normalize_matches(matches: Any, n_objs: int, n_targs: int) -> np.ndarray:
-    """The match matrix as a boolean array; a flat vector fits a single object or target."""
+def normalize_matches(matches: Any, n_objs: int, n_targs: int, warnings: list[str] | None = None) -> np.ndarray:
+    """The match matrix as a boolean array; a flat vector fits a single object or target.
+
+    A 2-D matrix of another shape than objects x targets is used as the reference uses it:
+    rows past the last object and columns past the last target are never read there, so they
+    are dropped; a missing row or column (an object or target the reference cannot match) is
+    all False. Either way with a warning.
+    """
     arr = np.asarray(matches)
     if arr.ndim == 1 and n_objs == 1 and arr.shape[0] == n_targs:
         arr = arr.reshape(1, n_targs)
@@ -143,6 +149,14 @@ def normalize_matches(matches: Any, n_objs: int, n_targs: int) -> np.ndarray:
         arr = arr.reshape(n_objs, 1)
     elif arr.ndim == 0:
         arr = np.full((n_objs, n_targs), bool(arr))
+    if arr.ndim == 2 and arr.shape != (n_objs, n_targs):
+        fitted = np.zeros((n_objs, n_targs), dtype=bool)
+        rows, cols = min(n_objs, arr.shape[0]), min(n_targs, arr.shape[1])
+        fitted[:rows, :cols] = arr[:rows, :cols].astype(bool)
+        if warnings is not None:
+            warnings.append(f"add_goal: matches has shape {arr.shape} for {n_objs} objects x {n_targs} "
+                            "targets; cut or padded with False to fit")
+        arr = fitted
     return arr.astype(bool)
 
 

@@ -123,7 +123,7 @@ class Task:
         targets = goals.target_list(targ_poses, "add_goal target", found)
         zones = goals.normalize_zones(params, found) if metric == "zone" else []
         goal = Goal(
-            objs=ids, matches=goals.normalize_matches(matches, len(ids), len(targets)),
+            objs=ids, matches=goals.normalize_matches(matches, len(ids), len(targets), found),
             targ_poses=targets, replace=bool(replace), rotations=bool(rotations),
             metric=str(metric), step_max_reward=float(step_max_reward), symmetries=syms,
             zones=zones, language_goal=goals.language_goals(language_goal), extra=dict(kwargs),

@@ -93,9 +93,13 @@ def test_add_goal_records_typed_goal_and_accepts_bare_xyz(task: Task) -> None:
     assert task.lang_goals == ["do it", "a", "b"]
 
 
-def test_add_goal_rejects_mismatched_matches(task: Task) -> None:
-    with pytest.raises(ValueError, match="matches has shape"):
-        task.add_goal([1, 2], np.ones((1, 3)), [((0.4, 0, 0), ID)] * 2, False, False, "pose", None, 1)
+def test_add_goal_fits_mismatched_matches_as_the_reference_reads_them(task: Task) -> None:
+    # Rows/columns the reference never reads are cut; ones it would fail on are all False.
+    goal = task.add_goal([1, 2], np.ones((1, 3)), [((0.4, 0, 0), ID)] * 2, False, False, "pose", None, 1)
+    assert goal.matches.tolist() == [[True, True], [False, False]]
+    assert any("matches has shape (1, 3)" in w for w in task.warnings)
+    goal = task.add_goal([1], np.eye(3), [((0.4, 0, 0), ID)] * 2, False, False, "pose", None, 1)
+    assert goal.matches.tolist() == [[True, False]]
     with pytest.raises(ValueError, match="metric"):
         task.add_goal([1], np.ones((1, 1)), [((0.4, 0, 0), ID)], False, False, "near", None, 1)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,6 +231,10 @@ def make_templates() -> None:
         "object", [Shape(mesh("FNAME0", "SCALE0 SCALE1 SCALE2"))], 0.1, "COLOR0 COLOR1 COLOR2 1",
         note="Mesh object: FNAME0 = absolute mesh path, SCALE0-2 = mesh scale, COLOR0-2 = RGB.")
     write_text("kitting/object-template.urdf", obj_template)
+    # GenSim-era task files also use a visual-only copy (a marker that nothing collides with).
+    write_text("kitting/object-template-nocollision.urdf", re.sub(
+        r"\s*<collision>.*?</collision>", "", obj_template, flags=re.S).replace(
+        "Mesh object:", "Mesh object without collision (a marker):"))
     write_text("google/object-template.urdf", obj_template)
     # Aliases under names that GenSim-era task files also use.
     for alias, source in [("box/box-template_DIM.urdf", "box/box-template.urdf"),

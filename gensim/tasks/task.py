@@ -234,6 +234,21 @@ class Task:
             return [int(np.random.choice(shape_set))] * n_objects
         return [int(s) for s in np.random.choice(shape_set, n_objects)]
 
+    def get_target_sample_surface_points(self, model: Any, scale: Sequence[float], pose: Pose,
+                                         num_points: int = 50) -> list[Pose]:
+        """`num_points` target poses (identity rotation) at points inside the mesh file `model`,
+        scaled by `scale` and placed at `pose`: the convention's helper for filling a shape with
+        pile pieces. The sampler's seed is one draw of the episode's numpy state (deterministic
+        per seed; the reference's sampler draws differently)."""
+        triangles = _obj_triangles(str(model))
+        rng = np.random.default_rng(int(np.random.randint(2**31 - 1)))
+        flat = triangles.reshape(-1, 3)
+        candidates = rng.uniform(flat.min(axis=0), flat.max(axis=0), size=(int(num_points) * 3, 3))
+        points = candidates[_inside_mesh(triangles, candidates)][: int(num_points)]
+        world = np.asarray(utils.apply(pose, (points * np.asarray(scale, dtype=float)).T), dtype=float)
+        world = world.reshape(3, -1)
+        return [((float(x), float(y), float(z)), (0.0, 0.0, 0.0, 1.0)) for x, y, z in zip(*world, strict=True)]
+
     def make_piles(self, env: Any, block_color: Any = None) -> list[int]:
         """`num_blocks` small blocks in a loose pile on the table; returns their ids."""
         return scene.make_piles(self, env, block_color)
@@ -276,3 +291,39 @@ class Task:
         shade = float(np.random.rand()) + 0.5
         base = np.clip(np.array(utils.COLORS["brown"]) * shade, 0.0, 1.0)
         self.env.set_color(obj, [float(c) for c in base])
+
+
+def _inside_mesh(triangles: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Which points lie inside a closed triangle mesh: an odd number of crossings of the
+    triangles by the vertical ray above each point (numpy only: no spatial index needed)."""
+    a, b, c = triangles[:, 0], triangles[:, 1], triangles[:, 2]  # (T, 3)
+    v0, v1 = (c - a)[None, :, :2], (b - a)[None, :, :2]
+    v2 = points[:, None, :2] - a[None, :, :2]  # (N, T, 2)
+    d00, d01, d11 = (v0 * v0).sum(-1), (v0 * v1).sum(-1), (v1 * v1).sum(-1)
+    d20, d21 = (v2 * v0).sum(-1), (v2 * v1).sum(-1)
+    denom = d00 * d11 - d01 * d01
+    safe = np.where(np.abs(denom) < 1e-18, 1.0, denom)
+    u, v = (d11 * d20 - d01 * d21) / safe, (d00 * d21 - d01 * d20) / safe
+    hit = (np.abs(denom) >= 1e-18) & (u >= 0) & (v >= 0) & (u + v <= 1)
+    z = a[None, :, 2] + u * (c - a)[None, :, 2] + v * (b - a)[None, :, 2]
+    crossings = (hit & (z > points[:, None, 2])).sum(axis=1)
+    return np.asarray(crossings % 2 == 1)
+
+
+def _obj_triangles(path: str) -> np.ndarray:
+    """The triangles (T, 3, 3) of a Wavefront OBJ file (polygons split into fans)."""
+    vertices: list[list[float]] = []
+    faces: list[list[int]] = []
+    with open(path, encoding="utf-8", errors="replace") as file:
+        for line in file:
+            parts = line.split()
+            if parts[:1] == ["v"]:
+                vertices.append([float(x) for x in parts[1:4]])
+            elif parts[:1] == ["f"]:
+                idx = [int(p.split("/")[0]) for p in parts[1:]]
+                faces += [[idx[0], idx[k], idx[k + 1]] for k in range(1, len(idx) - 1)]
+    verts = np.asarray(vertices, dtype=float)
+    index = np.asarray(faces, dtype=int)
+    index = np.where(index > 0, index - 1, len(verts) + index)  # OBJ indices: 1-based or negative
+    return np.asarray(verts[index], dtype=float).reshape(-1, 3, 3)
+

@@ -180,9 +180,12 @@ def main() -> None:
     parser.add_argument("--no-builtins", action="store_true")
     parser.add_argument("--timeout", type=float, default=1200.0, help="s per task and side")
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
+    parser.add_argument("--cached-only", action="store_true", help="tables from cached results only")
     args = parser.parse_args()
     cache = Path(args.cache)
     chosen = targets(args)
+    if args.cached_only:
+        chosen = [t for t in chosen if all((cache / side / f"{t[0]}.json").is_file() for side in ("ref", "ours"))]
     generated = {name for name, file in chosen if file}
 
     def one(target: tuple[str, str | None]) -> tuple[str, dict[str, Any]]:

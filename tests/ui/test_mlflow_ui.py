@@ -10,37 +10,22 @@ process. Screenshots go to `$GENSIM_TEST_ARTIFACTS/ui` (or a temporary folder, p
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
 import re
 import socket
-import sys
 import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from gensim.generation.candidate import STAGES
+from tests.ui_flow import load_flow
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load_flow() -> ModuleType:
-    """scripts/ui_screenshots.py: the flow this test shares with the README's screenshots."""
-    spec = importlib.util.spec_from_file_location("ui_screenshots", REPO / "scripts" / "ui_screenshots.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-flow = _load_flow()
+flow = load_flow()
 CHROMIUM = flow.find_chromium()
 
 pytestmark = [

@@ -10,31 +10,17 @@ the README's are copies of them (docs/images/web-*.png).
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.ui_flow import load_flow
 from tests.web.conftest import Library, make_library
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _load_flow() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ui_screenshots", REPO / "scripts" / "ui_screenshots.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-flow = _load_flow()
+flow = load_flow()
 CHROMIUM = flow.find_chromium()
 
 pytestmark = [

@@ -37,9 +37,9 @@ COLOR_TOL = 0.02  # RGB in [0, 1]
 
 
 def probe(python: str, side: str, target: dict[str, str], seeds: list[int], ref_root: str,
-          timeout: float) -> dict[int, dict[str, Any]]:
+          timeout: float, extra: tuple[str, ...] = ()) -> dict[int, dict[str, Any]]:
     """Seed -> the probe's record of one task on one side (an `error` record on failure)."""
-    cmd = [python, str(PROBE), "--side", side, "--seeds", *map(str, seeds)]
+    cmd = [python, str(PROBE), "--side", side, "--seeds", *map(str, seeds), *extra]
     cmd += ["--ref-root", ref_root] if side == "ref" else []
     cmd += ["--task", target["task"]] if "task" in target else ["--file", target["file"]]
     root = str(Path(__file__).resolve().parents[1])
@@ -117,8 +117,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600.0, help="s per task and side")
     parser.add_argument("--json", default="", help="also write the per-task counts here")
     parser.add_argument("--jobs", type=int, default=1, help="tasks probed at the same time")
+    parser.add_argument("--their-assets", action="store_true",
+                        help="also probe ours with the task objects loaded from the reference's asset "
+                             "folder (read in place, never copied): separates asset from logic gaps")
     args = parser.parse_args()
-    rows, totals = [], {"bodies": 0, "ours": 0, "object": 0, "size": 0, "color": 0, "pose": 0}
+    rows, totals = [], {"bodies": 0, "ours": 0, "object": 0, "size": 0, "color": 0, "pose": 0,
+                        "size_theirs": 0, "pose_theirs": 0}
     seconds = {"ref": 0.0, "ours": 0.0}
 
     def run(target: dict[str, str]) -> tuple[str, dict[str, int], list[str], dict[str, float]]:
@@ -128,6 +132,10 @@ def main() -> None:
             start = time.perf_counter()
             sides[side] = probe(python, side, target, args.seeds, args.ref_root, args.timeout)
             spent[side] = time.perf_counter() - start
+        if args.their_assets:
+            assets = str(Path(args.ref_root) / "cliport" / "environments" / "assets")
+            sides["theirs"] = probe(sys.executable, "ours", target, args.seeds, args.ref_root,
+                                    args.timeout, ("--assets-from", assets))
         counts = {k: 0 for k in totals}
         errors = []
         for seed in args.seeds:
@@ -138,6 +146,10 @@ def main() -> None:
                     continue
             for key, value in compare(ref.get("objects", []), ours.get("objects", [])).items():
                 counts[key] += value
+            if args.their_assets and "error" not in sides["theirs"][seed]:
+                other = compare(ref.get("objects", []), sides["theirs"][seed].get("objects", []))
+                counts["pose_theirs"] += other["pose"]
+                counts["size_theirs"] += other["size"]
         print(f"{label}: {counts} {errors}", file=sys.stderr, flush=True)
         return label, counts, errors, spent
 
@@ -149,15 +161,19 @@ def main() -> None:
                 seconds[side] += spent[side]
             rows.append((label, counts, errors))
     print(f"\n### Scene parity, seeds {args.seeds[0]}..{args.seeds[-1]} (share of the reference's bodies)\n")
-    print("| task | bodies (ref / ours) | same object | size | colour | pose within 5 mm | errors |")
-    print("|---|---|---|---|---|---|---|")
+    theirs = args.their_assets
+    extra_head = " size, their assets | pose, their assets |" if theirs else ""
+    print("| task | bodies (ref / ours) | same object | size | colour | pose within 5 mm |" + extra_head
+          + " errors |")
+    print("|---|---|---|---|---|---|" + "---|" * (2 if theirs else 0) + "---|")
 
     def share(c: dict[str, int], key: str) -> str:
         return f"{c[key] / c['bodies']:.0%}" if c["bodies"] else "-"
 
     for label, c, errors in [*rows, ("**all**", totals, [])]:
+        extra = f" {share(c, 'size_theirs')} | {share(c, 'pose_theirs')} |" if theirs else ""
         print(f"| {label} | {c['bodies']} / {c['ours']} | {share(c, 'object')} | {share(c, 'size')} "
-              f"| {share(c, 'color')} | {share(c, 'pose')} | {' '.join(errors)} |")
+              f"| {share(c, 'color')} | {share(c, 'pose')} |{extra} {' '.join(errors)} |")
     print(f"\nProbe time (one process per task and side, {len(args.seeds)} resets each, interpreter "
           f"start included): reference {seconds['ref']:.0f} s, ours {seconds['ours']:.0f} s "
           f"({seconds['ref'] / max(seconds['ours'], 1e-9):.1f}x).")

@@ -144,6 +144,19 @@ def run_ref(args):
         print("\n" + MARK + json.dumps(out), flush=True)
 
 
+def use_assets_from(env, root):
+    """Load the task's objects from another asset folder (e.g. the reference checkout's) where it
+    has the file, ours otherwise; scenery and gripper stay ours. This separates what our remade
+    assets change from what our task logic changes; the other folder is only read."""
+    def resolved(path):
+        other = os.path.join(root, str(path))
+        return other if not os.path.isabs(str(path)) and os.path.exists(other) else path
+
+    add, fill = env.add_object, env.fill_template
+    env.add_object = lambda urdf, pose, *a, **k: add(resolved(urdf), pose, *a, **k)
+    env.fill_template = lambda template, replace: fill(resolved(template), replace)
+
+
 def run_ours(args):
     from gensim.sim.environment import Environment
     from gensim.tasks.episode import run_episode
@@ -151,6 +164,8 @@ def run_ours(args):
     from gensim.tasks.registry import get_spec, make_task
 
     env = Environment(render_obs=args.expert)  # an expert episode observes after every step
+    if args.assets_from:
+        use_assets_from(env, args.assets_from)
     name = args.task or os.path.splitext(os.path.basename(args.file))[0].replace("_", "-")
     for seed in args.seeds:
         out = {"side": "ours", "task": name, "seed": seed}
@@ -182,6 +197,7 @@ def main():
     parser.add_argument("--mode", default="train")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--expert", action="store_true", help="also run the expert after reset")
+    parser.add_argument("--assets-from", default="", help="ours: load task objects from this asset folder")
     args = parser.parse_args()
     (run_ref if args.side == "ref" else run_ours)(args)
 

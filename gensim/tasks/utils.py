@@ -37,6 +37,10 @@ class ColorDict(dict[str, list[float]]):
 
 COLORS: ColorDict = ColorDict({name: list(rgb) for name, rgb in sim_colors.COLORS.items()})
 TRAIN_COLORS: list[str] = list(sim_colors.TRAIN_COLORS)
+PALETTE: list[str] = [name for name in sim_colors.COLORS if name != "grey"]
+"""The reference's 16 colour names in its order (without our `grey` alias): tasks that cycle
+through "every colour but ..." for distractors index this list, as the reference indexes its
+`COLORS`."""
 EVAL_COLORS: list[str] = list(sim_colors.EVAL_COLORS)
 
 

@@ -27,8 +27,8 @@ class PlaceRedInGreen(Task):
 
     def reset(self, env: Environment) -> None:
         super().reset(env)
-        n_bowls = int(self.rng.integers(1, 4))
-        n_blocks = int(self.rng.integers(1, n_bowls + 1))
+        n_bowls = int(self.rng.randint(1, 4))
+        n_blocks = int(self.rng.randint(1, n_bowls + 1))
 
         bowl_size = (0.12, 0.12, 0)
         bowl_urdf = "bowl/bowl.urdf"
@@ -60,13 +60,13 @@ class PlaceRedInGreen(Task):
             language_goal=self.lang_template,
         )
 
-        # Distractors: blocks and bowls in any colour except red and green.
-        distractor_colors = [name for name in utils.COLORS if name not in ("red", "green")]
-        for _ in range(5):
-            color = distractor_colors[int(self.rng.integers(len(distractor_colors)))]
-            if self.rng.random() < 0.5:
-                pose = self.get_random_pose(env, block_size)
-                env.add_object(block_urdf, pose, color=utils.COLORS[color])
-            else:
-                pose = self.get_random_pose(env, bowl_size)
-                env.add_object(bowl_urdf, pose, category="fixed", color=utils.COLORS[color])
+        # Six distractors, as the reference adds them: one `rand` decides block or bowl, then the
+        # pose; colours cycle through the palette without red (blocks) or green (bowls).
+        block_colors = [name for name in utils.PALETTE if name != "red"]
+        bowl_colors = [name for name in utils.PALETTE if name != "green"]
+        for n in range(6):
+            is_block = self.rng.rand() > 0.5
+            urdf, size = (block_urdf, block_size) if is_block else (bowl_urdf, bowl_size)
+            names = block_colors if is_block else bowl_colors
+            pose = self.get_random_pose(env, size)
+            env.add_object(urdf, pose, color=utils.COLORS[names[n % len(names)]])

@@ -48,6 +48,7 @@ HANOI_PEG_RADIUS = 0.006
 # Default colours of the assets are the reference's (a task that sets no colour gets these).
 RGBA = {
     "gray": "0.6 0.6 0.6 1",
+    "fixturegray": "0.7294 0.6902 0.6745 1",  # the palette's gray (186, 176, 172)
     "red": "1 0.3412 0.349 1",
     "green": "0 1 0 1",
     "bowlgreen": "0.349 0.6627 0.3098 1",
@@ -313,21 +314,24 @@ def make_containers() -> None:
 
 
 def make_insertion() -> None:
-    """The L block and its fixture (same frame)."""
-    # The ell's frame is the centre of its 8 x 8 cm bounding square; arms are 3 cm wide, 4 cm tall.
-    arm_x = Shape(box((0.08, 0.03, 0.04)), (0.0, -0.025, 0))
-    arm_y = Shape(box((0.03, 0.05, 0.04)), (-0.025, 0.015, 0))
+    """The L block and its fixture, with the reference's dimensions (same frame for both)."""
+    # The reference's L block: two 3 cm wide, 8 cm long, 4 cm tall bars meeting at the origin,
+    # one along +x (centred at x = 2.5 cm), one along +y (centred at y = 2.5 cm).
+    arm_x = Shape(box((0.08, 0.03, 0.04)), (0.025, 0.0, 0))
+    arm_y = Shape(box((0.03, 0.08, 0.0399)), (0.0, 0.025, 0))
     write_text("insertion/ell.urdf", urdf(
         "ell", [arm_x, arm_y], 0.1, RGBA["red"], size=(0.08, 0.08, 0.04), friction=0.3,
-        note="L block: arms 8 x 3 cm along x (at y = -0.025) and y (at x = -0.025), 4 cm tall."))
-    c, w, o = 0.004, 0.012, 0.04  # clearance, wall width, half size of the ell
-    s = o + c  # half size of the slot
-    walls = [(-s - w, -s, -s - w, s + w), (-s, s + w, -s - w, -s), (s, s + w, -s, s + w),
-             (-s, s, s, s + w), (-0.01 + c, s, -0.01 + c, s)]
-    shapes = [Shape(box((x1 - x0, y1 - y0, 0.04)), ((x0 + x1) / 2, (y0 + y1) / 2, 0)) for x0, x1, y0, y1 in walls]
+        note="L block: 8 x 3 x 4 cm bars along +x and +y from the origin (the reference's sizes)."))
+    # The fixture: 2 mm thin walls, 4 cm tall, around an L slot 5 cm wide (1 cm of clearance on
+    # each side of the block), wall sizes and centres as the reference's (x, y, length along x,
+    # length along y).
+    walls = [(0.025, -0.025, 0.1, 0.002), (0.0, 0.075, 0.05, 0.002), (0.05, 0.025, 0.05, 0.002),
+             (-0.025, 0.025, 0.002, 0.105), (0.025, 0.05, 0.002, 0.055), (0.075, 0.0, 0.002, 0.055)]
+    shapes = [Shape(box((sx, sy, 0.04)), (x, y, 0)) for x, y, sx, sy in walls]
     write_text("insertion/fixture.urdf", urdf(
-        "fixture", shapes, 1.0, RGBA["green"], size=(2 * (s + w), 2 * (s + w), 0.04), friction=0.3,
-        note="4 cm tall frame with an L slot 4 mm wider than the ell on each side, same frame as the ell."))
+        "fixture", shapes, 1.0, RGBA["fixturegray"], size=(0.1, 0.105, 0.04), friction=0.3,
+        note="4 cm tall frame of 2 mm walls around an L slot 5 cm wide, same frame as the ell "
+             "(the reference's sizes and its gray)."))
 
 
 # ----------------------------------------------------------------------------- meshes + tables

@@ -205,7 +205,9 @@ def test_ell_turned_a_quarter_does_not_fit_the_slot(sim: Any) -> None:
     load(sim, "insertion/fixture.urdf", (0.5, 0.1, 0.02), fixed=True)
     ell = load(sim, "insertion/ell.urdf", (0.5, 0.1, 0.07), yaw=math.pi / 2)
     step(sim, 1.0)
-    assert position(sim, ell)[2] > 0.03  # caught by the frame: the slot really is L-shaped
+    x, y, z = position(sim, ell)
+    # The frame's thin walls either catch it or push it aside: it never ends in the slot.
+    assert z > 0.03 or math.hypot(x - 0.5, y - 0.1) > 0.01, f"turned ell settled in the slot at {x, y, z}"
 
 
 def test_hanoi_disks_slide_down_the_pegs(sim: Any) -> None:
@@ -369,7 +371,7 @@ def test_suction_pick_and_place_uses_the_assets_as_documented() -> None:
         env.reset()
         assert env.warnings == []
         ell, _, _, disk, block, _ = task.ids
-        moves = [(ell, (0.0, -0.025), ((0.6, 0.0, 0.02), 0.5), 0.02),
+        moves = [(ell, (0.025, 0.0), ((0.6, 0.0, 0.02), 0.5), 0.02),
                  (disk, (0.02, 0.0), ((0.65, 0.42, 0.0175), 0.0), 0.0075),
                  (block, (0.0, 0.0), ((0.6, -0.3, 0.025), 0.0), 0.02)]
         for body, (gx, gy), (target, target_yaw), half_height in moves:

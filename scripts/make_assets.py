@@ -41,9 +41,11 @@ KIT_TARGET_SCALE = (0.003, 0.003, 0.0001)
 KIT_SLOTS = [(-0.09, 0.045), (0.0, 0.045), (0.09, 0.045), (-0.045, -0.045), (0.045, -0.045)]
 STAND_TILES = [(0.0, -0.05), (0.0, 0.0), (0.0, 0.05)]
 HANOI_PEGS = [(0.0, -0.12), (0.0, 0.0), (0.0, 0.12)]
-HANOI_DISK_RADII = [0.025, 0.0325, 0.04, 0.046]
-HANOI_HOLE_RADIUS = 0.011
-HANOI_PEG_RADIUS = 0.006
+# The reference's Hanoi set: rings of outer radius 3, 3.5, 4, 4.5 cm with a 1.5 cm hole, 1 cm
+# thick; pegs of radius 5 mm and 5 cm long, centred 3 cm above the base's centre.
+HANOI_DISK_RADII = [0.03, 0.035, 0.04, 0.045]
+HANOI_HOLE_RADIUS = 0.015
+HANOI_PEG_RADIUS = 0.005
 
 # Default colours of the assets are the reference's (a task that sets no colour gets these).
 RGBA = {
@@ -271,17 +273,18 @@ def make_stands() -> None:
     parts = [Shape(box((0.12, 0.36, 0.01)))]
     for x, y in HANOI_PEGS:
         parts.append(Shape(cylinder(HANOI_PEG_RADIUS, 0.05), (x, y, 0.03), rgba=RGBA["darkbrown"]))
-        parts.append(Shape(sphere(HANOI_PEG_RADIUS), (x, y, 0.055), rgba=RGBA["darkbrown"]))
     write_text("hanoi/stand.urdf", urdf(
-        "hanoi_stand", parts, 0.5, RGBA["lightbrown"], size=(0.12, 0.36, 0.01),
-        note="Base 12 x 36 x 1 cm; three pegs (r 6 mm, top at z 0.061) at y = -0.12, 0, 0.12."))
-    disk_colours = ("0.9 0.3 0.3 1", "0.3 0.5 0.9 1", "0.3 0.8 0.4 1", "0.95 0.8 0.2 1")
+        "hanoi_stand", parts, 0.5, RGBA["brown"], size=(0.12, 0.36, 0.01),
+        note="Base 12 x 36 x 1 cm; three pegs (r 5 mm, top at z 0.055) at y = -0.12, 0, 0.12."))
+    # The reference's default ring colours: red, yellow, green, blue (the palette's).
+    disk_colours = ("1 0.3412 0.349 1", "0.9294 0.7882 0.2824 1", "0.349 0.6627 0.3098 1",
+                    "0.3059 0.4745 0.6549 1")
     for i, (radius, rgba) in enumerate(zip(HANOI_DISK_RADII, disk_colours, strict=True)):
-        write_obj(f"hanoi/disk{i}.obj", annulus(radius, HANOI_HOLE_RADIUS, -0.0075, 0.0075, 20),
+        write_obj(f"hanoi/disk{i}.obj", annulus(radius, HANOI_HOLE_RADIUS, -0.005, 0.005, 20),
                   f"disk {i}")
         write_text(f"hanoi/disk{i}.urdf", urdf(
-            f"disk{i}", [Shape(mesh(f"disk{i}.obj"))], 0.05, rgba, size=(2 * radius, 2 * radius, 0.015),
-            note=f"Disk of radius {radius} m, 1.5 cm thick, 1.1 cm hole."))
+            f"disk{i}", [Shape(mesh(f"disk{i}.obj"))], 0.05, rgba, size=(2 * radius, 2 * radius, 0.01),
+            note=f"Ring of outer radius {radius} m, 1 cm thick, 1.5 cm hole (the reference's sizes)."))
 
 
 def make_containers() -> None:

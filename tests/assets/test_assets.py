@@ -61,8 +61,8 @@ FIXED: dict[str, float] = {
     "block/small.urdf": 0.005, "block/block_for_anchors.urdf": 0.02, "bowl/bowl.urdf": 0.0,
     "pallet/pallet.urdf": 0.01, "insertion/ell.urdf": 0.02, "insertion/fixture.urdf": 0.02,
     "sphere/sphere.urdf": 0.02, "ball/ball.urdf": 0.02, "kitting/kit.urdf": 0.0025,
-    "hanoi/stand.urdf": 0.005, "hanoi/disk0.urdf": 0.0075, "hanoi/disk1.urdf": 0.0075,
-    "hanoi/disk2.urdf": 0.0075,
+    "hanoi/stand.urdf": 0.005, "hanoi/disk0.urdf": 0.005, "hanoi/disk1.urdf": 0.005,
+    "hanoi/disk2.urdf": 0.005,
 }
 MARKERS = ["zone/zone.urdf"]
 SPEC_PATHS = (list(TEMPLATES) + list(FIXED) + MARKERS
@@ -212,17 +212,19 @@ def test_ell_turned_a_quarter_does_not_fit_the_slot(sim: Any) -> None:
 
 def test_hanoi_disks_slide_down_the_pegs(sim: Any) -> None:
     load(sim, "hanoi/stand.urdf", (0.5, 0, 0.005), fixed=True)
-    bottom = 0.01 + MESH_CONTACT_MARGIN  # top of the 1 cm base
+    below = 0.01  # top of the 1 cm base
     for i in (2, 1, 0):  # largest first
         disk = load(sim, f"hanoi/disk{i}.urdf", (0.5, 0.12, 0.09))
         step(sim, 0.8)
         x, y, z = position(sim, disk)
-        assert math.hypot(x - 0.5, y - 0.12) < 0.006
-        assert z == pytest.approx(bottom + 0.0075, abs=0.0015), f"disk{i} at z = {z:.4f}"
-        bottom += 0.015 + 2 * MESH_CONTACT_MARGIN
+        assert math.hypot(x - 0.5, y - 0.12) < 0.01, f"disk{i} off the peg"  # the 1 cm clearance
+        # Down the peg onto the ring below (1 cm rings with a 1.5 cm hole may rest a little
+        # tilted, as the reference's do), never caught above the peg's top (z = 0.055).
+        assert below < z < below + 0.016, f"disk{i} at z = {z:.4f}, ring below ends at {below:.4f}"
+        below = z + 0.005
     radii = [aabb(sim, load(sim, f"hanoi/disk{i}.urdf", (0, 0.5, 0.1), fixed=True)) for i in range(3)]
     widths = [hi[0] - lo[0] - 2 * MESH_AABB_MARGIN for lo, hi in radii]
-    assert widths == pytest.approx([0.05, 0.065, 0.08], abs=0.001)  # disk0 is the smallest
+    assert widths == pytest.approx([0.06, 0.07, 0.08], abs=0.001)  # disk0 is the smallest
 
 
 def test_pyramid_stand_tiles_are_where_the_readme_says(sim: Any) -> None:
@@ -361,7 +363,7 @@ def test_suction_pick_and_place_uses_the_assets_as_documented() -> None:
         ("insertion/ell.urdf", ((0.4, 0.0, 0.02), identity), "rigid"),
         ("insertion/fixture.urdf", ((0.6, 0.0, 0.02), yaw(0.5)), "fixed"),
         ("hanoi/stand.urdf", ((0.65, 0.3, 0.005), identity), "fixed"),
-        ("hanoi/disk1.urdf", ((0.4, 0.3, 0.0075), identity), "rigid"),
+        ("hanoi/disk1.urdf", ((0.4, 0.3, 0.005), identity), "rigid"),
         ("block/block.urdf", ((0.4, -0.3, 0.02), identity), "rigid"),
         ("bowl/bowl.urdf", ((0.6, -0.3, 0.0), identity), "fixed"),
     ])
@@ -372,7 +374,7 @@ def test_suction_pick_and_place_uses_the_assets_as_documented() -> None:
         assert env.warnings == []
         ell, _, _, disk, block, _ = task.ids
         moves = [(ell, (0.025, 0.0), ((0.6, 0.0, 0.02), 0.5), 0.02),
-                 (disk, (0.02, 0.0), ((0.65, 0.42, 0.0175), 0.0), 0.0075),
+                 (disk, (0.025, 0.0), ((0.65, 0.42, 0.015), 0.0), 0.005),
                  (block, (0.0, 0.0), ((0.6, -0.3, 0.025), 0.0), 0.02)]
         for body, (gx, gy), (target, target_yaw), half_height in moves:
             pos, _ = env.get_object_pose(body)

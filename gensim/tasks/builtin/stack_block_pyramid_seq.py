@@ -18,8 +18,9 @@ class StackBlockPyramidSeq(Task):
     """Six blocks of different colours lie on the table next to a fixed stand of three tiles in
     light, middle and dark brown. Following one instruction per step, build a pyramid: put the
     named block on a named tile of the stand (three times), then the next blocks on pairs of
-    named blocks below them, until one block crowns the pyramid. Training episodes use the seen
-    colours, the others the unseen ones."""
+    named blocks below them, until one block crowns the pyramid. The blocks take the first six
+    training colours in their listed order (blue, red, green, yellow, brown, gray), as GenSim
+    colours them in every split."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -29,7 +30,7 @@ class StackBlockPyramidSeq(Task):
         self.additional_reset()
 
     def color_names(self) -> list[str]:
-        """The colour names this variant draws from (seen colours in training, unseen otherwise)."""
+        """The split's colour names (the training colours in every split, as in GenSim)."""
         return utils.get_colors_names(self.mode)
 
     def reset(self, env: Environment) -> None:
@@ -39,7 +40,9 @@ class StackBlockPyramidSeq(Task):
         stand_pose = self.get_random_pose(env, stand_size)
         env.add_object("stacking/stand.urdf", stand_pose, category="fixed")
 
-        names = [str(name) for name in self.rng.choice(self.color_names(), 6, replace=False)]
+        # The split's colours in their listed order, no draw (the reference's `get_colors(mode)`
+        # without a count): the first six name the blocks.
+        names = list(self.color_names())[:6]
         block_size = (0.04, 0.04, 0.04)
         blocks = []
         for name in names:
@@ -78,29 +81,21 @@ class StackBlockPyramidSeqSeenColors(StackBlockPyramidSeq):
     """Six blocks of different colours lie on the table next to a fixed stand of three tiles in
     light, middle and dark brown. Following one instruction per step, build a pyramid: put the
     named block on a named tile of the stand (three times), then the next blocks on pairs of
-    named blocks below them, until one block crowns the pyramid. All episodes use the seen
-    (training) colours."""
-
-    def color_names(self) -> list[str]:
-        """Always the seen (training) colours."""
-        return list(utils.TRAIN_COLORS)
+    named blocks below them, until one block crowns the pyramid. GenSim's seen-colours variant: the
+    training colours, as in every split there."""
 
 
 class StackBlockPyramidSeqUnseenColors(StackBlockPyramidSeq):
     """Six blocks of different colours lie on the table next to a fixed stand of three tiles in
     light, middle and dark brown. Following one instruction per step, build a pyramid: put the
     named block on a named tile of the stand (three times), then the next blocks on pairs of
-    named blocks below them, until one block crowns the pyramid. Training episodes use the seen
-    colours, validation and test episodes the unseen ones."""
+    named blocks below them, until one block crowns the pyramid. GenSim's unseen-colours variant; its
+    colour list ignores the split, so the training colours here too (docs/fidelity.md)."""
 
 
 class StackBlockPyramidSeqFull(StackBlockPyramidSeq):
     """Six blocks of different colours lie on the table next to a fixed stand of three tiles in
     light, middle and dark brown. Following one instruction per step, build a pyramid: put the
     named block on a named tile of the stand (three times), then the next blocks on pairs of
-    named blocks below them, until one block crowns the pyramid. Colours come from the seen and
-    unseen sets together."""
-
-    def color_names(self) -> list[str]:
-        """The seen and unseen colours together (sorted, so that episodes are reproducible)."""
-        return sorted(set(utils.TRAIN_COLORS) | set(utils.EVAL_COLORS))
+    named blocks below them, until one block crowns the pyramid. GenSim's full variant (training
+    colours, as the reference draws them)."""

@@ -12,16 +12,17 @@ from gensim.tasks.task import Task
 if TYPE_CHECKING:
     from gensim.sim.environment import Environment
 
-# Rod positions in the stand's frame at the centre height of a disk resting on the base (whose
-# top is at z = 0.005), and the thickness of one disk.
-ROD_OFFSETS = [(0, -0.12, 0.0125), (0, 0, 0.0125), (0, 0.12, 0.0125)]
-DISK_HEIGHT = 0.015
-# The starting stack is dropped with this much air between disks: disks created touching each
-# other overlap by their collision margins and can knock each other off the peg.
-SPAWN_GAP = 0.002
-# Disks from the smallest up. The set's smallest ring (disk0) is left out: its ring is so narrow
-# that the suction cup's shaft, gripping it, would hit the peg sticking up through the hole.
-DISK_URDFS = ["hanoi/disk1.urdf", "hanoi/disk2.urdf", "hanoi/disk3.urdf"]
+# Rod positions in the stand's frame, at the reference's height (3 cm: the middle of the peg).
+# Goals compare positions in the plane, so this height only matters for the starting stack.
+ROD_OFFSETS = [(0, -0.12, 0.03), (0, 0, 0.03), (0, 0.12, 0.03)]
+# The thickness of one ring (1 cm) and the spacing of the starting stack (1.5 cm, the
+# reference's: the rings drop a few millimetres onto each other and the base).
+DISK_HEIGHT = 0.01
+SPAWN_STEP = 0.015
+# Height of the centre of a ring resting on the base (whose top is at z = 0.005).
+REST_Z = 0.01
+# Rings from the smallest up, as the reference's `disk0`..`disk2`.
+DISK_URDFS = ["hanoi/disk0.urdf", "hanoi/disk1.urdf", "hanoi/disk2.urdf"]
 
 
 def hanoi_moves(disk: int, source: int, target: int, spare: int) -> list[tuple[int, int, int]]:
@@ -60,8 +61,7 @@ class TowersOfHanoi(Task):
         rods = [utils.apply(stand_pose, offset) for offset in ROD_OFFSETS]
         disks = []
         for i in range(n_disks):
-            level = n_disks - 1 - i
-            pos = (rods[0][0], rods[0][1], rods[0][2] + level * (DISK_HEIGHT + SPAWN_GAP))
+            pos = (rods[0][0], rods[0][1], rods[0][2] + SPAWN_STEP * (n_disks - i - 2))
             disks.append(env.add_object(DISK_URDFS[i], (pos, stand_pose[1])))
 
         # One goal per move. Disks are round, so yaw is neither carried nor checked.
@@ -69,8 +69,8 @@ class TowersOfHanoi(Task):
         moves = hanoi_moves(n_disks - 1, 0, 2, 1)
         for disk, source, target in moves:
             stack_heights[source] -= 1
-            rod = rods[target]
-            pos = (rod[0], rod[1], rod[2] + stack_heights[target] * DISK_HEIGHT)
+            x, y, _ = ROD_OFFSETS[target]
+            pos = utils.apply(stand_pose, (x, y, REST_Z + stack_heights[target] * DISK_HEIGHT))
             stack_heights[target] += 1
             self.add_goal(
                 objs=[disks[disk]],

@@ -10,8 +10,9 @@ from gensim.tasks import utils
 from gensim.tasks.builtin.towers_of_hanoi import (
     DISK_HEIGHT,
     DISK_URDFS,
+    REST_Z,
     ROD_OFFSETS,
-    SPAWN_GAP,
+    SPAWN_STEP,
     hanoi_moves,
 )
 from gensim.tasks.task import Task
@@ -25,7 +26,7 @@ class TowersOfHanoiSeq(Task):
     decreasing size on its lighter brown side. Following one instruction per move, carry the
     named ring to the named rod (lighter brown side, middle of the stand, darker brown side)
     until the whole stack sits on the darker brown side, never a larger ring on a smaller one.
-    Training episodes use the seen colours, the others the unseen ones."""
+    The ring colours are drawn from the training colours in every split, as GenSim draws them."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -33,10 +34,6 @@ class TowersOfHanoiSeq(Task):
         self.lang_template = "move the {obj} ring to the {loc}"
         self.task_completed_desc = "solved towers of hanoi."
         self.additional_reset()
-
-    def color_names(self) -> list[str]:
-        """The colour names this variant draws from (seen colours in training, unseen otherwise)."""
-        return utils.get_colors_names(self.mode)
 
     def reset(self, env: Environment) -> None:
         super().reset(env)
@@ -47,12 +44,12 @@ class TowersOfHanoiSeq(Task):
         rod_names = ["lighter brown side", "middle of the stand", "darker brown side"]
 
         n_disks = 3
-        names = [str(name) for name in self.rng.choice(self.color_names(), n_disks, replace=False)]
+        # Three distinct colours with one `random.sample`, as the reference's `get_colors` draws.
+        _, names = utils.get_colors(self.mode, n_colors=n_disks)
         rods = [utils.apply(stand_pose, offset) for offset in ROD_OFFSETS]
         disks = []
         for i in range(n_disks):
-            level = n_disks - 1 - i
-            pos = (rods[0][0], rods[0][1], rods[0][2] + level * (DISK_HEIGHT + SPAWN_GAP))
+            pos = (rods[0][0], rods[0][1], rods[0][2] + SPAWN_STEP * (n_disks - i - 2))
             pose = (pos, stand_pose[1])
             disks.append(env.add_object(DISK_URDFS[i], pose, color=utils.COLORS[names[i]]))
 
@@ -60,8 +57,8 @@ class TowersOfHanoiSeq(Task):
         moves = hanoi_moves(n_disks - 1, 0, 2, 1)
         for disk, source, target in moves:
             stack_heights[source] -= 1
-            rod = rods[target]
-            pos = (rod[0], rod[1], rod[2] + stack_heights[target] * DISK_HEIGHT)
+            x, y, _ = ROD_OFFSETS[target]
+            pos = utils.apply(stand_pose, (x, y, REST_Z + stack_heights[target] * DISK_HEIGHT))
             stack_heights[target] += 1
             self.add_goal(
                 objs=[disks[disk]],
@@ -82,11 +79,7 @@ class TowersOfHanoiSeqSeenColors(TowersOfHanoiSeq):
     decreasing size on its lighter brown side. Following one instruction per move, carry the
     named ring to the named rod (lighter brown side, middle of the stand, darker brown side)
     until the whole stack sits on the darker brown side, never a larger ring on a smaller one.
-    All episodes use the seen (training) colours."""
-
-    def color_names(self) -> list[str]:
-        """Always the seen (training) colours."""
-        return list(utils.TRAIN_COLORS)
+    GenSim's seen-colours variant (training colours, as in every split there)."""
 
 
 class TowersOfHanoiSeqUnseenColors(TowersOfHanoiSeq):
@@ -94,7 +87,8 @@ class TowersOfHanoiSeqUnseenColors(TowersOfHanoiSeq):
     decreasing size on its lighter brown side. Following one instruction per move, carry the
     named ring to the named rod (lighter brown side, middle of the stand, darker brown side)
     until the whole stack sits on the darker brown side, never a larger ring on a smaller one.
-    Training episodes use the seen colours, validation and test episodes the unseen ones."""
+    GenSim's unseen-colours variant; its colour list ignores the split, so training colours
+    here too (docs/fidelity.md)."""
 
 
 class TowersOfHanoiSeqFull(TowersOfHanoiSeq):
@@ -102,8 +96,4 @@ class TowersOfHanoiSeqFull(TowersOfHanoiSeq):
     decreasing size on its lighter brown side. Following one instruction per move, carry the
     named ring to the named rod (lighter brown side, middle of the stand, darker brown side)
     until the whole stack sits on the darker brown side, never a larger ring on a smaller one.
-    Colours come from the seen and unseen sets together."""
-
-    def color_names(self) -> list[str]:
-        """The seen and unseen colours together (sorted, so that episodes are reproducible)."""
-        return sorted(set(utils.TRAIN_COLORS) | set(utils.EVAL_COLORS))
+    GenSim's full variant (training colours, as the reference draws them)."""

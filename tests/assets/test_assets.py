@@ -319,7 +319,7 @@ def test_committed_assets_match_the_generator(tmp_path: Path, monkeypatch: pytes
 def test_mesh_templates_load_through_the_simulators_fill_template(rel: str, sim: Any) -> None:
     # These templates scale unit meshes stored next to them; the simulator's filled copies live
     # in a scratch folder, so they rely on fill_template making relative mesh paths absolute.
-    assets = pytest.importorskip("gensim.sim.assets")
+    from gensim.sim import assets
     urdf = assets.fill_template(str(ASSETS), rel, {"DIM": (0.025, 0.025, 0.08), "COLOR": "blue"})
     assert Path(urdf).parent != (ASSETS / rel).parent
     lo, hi = aabb(sim, load(sim, urdf, (0, 0, 0.2)))
@@ -352,8 +352,9 @@ class _SceneTask:
 def test_suction_pick_and_place_uses_the_assets_as_documented() -> None:
     """With the real environment and primitive: ell into a turned fixture, disk down a peg,
     block into the bowl. Each pick is at a point on the object, each place carries that offset."""
-    environment = pytest.importorskip("gensim.sim.environment")
     import pybullet as p
+
+    from gensim.sim import environment
 
     def yaw(angle: float) -> tuple[float, ...]:
         return tuple(p.getQuaternionFromEuler((0, 0, angle)))

@@ -93,11 +93,13 @@ def test_4xx_is_not_retried(fake_openai: FakeOpenAIServer, fake_provider: OpenAI
 
 
 def test_timeout_is_retried(fake_openai: FakeOpenAIServer) -> None:
-    provider = OpenAIProvider(model="fake-model", base_url=fake_openai.base_url, timeout_s=0.5,
+    # The timely answer has 2 s to arrive (room for a loaded machine); the late ones come 3 s
+    # after that limit, so the two cases cannot be confused whatever the load.
+    provider = OpenAIProvider(model="fake-model", base_url=fake_openai.base_url, timeout_s=2.0,
                               max_retries=1, backoff_base_s=0.001, backoff_max_s=0.001)
-    fake_openai.push(Answer("late", delay_s=1.5), Answer("in time"))
+    fake_openai.push(Answer("late", delay_s=5.0), Answer("in time"))
     assert provider.complete(_request()).text == "in time"
-    fake_openai.push(Answer("late", delay_s=1.5), Answer("late", delay_s=1.5))
+    fake_openai.push(Answer("late", delay_s=5.0), Answer("late", delay_s=5.0))
     with pytest.raises(ProviderError, match="timed out"):
         provider.complete(_request("again"))
 

@@ -86,8 +86,10 @@ def test_runtime_error_in_reset_names_the_task_line() -> None:
 
 
 def test_nondeterministic_scene_fails_determinism() -> None:
-    body = ("        import time\n"
-            "        x = 0.3 + (time.perf_counter_ns() % 1000) / 1000 * 0.3\n"
+    # Each reset in the child moves the block 1 cm further (a class-level counter), so the
+    # second recording of the first seed always differs: deterministic, unlike a clock reading.
+    body = ("        type(self).resets = getattr(type(self), 'resets', 0) + 1\n"
+            "        x = 0.3 + 0.01 * type(self).resets\n"
             "        env.add_object('stacking/block.urdf', ((x, 0.3, 0.02), (0, 0, 0, 1)))\n" + GOAL)
     verdict = _check(_task(body))
     assert verdict.stage == "determinism", verdict

@@ -47,7 +47,10 @@ def test_unreachable_server_warns_once_and_does_not_raise(
     tracker = Tracker(uri, (tmp_path / "art").as_uri())
     assert _exercise(tracker, tmp_path) == [None] * 9
     assert _exercise(Tracker(uri, (tmp_path / "art").as_uri()), tmp_path) == [None] * 9
-    assert time.monotonic() - started < 10, "the reachability check must be fast"
+    # Behaviour, with a bound only a regression can break: without the reachability check
+    # MLflow's HTTP client retries with backoff for minutes per call (18 calls here), so even a
+    # loaded 2-core machine stays far below 60 s when the check short-cuts them.
+    assert time.monotonic() - started < 60, "the reachability check must short-cut MLflow's retries"
     assert not tracker.enabled
 
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]

@@ -189,9 +189,10 @@ def _expected(doc: dict[str, Any], metric: str) -> float:
 
 def test_ui_stops_without_leftover_processes(server: Any) -> None:
     port = urllib.parse.urlparse(server.url).port
-    seconds = server.stop()
+    server.stop()
+    # Exit status 0 means it stopped by itself on Ctrl-C; had it ignored the signal, stop()
+    # would have killed it after 60 s (status -9). No wall-clock bound: load must not matter.
     assert server.proc.returncode == 0
-    assert seconds < 30
     deadline = time.monotonic() + 5
     while server.leftovers() and time.monotonic() < deadline:
         time.sleep(0.1)

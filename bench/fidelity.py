@@ -181,23 +181,36 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1200.0, help="s per task and side")
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     parser.add_argument("--cached-only", action="store_true", help="tables from cached results only")
+    parser.add_argument("--sides", choices=["both", "ours", "ref"], default="both",
+                        help="run only one side (the other is read from the cache when there)")
+    parser.add_argument("--reverse", action="store_true", help="run the tasks in reverse order")
     args = parser.parse_args()
     cache = Path(args.cache)
     chosen = targets(args)
     if args.cached_only:
         chosen = [t for t in chosen if all((cache / side / f"{t[0]}.json").is_file() for side in ("ref", "ours"))]
     generated = {name for name, file in chosen if file}
+    if args.reverse:
+        chosen.reverse()
 
-    def one(target: tuple[str, str | None]) -> tuple[str, dict[str, Any]]:
+    def one(target: tuple[str, str | None]) -> tuple[str, dict[str, Any] | None]:
         name, file = target
-        ref = cached(cache, "ref", name, args.redo in ("ref", "both"), lambda: run_ref(args, name))
-        ours = cached(cache, "ours", name, args.redo in ("ours", "both"), lambda: run_ours(args, name, file))
+        sides: dict[str, Any] = {}
+        for side, make in (("ref", lambda: run_ref(args, name)), ("ours", lambda: run_ours(args, name, file))):
+            path = cache / side / f"{name}.json"
+            if args.sides in ("both", side):
+                sides[side] = cached(cache, side, name, args.redo in (side, "both"), make)
+            elif path.is_file():
+                sides[side] = json.loads(path.read_text())
+        if len(sides) < 2:
+            return name, None
+        ref, ours = sides["ref"], sides["ours"]
         print(f"{name}: ref {[e['ok'] for e in ref['seeds'].values()]} ours "
               f"{[e['ok'] for e in ours['seeds'].values()]} {ours['stage']}", file=sys.stderr, flush=True)
         return name, {"ref": ref, "ours": ours}
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        results = dict(pool.map(one, chosen))
+        results = {name: r for name, r in pool.map(one, chosen) if r is not None}
     md = table(results, generated)
     print(md)
     if args.write:

@@ -34,6 +34,7 @@ def gensim_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("GENSIM_HOME", str(home))
     monkeypatch.setenv("GENSIM_MLFLOW_TRACKING_URI", shared_tracking[0])
     monkeypatch.setenv("GENSIM_MLFLOW_ARTIFACT_ROOT", shared_tracking[1])
+    monkeypatch.setenv("GENSIM_TRACKING_SYNC", "1")  # deferred runs logged before the call returns
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"):
         monkeypatch.delenv(var, raising=False)
     get_settings.cache_clear()

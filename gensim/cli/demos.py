@@ -86,7 +86,7 @@ def make(
         try:
             report = make_demos(name, n, split, workers=workers, executor=executor, views=views,
                                 version=version, out=out_dir, max_failures=max_failures,
-                                progress=progress if show else None)
+                                progress=progress if show else None, defer_tracking=True)
         except GensimError as err:
             fail_from(err)
     if json_out:

@@ -11,7 +11,7 @@ import typer.main
 from typer._click.core import Context
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
-from gensim.cli import config_cmd, db, demos, eval_cmd, generate, tasks, train, ui
+from gensim.cli import config_cmd, db, demos, eval_cmd, generate, runs, tasks, train, ui
 from gensim.errors import GensimError
 from gensim.tasks import registry
 
@@ -61,6 +61,7 @@ app.add_typer(train.app, name="train")
 app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(db.app, name="db")
 app.add_typer(ui.app, name="ui")
+app.add_typer(runs.app, name="runs")
 app.add_typer(config_cmd.app, name="config")
 
 

@@ -110,11 +110,15 @@ def make_demos(
     name: str, n: int, split: str = "train", *, workers: int = 1, executor: str = "local",
     views: bool = False, version: int | None = None, out: Path | None = None,
     max_failures: int | None = None, progress: Progress | None = None, track: bool = True,
+    defer_tracking: bool = False,
 ) -> DemoReport:
     """Make the dataset of `name` (pinned version) for `split` hold `n` expert episodes.
 
     `max_failures` (default `max(10, n)`) stops a run whose expert keeps failing. `progress` is
     called after each attempt is written with `{"seed", "success", "episodes", "failures"}`.
+    `defer_tracking` logs the MLflow run after the call, in a detached writer
+    (`gensim.tracking.outbox`): the report then has the run's link but no run id, and the
+    dataset row gets its run id when the run is logged.
     """
     started_at = time.time()
     check_request(n, split, workers, executor)
@@ -123,14 +127,14 @@ def make_demos(
     writer = DatasetWriter(root, {**pinned.header(), "split": split, "format": 1}, views=views)
     try:
         return _make(pinned, writer, n, split, workers, executor, views, max_failures, progress, track,
-                     started_at)
+                     started_at, defer_tracking)
     finally:
         writer.close()  # the dataset's lock
 
 
 def _make(pinned: PinnedTask, writer: DatasetWriter, n: int, split: str, workers: int, executor: str,
           views: bool, max_failures: int | None, progress: Progress | None, track: bool,
-          started_at: float) -> DemoReport:
+          started_at: float, defer_tracking: bool = False) -> DemoReport:
     root = writer.root
     report = DemoReport(
         task=pinned.name, version=pinned.version, version_id=pinned.version_id,
@@ -141,18 +145,23 @@ def _make(pinned: PinnedTask, writer: DatasetWriter, n: int, split: str, workers
     if not track:
         return _finish(_generate(pinned, writer, report, n, views, max_failures, progress), writer)
     from gensim.tracking import DEMOS, get_tracker
+    from gensim.tracking.outbox import deferred_run
 
     params = {"task": pinned.name, "version": pinned.version, "version_id": pinned.version_id,
               "code_hash": pinned.code_hash, "split": split, "n": n, "executor": executor,
               "workers": workers, "views": views,
               "seeds": "{}, {}, ... (stride 2)".format(*(seed_at(split, i) for i in range(2)))}
-    with get_tracker().run(DEMOS, f"demos {pinned.name} {split} v{pinned.version} n={n}", params=params, system_metrics=True, started_at=started_at,
-                           tags={"gensim.task": pinned.name, "gensim.split": split}) as run:
+    name = f"demos {pinned.name} {split} v{pinned.version} n={n}"
+    tags = {"gensim.task": pinned.name, "gensim.split": split}
+    with (deferred_run(DEMOS, name, params=params, tags=tags, started_at=started_at) if defer_tracking else
+          get_tracker().run(DEMOS, name, params=params, system_metrics=True, started_at=started_at,
+                            tags=tags)) as run:
         _generate(pinned, writer, report, n, views, max_failures, progress)
         _finish(report, writer)
         report.mlflow_run_id = run.run_id
         report.mlflow_url = run.url
         _record(report, run, root)
+    report.mlflow_run_id, report.mlflow_url = run.run_id, run.url  # a deferred run's are known now
     return report
 
 
@@ -251,6 +260,8 @@ def _record(report: DemoReport, run: Any, root: Path) -> None:
         seeds=report.seeds, digest=report.digest, size_bytes=report.size_bytes,
         mlflow_run_id=report.mlflow_run_id)
     report.dataset_id = row.id
+    if report.mlflow_run_id is None:
+        run.on_created("gensim.db.provenance:set_dataset_run", dataset_id=row.id)
     run.log_metrics({"episodes_per_minute": report.episodes_per_minute,
                      "expert_success_rate": report.expert_success_rate,
                      "bytes_per_episode": report.bytes_per_episode,

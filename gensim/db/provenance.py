@@ -192,6 +192,18 @@ def add_dataset(
     return run_write(write, url)
 
 
+def set_dataset_run(dataset_id: int, *, run_id: str, url: str | None = None) -> None:
+    """Name the MLflow run of a dataset row (its run is logged after the row is written)."""
+
+    def write(session: Session) -> None:
+        _require_datasets(session, [dataset_id])
+        row = session.get(Dataset, dataset_id)
+        row.mlflow_run_id = run_id  # type: ignore[union-attr]
+        session.add(row)
+
+    run_write(write, url)
+
+
 def _require_datasets(session: Session, ids: Iterable[int]) -> None:
     wanted = set(ids)
     found = (

@@ -75,6 +75,14 @@ class TrackedRun:
         """A nested run under this one, in the same experiment (same statuses as `Tracker.run`)."""
         return self.tracker.run(self.experiment, name, tags=tags, params=params, parent=self)
 
+    def on_created(self, target: str, **kwargs: Any) -> None:
+        """Call `target(run_id=..., **kwargs)` ("gensim.module:function") now that the run
+        exists (nothing when tracking is off); `DeferredRun` calls it once the run is logged."""
+        if self.active:
+            from gensim.tracking.outbox import Callback
+
+            Callback(target, kwargs).call(self.run_id or "")
+
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         """Set tags (values become strings)."""
         for key, value in tags.items():

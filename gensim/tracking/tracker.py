@@ -175,6 +175,9 @@ class Tracker:
         experiment_id = self.guard(find_or_create)
         if experiment_id is not None:
             self._experiments[name] = experiment_id
+            from gensim.tracking.outbox import remember_experiment_id
+
+            remember_experiment_id(self.uri, name, experiment_id)  # for deferred runs' links
         return experiment_id
 
     @contextmanager

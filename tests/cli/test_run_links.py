@@ -57,6 +57,48 @@ def test_demos_ends_with_its_run_link_and_the_run_covers_the_work(
     assert experiment.tags.get("mlflow.experimentKind") == "custom_model_development"
 
 
+def test_warm_demos_tracks_after_the_work_and_sync_logs_it(
+        home_with_demos: tuple[Path, str, float, float]) -> None:
+    """In a home whose store is known, `demos` imports no mlflow (its run is logged by a detached
+    writer after it returns), its link is the experiment's runs filtered to the run, and after
+    `gensim runs sync` the run is in MLflow, finished, with the dataset row naming it."""
+    from urllib.parse import unquote
+
+    from tests.cli.test_fail_fast import _gensim
+
+    home, _, _, _ = home_with_demos
+    code, _, heavy = _gensim(home, "demos", "block-insertion", "-n", "2", "--json")
+    assert code == 0 and "mlflow" not in heavy, heavy
+    before = time.time()
+    proc = subprocess.run([sys.executable, "-m", "gensim.cli.main", "demos", "block-insertion", "-n", "3"],
+                          env=_env(home), capture_output=True, text=True, timeout=300, check=False)
+    after = time.time()
+    assert proc.returncode == 0, proc.stderr
+    found = re.search(r"MLflow run (http://127\.0\.0\.1:5000/#/experiments/(\d+)/runs\?searchFilter=(\S+)"
+                      r"&workflowType=machine_learning)", proc.stdout)
+    assert found, proc.stdout
+    key = re.fullmatch(r"tags\.`gensim\.run_key` = '([0-9a-f]{32})'", unquote(found.group(3)))
+    assert key, found.group(3)
+    sync = subprocess.run([sys.executable, "-m", "gensim.cli.main", "runs", "sync", "--json"], env=_env(home),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert sync.returncode == 0 and json.loads(sync.stdout)["left"] == 0, sync.stdout + sync.stderr
+    assert not [p for p in (home / "outbox").iterdir() if p.is_dir()]
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{home / 'mlflow.db'}")
+    runs = client.search_runs([found.group(2)], f"tags.`gensim.run_key` = '{key.group(1)}'")
+    assert len(runs) == 1
+    run = runs[0]
+    assert run.info.status == "FINISHED" and run.data.params["n"] == "3"
+    assert before * 1000 <= run.info.start_time <= run.info.end_time <= after * 1000
+    assert run.data.metrics["episodes"] == 3 and run.inputs.dataset_inputs
+    assert [a.path for a in client.list_artifacts(run.info.run_id, "sample")] == ["sample/episode-000000.gif"]
+    listed = subprocess.run([sys.executable, "-m", "gensim.cli.main", "demos", "list", "--all", "--json"],
+                            env=_env(home), capture_output=True, text=True, timeout=300, check=True)
+    rows = {row["episodes"]: row["mlflow_run_id"] for row in json.loads(listed.stdout)}
+    assert rows[3] == run.info.run_id and rows[2]  # the --json run's row was named by the writer too
+
+
 def test_quiet_demos_prints_no_link(home_with_demos: tuple[Path, str, float, float]) -> None:
     home, _, _, _ = home_with_demos
     proc = subprocess.run([sys.executable, "-m", "gensim.cli.main", "demos", "block-insertion", "-n", "1", "-q"],

@@ -166,3 +166,12 @@ def test_0002_moves_generated_and_imported_versions_off_builtin_tasks(db_url: st
     assert [link.version.id for link in repo.parents_of(gen_v3)] == [gen_v2]  # lineage kept
     assert repo.get_task("bl0ck-insertion-imported").origin == "imported"
     assert "bl0ck-insertion" not in {t.name for t in repo.list_tasks()}
+
+
+def test_head_read_without_alembic_is_alembics(db_url: str) -> None:
+    """`ensure_schema`'s fast path (no Alembic import) names the same head as Alembic, and
+    accepts only a database at that head."""
+    assert db._plain_head() == db.head_revision()
+    assert db._plain_db_heads(db_url) is None  # no alembic_version table yet: the full path runs
+    db.ensure_schema(db_url)
+    assert db._plain_db_heads(db_url) == (db.head_revision(),)

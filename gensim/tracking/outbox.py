@@ -1,0 +1,396 @@
+"""Tracking after the work: a run written as a record in the home's outbox, logged to MLflow by
+a detached writer process, so that a short command does not wait for MLflow.
+
+Importing mlflow and opening its SQLite store (Alembic checks the schema on every open) costs
+3-4 s of CPU, more than a one-episode `gensim demos`. `deferred_run` gives a handle with the
+logging methods of `TrackedRun`; the block's calls are kept in a `RunRecord` (a folder under
+`HOME/outbox/`, files copied in), and at the end of the block the record is published with an
+atomic rename and `python -m gensim.tracking.outbox` is started detached to log it. That writer
+logs every record it finds, so a record left by a writer that died is logged by the next one;
+`gensim runs sync` (or `flush()`) logs the left-over records in the foreground and waits for a
+writer that holds one. A record is logged under an exclusive lock and deleted once logged; it
+carries `gensim.run_key`, a tag by which a re-logged record finds its run instead of making a
+second one.
+
+The link: MLflow makes a run's id when it creates the run, so the command cannot know it
+without opening the store. A deferred run's link is therefore the experiment's runs page
+filtered to the run's `gensim.run_key` (one row, one click from the run), with the experiment id
+from a cache in the home that every opened store fills. When that id is not cached yet (a new
+home: the store does not exist and would be made now anyway), or `GENSIM_TRACKING_SYNC=1` is
+set, the record is logged in the foreground and the handle has the real run id and link.
+Callbacks that need the run id (a DB row that names its run) are given as data,
+`"gensim.module:function"` with JSON arguments, and run with `run_id=` once the run exists.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from gensim.tracking.run import flatten
+from gensim.tracking.store import first_line, warn_once
+
+SYNC_ENV = "GENSIM_TRACKING_SYNC"  # "1": log deferred runs in the foreground (tests, scripts)
+RECORD = "record.json"
+MAX_RECORD_BYTES = 16 * 1024 * 1024  # a record's JSON (artifacts are files beside it)
+LOCK_WAIT_S = 600.0  # how long `flush` waits for a record another writer is logging
+
+
+def outbox_dir(home: Path | None = None) -> Path:
+    """The home's outbox folder."""
+    if home is None:
+        from gensim.config import get_settings
+
+        home = get_settings().home_dir
+    return Path(home) / "outbox"
+
+
+def _experiments_cache(home: Path | None = None) -> Path:
+    return outbox_dir(home).parent / "mlflow-experiments.json"
+
+
+def cached_experiment_id(uri: str, name: str, home: Path | None = None) -> str | None:
+    """The id of experiment `name` in store `uri` as last seen by this home (None if unseen)."""
+    try:
+        doc = json.loads(_experiments_cache(home).read_text())
+        value = doc.get(uri, {}).get(name)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value.isdigit() else None
+
+
+def remember_experiment_id(uri: str, name: str, experiment_id: str, home: Path | None = None) -> None:
+    """Add (uri, name) -> id to the home's cache (best effort; a race loses one entry)."""
+    path = _experiments_cache(home)
+    try:
+        doc = json.loads(path.read_text()) if path.exists() else {}
+        if not isinstance(doc, dict):
+            doc = {}
+        if doc.get(uri, {}).get(name) == experiment_id:
+            return
+        doc.setdefault(uri, {})[name] = experiment_id
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(doc, indent=1))
+        os.replace(tmp, path)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+@dataclass
+class Callback:
+    """`function(run_id=..., **kwargs)` of a gensim module, run once the run exists."""
+
+    target: str  # "gensim.module:function"
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def call(self, run_id: str) -> None:
+        module, _, name = self.target.partition(":")
+        if not module.startswith("gensim.") or not name.isidentifier():
+            raise ValueError(f"refused callback {self.target!r}")
+        getattr(import_module(module), name)(run_id=run_id, **self.kwargs)
+
+
+@dataclass
+class RunRecord:
+    """One run's content, written by a command and logged by a writer."""
+
+    key: str  # gensim.run_key: 32 hex
+    tracking_uri: str
+    artifact_root: str
+    experiment: str
+    name: str
+    start_ms: int
+    end_ms: int = 0
+    status: str = "FINISHED"
+    tags: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    dicts: list[tuple[str, Any]] = field(default_factory=list)  # (artifact file, JSON data)
+    files: list[tuple[str, str | None]] = field(default_factory=list)  # (file in files/, artifact path)
+    datasets: list[dict[str, Any]] = field(default_factory=list)  # see `DeferredRun.log_dataset`
+    callbacks: list[Callback] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunRecord:
+        """Decode with limits: size, field types, the key's shape."""
+        if len(text) > MAX_RECORD_BYTES:
+            raise ValueError("record too large")
+        doc = json.loads(text)
+        key = doc["key"]
+        if not (isinstance(key, str) and len(key) == 32 and all(c in "0123456789abcdef" for c in key)):
+            raise ValueError("bad run key")
+        return cls(
+            key=key, tracking_uri=str(doc["tracking_uri"]), artifact_root=str(doc["artifact_root"]),
+            experiment=str(doc["experiment"]), name=str(doc["name"]), start_ms=int(doc["start_ms"]),
+            end_ms=int(doc["end_ms"]), status=str(doc["status"]),
+            tags={str(k): str(v) for k, v in dict(doc["tags"]).items()},
+            params={str(k): str(v) for k, v in dict(doc["params"]).items()},
+            metrics={str(k): float(v) for k, v in dict(doc["metrics"]).items()},
+            dicts=[(str(f), d) for f, d in doc["dicts"]],
+            files=[(_relative(str(f)), None if a is None else str(a)) for f, a in doc["files"]],
+            datasets=[dict(d) for d in doc["datasets"]],
+            callbacks=[Callback(str(c["target"]), dict(c["kwargs"])) for c in doc["callbacks"]],
+        )
+
+
+def _relative(name: str) -> str:
+    """A file name of a record's files/ folder: "INDEX/NAME", nothing that climbs out."""
+    index, _, base = name.partition("/")
+    if not index.isdigit() or not base or base != Path(base).name or base in (".", ".."):
+        raise ValueError(f"bad file name in record: {name!r}")
+    return name
+
+
+class DeferredRun:
+    """The logging methods of `TrackedRun` used by commands, kept in a `RunRecord`. `run_id` is
+    None until the record is logged (in the foreground only); `url` is always a working link."""
+
+    def __init__(self, record: RunRecord, folder: Path, ui_base: str) -> None:
+        self.record = record
+        self.folder = folder
+        self.ui_base = ui_base
+        self.run_id: str | None = None
+        self.experiment_id: str | None = None
+
+    @property
+    def url(self) -> str | None:
+        """The run's page once logged, else the experiment's runs filtered to this run."""
+        from gensim.tracking.tracker import UI_VIEW_QUERY
+
+        if self.experiment_id is None:
+            return None
+        base = f"{self.ui_base}/#/experiments/{self.experiment_id}"
+        if self.run_id is not None:
+            return f"{base}/runs/{self.run_id}?{UI_VIEW_QUERY}"
+        query = urllib.parse.quote(f"tags.`gensim.run_key` = '{self.record.key}'", safe="")
+        return f"{base}/runs?searchFilter={query}&{UI_VIEW_QUERY}"
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        self.record.tags.update({str(k): str(v) for k, v in tags.items()})
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        self.record.params.update({k: str(v)[:6000] for k, v in flatten(params).items()})
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        self.record.metrics.update({k: float(v) for k, v in metrics.items()})
+
+    def log_dict(self, data: Mapping[str, Any], artifact_file: str) -> None:
+        self.record.dicts.append((artifact_file, json.loads(json.dumps(dict(data), default=str))))
+
+    def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
+        """Copy a file now (the caller may delete it); folders are not supported here."""
+        source = Path(path)
+        relative = f"{len(self.record.files)}/{source.name}"  # the artifact keeps its file name
+        target = self.folder / "files" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        self.record.files.append((relative, artifact_path))
+
+    def log_dataset(self, data: Mapping[str, Any], *, name: str, source: str, digest: str | None = None,
+                    context: str = "training") -> None:
+        """Record numpy features (a dict of arrays) as a dataset input."""
+        import numpy as np
+
+        features = {}
+        for key, value in data.items():
+            array = np.ascontiguousarray(value)
+            features[key] = {"dtype": str(array.dtype), "shape": list(array.shape),
+                             "data": base64.b64encode(array.tobytes()).decode()}
+        self.record.datasets.append({"name": name, "source": source, "digest": digest,
+                                     "context": context, "features": features})
+
+    def on_created(self, target: str, **kwargs: Any) -> None:
+        """Call `target(run_id=..., **kwargs)` once the run exists (kwargs JSON-able)."""
+        self.record.callbacks.append(Callback(target, kwargs))
+
+
+@contextmanager
+def deferred_run(experiment: str, name: str, *, tags: Mapping[str, Any] | None = None,
+                 params: Mapping[str, Any] | None = None, started_at: float | None = None,
+                 home: Path | None = None) -> Iterator[DeferredRun]:
+    """A run logged after the block (see the module docstring); FINISHED when the block
+    completes, FAILED when it raises, KILLED on Ctrl-C, as `Tracker.run`."""
+    from gensim.config import get_settings
+    from gensim.tracking.tracker import get_tracker
+
+    tracker = get_tracker()
+    box = outbox_dir(home)
+    key = uuid.uuid4().hex
+    record = RunRecord(key=key, tracking_uri=tracker.uri, artifact_root=tracker.artifact_root,
+                       experiment=experiment, name=name,
+                       start_ms=int((time.time() if started_at is None else started_at) * 1000),
+                       tags={"gensim.run_key": key, **{k: str(v) for k, v in (tags or {}).items()}})
+    folder = box / f".tmp-{key}"
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = DeferredRun(record, folder, tracker.ui_base())
+    if params:
+        handle.log_params(params)
+    try:
+        yield handle
+    except KeyboardInterrupt:
+        record.status = "KILLED"
+        raise
+    except BaseException as err:
+        record.status = "FAILED"
+        record.tags["gensim.error"] = f"{type(err).__name__}: {first_line(err)}"
+        raise
+    finally:
+        record.end_ms = int(time.time() * 1000)
+        (folder / RECORD).write_text(record.to_json())
+        published = box / key
+        os.replace(folder, published)
+        home_dir = get_settings().home_dir if home is None else home
+        handle.experiment_id = cached_experiment_id(tracker.uri, experiment, home_dir)
+        if handle.experiment_id is None or os.environ.get(SYNC_ENV) == "1":
+            handle.run_id = _log_folder(published, home_dir)
+            handle.experiment_id = cached_experiment_id(tracker.uri, experiment, home_dir)
+        else:
+            spawn_writer(home_dir)
+
+
+def spawn_writer(home: Path) -> None:
+    """Start `python -m gensim.tracking.outbox HOME` detached (own session, no terminal)."""
+    import gensim
+
+    env = dict(os.environ)
+    package_root = str(Path(gensim.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
+    log = outbox_dir(home) / "writer.log"
+    try:
+        with open(log, "ab") as sink:
+            subprocess.Popen([sys.executable, "-m", "gensim.tracking.outbox", str(home)], env=env,
+                             stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, close_fds=True,
+                             start_new_session=True)
+    except OSError as err:
+        warn_once("outbox spawn", f"MLflow writer not started ({err}); `gensim runs sync` logs the run")
+
+
+def pending(home: Path | None = None) -> list[Path]:
+    """Published records not yet logged, oldest first."""
+    box = outbox_dir(home)
+    if not box.is_dir():
+        return []
+    found = [p for p in box.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / RECORD).exists()]
+    return sorted(found, key=lambda p: p.stat().st_mtime)
+
+
+def flush(home: Path | None = None, *, wait: bool = True) -> tuple[int, list[str]]:
+    """Log every pending record: (logged, problems). With `wait`, records another writer is
+    logging are waited for (up to `LOCK_WAIT_S`) rather than skipped."""
+    home_dir = outbox_dir(home).parent
+    logged, problems = 0, []
+    for folder in pending(home_dir):
+        try:
+            if _log_folder(folder, home_dir, wait=wait) is not None:
+                logged += 1
+        except Exception as err:  # noqa: BLE001 - one bad record never blocks the others
+            problems.append(f"{folder.name}: {type(err).__name__}: {first_line(err)}")
+    return logged, problems
+
+
+def _log_folder(folder: Path, home: Path, *, wait: bool = True) -> str | None:
+    """Log the record in `folder` under its lock and delete it; its run id (None when another
+    writer logged it or holds it and `wait` is off)."""
+    try:
+        fd = os.open(folder / RECORD, os.O_RDONLY)
+    except FileNotFoundError:
+        return None  # logged meanwhile
+    try:
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait or time.monotonic() > deadline:
+                    return None
+                time.sleep(0.1)
+        if os.fstat(fd).st_nlink == 0:
+            return None  # the writer that held it logged and deleted it
+        with os.fdopen(os.dup(fd)) as stream:
+            record = RunRecord.from_json(stream.read(MAX_RECORD_BYTES + 1))
+        run_id = log_record(record, folder / "files", home)
+        os.unlink(folder / RECORD)
+        shutil.rmtree(folder, ignore_errors=True)
+        return run_id
+    finally:
+        os.close(fd)
+
+
+def log_record(record: RunRecord, files: Path, home: Path) -> str:
+    """Create (or find, by its run key) the record's run and log its content; its run id."""
+    from gensim.tracking.tracker import Tracker
+
+    tracker = Tracker(record.tracking_uri, record.artifact_root)
+    if not tracker.enabled:
+        raise RuntimeError(f"tracking store {record.tracking_uri} unreachable")
+    client = tracker.client
+    experiment_id = _require(tracker.experiment_id(record.experiment), "experiment not opened")
+    remember_experiment_id(record.tracking_uri, record.experiment, experiment_id, home)
+    found = client.search_runs([experiment_id], f"tags.`gensim.run_key` = '{record.key}'", max_results=1)
+    if found:
+        run_id = str(found[0].info.run_id)
+    else:
+        run_id = str(client.create_run(experiment_id, start_time=record.start_ms, run_name=record.name,
+                                       tags=record.tags).info.run_id)
+    from gensim.tracking.run import TrackedRun
+
+    run = TrackedRun(tracker, run_id, record.experiment)
+    tracker._experiments[record.experiment] = experiment_id
+    run.set_tags(record.tags)
+    if record.params:
+        run.log_params(record.params)
+    if record.metrics:
+        run.log_metrics(record.metrics)
+    for artifact_file, data in record.dicts:
+        run.log_dict(data, artifact_file)
+    for name, artifact_path in record.files:
+        run.log_artifact(files / name, artifact_path)
+    for dataset in record.datasets:
+        import numpy as np
+
+        features = {k: np.frombuffer(base64.b64decode(v["data"]), dtype=np.dtype(v["dtype"])).reshape(v["shape"])
+                    for k, v in dict(dataset["features"]).items()}
+        run.log_dataset(features, name=str(dataset["name"]), source=str(dataset["source"]),
+                        digest=dataset.get("digest"), context=str(dataset.get("context", "training")))
+    for callback in record.callbacks:
+        callback.call(run_id)
+    client.set_terminated(run_id, record.status, end_time=record.end_ms)
+    return run_id
+
+
+def _require(value: str | None, message: str) -> str:
+    if value is None:
+        raise RuntimeError(message)
+    return value
+
+
+def main(argv: list[str]) -> int:
+    """The detached writer: log every pending record of the home `argv[0]`."""
+    home = Path(argv[0])
+    logged, problems = flush(home, wait=False)
+    for line in problems:
+        sys.stderr.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}\n")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -3,24 +3,34 @@ reference GenSim when its environment is given, side by side in the same run.
 
 Cases, each a fresh process timed end to end (wall clock, median of `--repeats`, sides
 alternating):
-  help          `gensim --help`
-  usage-error   `gensim demos block-insertion -n -1` (refused input)
-  demos-1       `gensim demos block-insertion -n 1` in a warm home (the home, its task DB and its
-                MLflow store already made; the dataset removed before each repeat, so one episode
-                is made and tracked each time)
-  reference     `python cliport/demos.py n=1 task=block-insertion mode=train disp=False
-                record.save_video=False` in a fresh data folder, GENSIM_ROOT and PYTHONPATH set
-                to the checkout (only with --ref-python and --ref-root: the reference's
-                interpreter and checkout)
+  help           `gensim --help`
+  usage-error    `gensim demos block-insertion -n -1` (refused input)
+  train-no-tasks `gensim train --max-steps 5` (refused: no tasks)
+  eval-missing   `gensim eval --model gensim-policy:99 --tasks block-insertion` in a home whose task
+                 DB knows versions 1 and 2 of gensim-policy (refused, listing them)
+  demos-1        `gensim demos block-insertion -n 1` in a warm home (the home, its task DB and its
+                 MLflow store already made; the dataset removed before each repeat, so one episode
+                 is made and tracked each time). Since the outbox, the run is logged after the
+                 command returns, by a detached writer: after each timed repeat the script runs
+                 `gensim runs sync` (timed apart as `demos-1 sync`, the tracking left to do), so
+                 no writer overlaps the next measurement.
+  reference      (with --ref-python and --ref-episode SCRIPT) the reference's one-episode runner
+                 `python SCRIPT block-insertion 0` (imports, environment, one oracle episode), as
+                 HOWTO of the reference environment describes; or (with --ref-python and
+                 --ref-root) `python cliport/demos.py n=1 task=block-insertion mode=train
+                 disp=False record.save_video=False` in a fresh data folder, GENSIM_ROOT and
+                 PYTHONPATH set to the checkout.
 
-The baseline (default 3ba11c0, the last revision before MLflow went off the critical path) is
-checked out into a temporary git worktree and run with this interpreter.
-Run: `python -m bench.bench_startup [--baseline REV] [--repeats 5] [--ref-python PY --ref-root DIR]`.
+The baseline (a gensim revision; default a73ef79, the last one before the outbox) is checked
+out into a temporary git worktree and run with this interpreter.
+Run: `python -m bench.bench_startup [--baseline REV] [--repeats 5] [--ref-python PY
+(--ref-episode SCRIPT | --ref-root DIR) --ref-repeats 3]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -35,17 +45,28 @@ TASK = "block-insertion"
 CASES = {
     "help": ["--help"],
     "usage-error": ["demos", TASK, "-n", "-1"],
+    "train-no-tasks": ["train", "--max-steps", "5"],
+    "eval-missing": ["eval", "--model", "gensim-policy:99", "--tasks", TASK],
     "demos-1": ["demos", TASK, "-n", "1"],
 }
+# Two registered versions of gensim-policy in the home's task DB (what `gensim train` records).
+_CHECKPOINTS = ("from gensim.db import provenance, session\nsession.upgrade()\n"
+                "for v in ('1', '2'):\n"
+                "    provenance.add_checkpoint(f'/x/{v}.ckpt', registered_model_name='gensim-policy',"
+                " registered_model_version=v)\n")
+
+
+def _env(tree: Path, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GENSIM_", "OPENAI_"))}
+    env.update(GENSIM_HOME=str(home), PYTHONPATH=str(tree))
+    return env
 
 
 def _gensim(tree: Path, home: Path, args: list[str]) -> float:
     """Seconds of one `gensim ARGS` from `tree` with `home` (the dataset removed first)."""
     shutil.rmtree(home / "datasets", ignore_errors=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GENSIM_", "OPENAI_"))}
-    env.update(GENSIM_HOME=str(home), PYTHONPATH=str(tree))
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "gensim.cli.main", *args], env=env, cwd=tree,
+    subprocess.run([sys.executable, "-m", "gensim.cli.main", *args], env=_env(tree, home), cwd=tree,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=600)
     return time.perf_counter() - start
 
@@ -61,12 +82,26 @@ def _reference(python: str, root: Path, data: Path) -> float:
     return time.perf_counter() - start
 
 
+def _reference_episode(python: str, script: str) -> float:
+    """Seconds of the reference's one-episode runner (fails loudly if its episode failed)."""
+    start = time.perf_counter()
+    proc = subprocess.run([python, script, TASK, "0"], capture_output=True, text=True, check=False,
+                          timeout=900)
+    seconds = time.perf_counter() - start
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("REFRESULT ")), None)
+    if line is None or not json.loads(line.removeprefix("REFRESULT "))["ok"]:
+        raise SystemExit(f"reference episode failed: {(line or proc.stderr)[-500:]}")
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--baseline", default="3ba11c0")
+    parser.add_argument("--baseline", default="a73ef79")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--ref-python", default=None, help="the reference GenSim's interpreter")
     parser.add_argument("--ref-root", type=Path, default=None, help="the reference GenSim checkout")
+    parser.add_argument("--ref-episode", default=None, help="the reference's one-episode runner script")
+    parser.add_argument("--ref-repeats", type=int, default=3, help="reference runs (each is slow)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gensim-bench-startup-"))
     base = work / "baseline"
@@ -77,14 +112,26 @@ def main() -> None:
         homes = {name: work / f"home-{i}" for i, name in enumerate(sides)}
         for name, tree in sides.items():  # warm: the home, its DB and MLflow store exist
             _gensim(tree, homes[name], CASES["demos-1"])
+            subprocess.run([sys.executable, "-c", _CHECKPOINTS], env=_env(tree, homes[name]), cwd=tree,
+                           check=True, capture_output=True, timeout=600)
         times: dict[tuple[str, str], list[float]] = {}
-        for _ in range(args.repeats):
+        for repeat in range(args.repeats):
             for case, case_args in CASES.items():
                 for name, tree in sides.items():
                     times.setdefault((case, name), []).append(_gensim(tree, homes[name], case_args))
-            if args.ref_python and args.ref_root:
-                times.setdefault(("reference demos n=1", "GenSim"), []).append(
-                    _reference(args.ref_python, args.ref_root, work / "ref-data"))
+                    if case == "demos-1" and (tree / "gensim" / "tracking" / "outbox.py").is_file():
+                        start = time.perf_counter()  # the run logged after the command returned
+                        subprocess.run([sys.executable, "-m", "gensim.cli.main", "runs", "sync"],
+                                       env=_env(tree, homes[name]), cwd=tree, check=True,
+                                       capture_output=True, timeout=600)
+                        times.setdefault(("demos-1 sync", name), []).append(time.perf_counter() - start)
+            if args.ref_python and repeat < args.ref_repeats:
+                if args.ref_episode:
+                    times.setdefault(("reference episode", "GenSim"), []).append(
+                        _reference_episode(args.ref_python, args.ref_episode))
+                elif args.ref_root:
+                    times.setdefault(("reference demos n=1", "GenSim"), []).append(
+                        _reference(args.ref_python, args.ref_root, work / "ref-data"))
         print(f"{'case':<22}{'side':<22}{'median s':>10}{'min s':>8}{'max s':>8}")
         for (case, side), values in times.items():
             print(f"{case:<22}{side:<22}{statistics.median(values):>10.2f}{min(values):>8.2f}{max(values):>8.2f}")
@@ -93,11 +140,13 @@ def main() -> None:
         for case in CASES:
             ours = statistics.median(times[(case, "this tree")])
             print(f"{case}: this tree / baseline = {ours / statistics.median(times[(case, baseline)]):.2f}")
-        if ("reference demos n=1", "GenSim") in times:
-            ref = statistics.median(times[("reference demos n=1", "GenSim")])
-            print(f"demos-1: this tree / reference = {statistics.median(times[('demos-1', 'this tree')]) / ref:.2f}")
-        else:
-            print("reference: not measured (give --ref-python and --ref-root)")
+        refs = [key for key in times if key[1] == "GenSim"]
+        for key in refs:
+            ref = statistics.median(times[key])
+            for name in sides:
+                print(f"demos-1: {name} / {key[0]} = {statistics.median(times[('demos-1', name)]) / ref:.2f}")
+        if not refs:
+            print("reference: not measured (give --ref-python and --ref-episode or --ref-root)")
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False)
         shutil.rmtree(work, ignore_errors=True)

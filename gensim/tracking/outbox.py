@@ -260,7 +260,11 @@ def deferred_run(experiment: str, name: str, *, tags: Mapping[str, Any] | None =
         home_dir = get_settings().home_dir if home is None else home
         handle.experiment_id = cached_experiment_id(tracker.uri, experiment, home_dir)
         if handle.experiment_id is None or os.environ.get(SYNC_ENV) == "1":
-            handle.run_id = _log_folder(published, home_dir)
+            try:
+                handle.run_id = _log_folder(published, home_dir)
+            except Exception as err:  # noqa: BLE001 - tracking never fails the work
+                warn_once("outbox log", f"MLflow run not logged now ({first_line(err)}); it waits in "
+                          "the outbox for `gensim runs sync`")
             handle.experiment_id = cached_experiment_id(tracker.uri, experiment, home_dir)
         else:
             spawn_writer(home_dir)

@@ -54,6 +54,7 @@ def _gensim(home: Path, *args: str) -> tuple[int, str, list[str]]:
     (("db", "bogus"), "No such command"),
     (("ui", "--port", "70000"), "--port must be in 0..65535"),
     (("config", "--bogus"), "No such option"),
+    (("runs", "bogus"), "No such command"),
 ])
 def test_mistakes_fail_before_heavy_imports(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     code, err, heavy = _gensim(tmp_path / "home", *args)

@@ -57,6 +57,7 @@ def test_demos_ends_with_its_run_link_and_the_run_covers_the_work(
     assert experiment.tags.get("mlflow.experimentKind") == "custom_model_development"
 
 
+@pytest.mark.slow  # three gensim commands and a detached writer, each importing their stack (30-60 s)
 def test_warm_demos_tracks_after_the_work_and_sync_logs_it(
         home_with_demos: tuple[Path, str, float, float]) -> None:
     """In a home whose store is known, `demos` imports no mlflow (its run is logged by a detached

@@ -1,0 +1,64 @@
+"""Deferred runs: kept as records in the outbox, logged by a writer or `flush`, with their
+content, status and times; records decoded with limits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gensim.tracking import DEMOS, get_tracker
+from gensim.tracking.outbox import RunRecord, deferred_run, flush, pending
+
+
+def _run_by_key(key: str):  # noqa: ANN202 - an mlflow Run
+    tracker = get_tracker()
+    experiment_id = tracker.experiment_id(DEMOS)
+    found = tracker.client.search_runs([experiment_id], f"tags.`gensim.run_key` = '{key}'")
+    assert len(found) == 1
+    return found[0]
+
+
+@pytest.mark.slow  # waits for the detached writer: a second interpreter importing MLflow (10-25 s here)
+def test_deferred_run_is_logged_by_flush_with_its_content(gensim_home: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    assert get_tracker().experiment_id(DEMOS)  # the store is known: runs are deferred
+    monkeypatch.delenv("GENSIM_TRACKING_SYNC")
+    picture = tmp_path / "sample.txt"
+    picture.write_text("frames")
+    with deferred_run(DEMOS, "deferred test", params={"n": 3, "cfg": {"a": 1}}, tags={"k": "v"}) as run:
+        run.log_metrics({"episodes": 3})
+        run.log_dict({"x": [1, 2]}, "demos.json")
+        run.log_artifact(picture, "sample")
+        picture.unlink()  # the record holds its own copy
+    assert run.run_id is None and run.url and "searchFilter=" in run.url
+    key = run.record.key
+    logged, problems = flush()  # waits for the detached writer if it holds the record
+    assert problems == [] and pending() == []
+    found = _run_by_key(key)
+    assert found.info.status == "FINISHED" and found.info.run_name == "deferred test"
+    assert found.data.params == {"n": "3", "cfg.a": "1"} and found.data.metrics["episodes"] == 3
+    assert found.data.tags["k"] == "v"
+    assert found.info.start_time <= found.info.end_time == run.record.end_ms
+    client = get_tracker().client
+    assert sorted(a.path for a in client.list_artifacts(found.info.run_id, "sample")) == ["sample/sample.txt"]
+    assert logged in (0, 1)  # 0 when the detached writer logged it first
+
+
+def test_a_failing_block_is_logged_failed_in_the_foreground(gensim_home: Path) -> None:
+    with pytest.raises(ValueError), deferred_run(DEMOS, "failing") as run:  # GENSIM_TRACKING_SYNC=1
+        raise ValueError("boom")
+    assert run.run_id and run.url and f"/runs/{run.run_id}?" in run.url
+    found = _run_by_key(run.record.key)
+    assert found.info.status == "FAILED" and found.data.tags["gensim.error"] == "ValueError: boom"
+
+
+@pytest.mark.parametrize("change", [{"key": "../../etc"}, {"files": [["../x", None]]},
+                                    {"files": [["0/../../x", None]]}])
+def test_records_are_decoded_with_limits(change: dict) -> None:
+    doc = json.loads(RunRecord(key="a" * 32, tracking_uri="sqlite:///x.db", artifact_root="/a",
+                               experiment=DEMOS, name="n", start_ms=1).to_json())
+    RunRecord.from_json(json.dumps(doc))
+    with pytest.raises(ValueError):
+        RunRecord.from_json(json.dumps(doc | change))

@@ -112,11 +112,19 @@ class Environment:
     `obs["color"]`/`obs["height"]` as CLIPort does, fused from the three RGB-D views (each
     back-projected onto the top-down grid, heights maxed, colours averaged), instead of the
     direct orthographic render (the fast default; docs/fidelity.md measures the difference).
+    `robot`: "none" (the floating end effector, default) or "panda" (a Franka Panda carries the
+    tool, driven by IK; see `gensim.sim.arm`).
+
+    Per-step state for recorders: `robot_state()` returns a `gensim.sim.arm.RobotState`
+    (joints, commanded targets, tool pose, suction state) at any time; `set_control_hook(hook,
+    rate_hz)` calls `hook(env.robot_state())` every `hz // rate_hz` physics steps, also inside
+    primitives (20 Hz at 480 Hz = every 24 steps). The hook must not change the world.
     """
 
     def __init__(
         self, assets_root: str | None = None, gui: bool = False, hz: int = HZ,
         render_views: bool = False, render_obs: bool = True, fused_obs: bool = False,
+        robot: str = "none",
     ) -> None:
         pybullet = import_pybullet()
         self.p: Any = pybullet
@@ -126,6 +134,12 @@ class Environment:
         self.render_views = render_views
         self.render_obs = render_obs
         self.fused_obs = fused_obs
+        from gensim.sim.arm import check_robot
+
+        self.robot = check_robot(robot)
+        self.arm: Any = None  # the `Arm` after reset when robot != "none"
+        self.control_hook: Callable[[Any], None] | None = None
+        self.control_every = 0  # physics steps between two control_hook calls (0: never)
         self.client: int = pybullet.connect(pybullet.GUI if gui else pybullet.DIRECT)
         self.tmp_dir = Path(tempfile.mkdtemp(prefix="gensim-env-"))
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.tmp_dir, True)
@@ -180,7 +194,13 @@ class Environment:
         if not (isinstance(ee_cls, type) and issubclass(ee_cls, Gripper)):
             raise UsageError(f"task.ee must be a gripper class (Suction or Spatula), not {ee_cls!r}")
         self.ee = ee_cls(self)
-        if not self.gui:
+        self.arm = None
+        if self.robot != "none":
+            from gensim.sim.arm import Arm
+
+            self.arm = Arm(self, self.ee)
+            self.arm_visibility = render.Visibility(p, c, self.arm.body)
+        elif not self.gui:
             self.ee.set_visible(False)  # no viewer: only cameras could see it, and they must not
         self.build_scene()
         crowded = len(self.obj_ids["rigid"]) + len(self.obj_ids["deformable"]) > CROWDED
@@ -317,6 +337,32 @@ class Environment:
             self.sim_steps += 1
             if self.frame_hook is not None and self.sim_steps % self.frame_every == 0:
                 self.frame_hook()
+            if self.control_hook is not None and self.sim_steps % self.control_every == 0:
+                self.control_hook(self.robot_state())
+
+    def set_control_hook(self, hook: Callable[[Any], None] | None, rate_hz: float = 20.0) -> None:
+        """Call `hook(self.robot_state())` every `hz // rate_hz` physics steps (None: stop)."""
+        if hook is not None and not 0 < rate_hz <= self.hz:
+            raise UsageError(f"control rate must be in (0, {self.hz}] Hz, not {rate_hz}")
+        self.control_hook = hook
+        self.control_every = max(1, int(round(self.hz / rate_hz))) if hook is not None else 0
+
+    def robot_state(self) -> Any:
+        """The robot now, as a `gensim.sim.arm.RobotState` (joint fields empty without an arm)."""
+        from gensim.sim.arm import RobotState
+
+        ee = self.require_ee()
+        q: tuple[float, ...] = ()
+        dq: tuple[float, ...] = ()
+        targets: tuple[float, ...] = ()
+        if self.arm is not None:
+            q, dq = self.arm.joint_states()
+            targets = self.arm.targets
+        return RobotState(
+            robot=self.robot, joint_positions=q, joint_velocities=dq, joint_targets=targets, ee_pose=ee.pose(),
+            suction_on=bool(getattr(ee, "activated", False)), holding=ee.check_grasp(),
+            sim_step=self.sim_steps, time_s=self.sim_steps / self.hz,
+        )
 
     @property
     def is_static(self) -> bool:
@@ -403,14 +449,15 @@ class Environment:
     def render_topdown(self, segmentation: bool = False) -> tuple[np.ndarray, ...]:
         """(color uint8 (320, 160, 3), height float32 (320, 160)[, segmentation int32 ids]) from
         the orthographic top-down camera, end effector hidden."""
-        with self._hidden():
+        with self._hidden(arm=True):
             color, height, segm = render.render_topdown(
                 self.p, self.client, segmentation, TopDown.CONFIG, self.ground
             )
         return (color, height, segm) if segm is not None else (color, height)
 
     def render_camera(self, config: dict[str, Any], segmentation: bool = False) -> tuple[np.ndarray, ...]:
-        """(rgb, depth[, segmentation]) of one perspective camera config, end effector hidden."""
+        """(rgb, depth[, segmentation]) of one perspective camera config; the floating end
+        effector is hidden, an arm and the tool it carries are shown."""
         with self._hidden():
             rgb, depth, segm = render.render_camera(self.p, self.client, config, segmentation, self.ground)
         return (rgb, depth, segm) if segm is not None else (rgb, depth)
@@ -421,7 +468,7 @@ class Environment:
         from gensim.sim.cameras import Oracle
         from gensim.sim.oracle_view import topdown_ids
 
-        with self._hidden():
+        with self._hidden(arm=True):
             return topdown_ids(self.p, self.client, Oracle.CONFIG[0], bounds, pix_size)
 
     def observe(self) -> dict[str, Any]:
@@ -443,9 +490,13 @@ class Environment:
             obs["views"] = views
         return obs
 
-    def _hidden(self) -> _Hidden:
-        """Hide the end effector (it must not occlude) and the scenery (`render.Ground`)."""
-        return _Hidden([self.ee.visibility] if self.ee else [], *self.scenery)
+    def _hidden(self, arm: bool = False) -> _Hidden:
+        """Hide the end effector (it must not occlude) and the scenery (`render.Ground`); an arm
+        and its tool only when `arm` (the top-down views), else cameras show them."""
+        bodies = [self.ee.visibility] if self.ee and (self.arm is None or arm) else []
+        if self.arm is not None and arm:
+            bodies.append(self.arm_visibility)
+        return _Hidden(bodies, *self.scenery)
 
 
 class _Hidden:

@@ -46,6 +46,7 @@ class Gripper:
             childFrameOrientation=IDENTITY, physicsClientId=self.client,
         )
         self.target: Pose = (pos, IDENTITY)  # type: ignore[assignment]
+        self.arm: Any = None  # a `gensim.sim.arm.Arm` carrying this tool, if any (robot != "none")
         self.set_target(self.target)
         self.visibility = Visibility(self.p, self.client, self.body)
 
@@ -53,6 +54,9 @@ class Gripper:
         """Move the drive constraint's target; the body follows within the force cap."""
         pos, orn = pose
         self.target = (tuple(pos), tuple(orn))  # type: ignore[assignment]
+        if self.arm is not None:  # carried by an arm: its joints move the tool (IK)
+            self.arm.command(self.target)
+            return
         self.p.changeConstraint(
             self.drive, jointChildPivot=pos, jointChildFrameOrientation=orn, maxForce=EE_MAX_FORCE,
             physicsClientId=self.client,
@@ -64,7 +68,10 @@ class Gripper:
         return tuple(pos), tuple(orn)  # type: ignore[return-value]
 
     def teleport(self, pose: Pose) -> None:
-        """Put the body at `pose` at rest, and its target there too (drops nothing it holds)."""
+        """Put the body at `pose` at rest, and its target there too (drops nothing it holds).
+        With an arm, the arm's joints jump to the IK solution for `pose`."""
+        if self.arm is not None:
+            self.arm.set_joints(self.arm.solve(pose))
         self.p.resetBasePositionAndOrientation(self.body, pose[0], pose[1], physicsClientId=self.client)
         self.p.resetBaseVelocity(self.body, (0, 0, 0), (0, 0, 0), physicsClientId=self.client)
         self.set_target(pose)

@@ -1,0 +1,218 @@
+"""A simulated arm (Franka Panda from `pybullet_data`) that carries gensim's suction cup or spatula.
+
+With `Environment(robot="panda")` the end effector is no longer pulled by a free constraint to
+the world: it is fixed to the arm's grasp-target link (`TOOL_OFFSET` below it) and the arm moves
+it. `Gripper.set_target(pose)` then asks `Arm.command(pose)`, which solves inverse kinematics
+for the flange (joint limits, rest pose, null space) and sets the joint position motors; the
+physics steps of the primitive move the arm. The primitives already approach from above and
+lift to a safe height (`PickPlace.height`, `Push.height`) before every lateral move, so the arm
+never sweeps through the scene at table height.
+
+Per-step state API (for recorders; see `Environment.robot_state` and
+`Environment.set_control_hook`): `RobotState` holds the joint positions and velocities (rad,
+rad/s, the 7 arm joints; empty for the floating end effector), the last commanded joint
+targets, the end-effector (tool point) pose, and the tool state (suction on, object held).
+
+Cameras: the arm and tool appear in the three perspective views (`render_camera`) and in
+human-facing renders; the top-down policy observation hides them, as it hides the floating
+end effector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gensim.errors import UsageError
+
+if TYPE_CHECKING:
+    from gensim.sim.environment import Environment
+    from gensim.sim.grippers import Gripper
+
+Pose = tuple[tuple[float, float, float], tuple[float, float, float, float]]
+
+ROBOTS = ("none", "panda")  # accepted values of `robot=` / `--robot`; "none" is the floating tool
+PANDA_URDF = "franka_panda/panda.urdf"  # relative to pybullet_data
+PANDA_BASE = (-0.05, 0.0, 0.0)  # m: base position (the workspace is x 0.25..0.75, y -0.5..0.5)
+PANDA_ARM_JOINTS = 7
+PANDA_TIP_LINK = 11  # panda_grasptarget: between the fingertips, z out of the hand
+PANDA_REST = (0.0, -0.3, 0.0, -2.2, 0.0, 2.0, 0.785)  # rad: a top-down pose over the workspace
+TOOL_OFFSET = 0.10  # m: the tool point (cup tip, blade edge) lies this far along the tip link's z
+FLIP = (1.0, 0.0, 0.0, 0.0)  # tip-link frame relative to the tool frame (z reversed)
+JOINT_FORCE_SCALE = 2.0  # x the URDF effort limits: the motors of this sim arm carry the tool
+POSITION_GAIN = 0.3  # of the position motors (Bullet's default is 0.1: too soft to track)
+IK_ITERATIONS = 60
+IK_THRESHOLD = 1e-4  # m
+
+
+def check_robot(robot: str) -> str:
+    """`robot` if known, else a `UsageError` naming the known values."""
+    if robot not in ROBOTS:
+        raise UsageError(f"unknown robot '{robot}'; expected one of: {', '.join(ROBOTS)}")
+    return robot
+
+
+@dataclass(frozen=True)
+class RobotState:
+    """One sample of the robot, taken between physics steps (all SI: rad, rad/s, m, quat xyzw).
+
+    `joint_positions`, `joint_velocities`, `joint_targets`: the arm's joints (empty for
+    `robot="none"`); `joint_targets` are the last commanded position-motor targets.
+    `ee_pose`: the tool point's actual pose. `suction_on`: the tool is switched on;
+    `holding`: it holds an object. `sim_step`: physics steps since reset; `time_s` the same in
+    simulated seconds.
+    """
+
+    robot: str
+    joint_positions: tuple[float, ...]
+    joint_velocities: tuple[float, ...]
+    joint_targets: tuple[float, ...]
+    ee_pose: Pose
+    suction_on: bool
+    holding: bool
+    sim_step: int
+    time_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of the fields."""
+        return asdict(self)
+
+
+class Arm:
+    """A fixed-base Panda whose tip link carries `gripper` (see the module docstring)."""
+
+    name = "panda"
+
+    def __init__(self, env: Environment, gripper: Gripper, base: tuple[float, float, float] = PANDA_BASE) -> None:
+        import pybullet_data
+
+        self.env, self.p, self.client = env, env.p, env.client
+        p, c = self.p, self.client
+        self.body: int = p.loadURDF(
+            f"{pybullet_data.getDataPath()}/{PANDA_URDF}", base, (0, 0, 0, 1), useFixedBase=True,
+            flags=p.URDF_USE_SELF_COLLISION_EXCLUDE_PARENT, physicsClientId=c,
+        )
+        n = p.getNumJoints(self.body, physicsClientId=c)
+        infos = [p.getJointInfo(self.body, j, physicsClientId=c) for j in range(n)]
+        self.movable = [j for j in range(n) if infos[j][2] != p.JOINT_FIXED]  # arm + 2 fingers
+        self.arm_joints = self.movable[:PANDA_ARM_JOINTS]
+        self.lower = [float(infos[j][8]) for j in self.movable]
+        self.upper = [float(infos[j][9]) for j in self.movable]
+        self.forces = [JOINT_FORCE_SCALE * float(infos[j][10]) for j in self.arm_joints]
+        self.rest = [*PANDA_REST, 0.01, 0.01]  # fingers nearly closed, out of the cup's way
+        for j, q in zip(self.movable, self.rest, strict=True):
+            p.resetJointState(self.body, j, q, physicsClientId=c)
+        p.setJointMotorControlArray(
+            self.body, self.movable[PANDA_ARM_JOINTS:], p.POSITION_CONTROL, targetPositions=self.rest[7:],
+            physicsClientId=c,
+        )
+        self.targets: tuple[float, ...] = tuple(PANDA_REST)
+        self.gripper = gripper
+        self._attach(gripper)
+        self.command(gripper.target)
+        self._motors()
+
+    def _attach(self, gripper: Gripper) -> None:
+        """Replace the gripper's world drive by a fixed joint to the tip link; put it there."""
+        p, c = self.p, self.client
+        p.removeConstraint(gripper.drive, physicsClientId=c)
+        tip_pos, tip_orn = p.getLinkState(self.body, PANDA_TIP_LINK, physicsClientId=c)[4:6]
+        pos, orn = p.multiplyTransforms(tip_pos, tip_orn, (0, 0, TOOL_OFFSET), FLIP, physicsClientId=c)
+        p.resetBasePositionAndOrientation(gripper.body, pos, orn, physicsClientId=c)
+        self.mount = p.createConstraint(
+            self.body, PANDA_TIP_LINK, gripper.body, -1, p.JOINT_FIXED, (0, 0, 0), (0, 0, TOOL_OFFSET), (0, 0, 0),
+            parentFrameOrientation=FLIP, physicsClientId=c,
+        )
+        p.changeConstraint(self.mount, maxForce=5000.0, physicsClientId=c)
+        for link in range(-1, p.getNumJoints(self.body, physicsClientId=c)):
+            for glink in range(-1, p.getNumJoints(gripper.body, physicsClientId=c)):
+                p.setCollisionFilterPair(self.body, gripper.body, link, glink, 0, physicsClientId=c)
+        gripper.target = (tuple(pos), tuple(orn))  # type: ignore[assignment]
+        gripper.arm = self
+
+    def tip_pose_for(self, pose: Pose) -> Pose:
+        """The tip-link pose that puts the tool point at `pose`."""
+        p, c = self.p, self.client
+        pos, orn = p.multiplyTransforms(pose[0], pose[1], (0, 0, 0), FLIP, physicsClientId=c)
+        pos = tuple(np.asarray(pos) - TOOL_OFFSET * _z_axis(orn))
+        return pos, tuple(orn)  # type: ignore[return-value]
+
+    def solve(self, pose: Pose) -> tuple[float, ...]:
+        """Joint angles (7) that put the tool point at `pose`, within the joint limits."""
+        p, c = self.p, self.client
+        pos, orn = self.tip_pose_for(pose)
+        ranges = [u - lo for lo, u in zip(self.lower, self.upper, strict=True)]
+        q = p.calculateInverseKinematics(
+            self.body, PANDA_TIP_LINK, pos, orn, lowerLimits=self.lower, upperLimits=self.upper,
+            jointRanges=ranges, restPoses=self.rest, maxNumIterations=IK_ITERATIONS,
+            residualThreshold=IK_THRESHOLD, physicsClientId=c,
+        )
+        return tuple(float(np.clip(v, lo, u)) for v, lo, u in zip(q[:7], self.lower, self.upper, strict=False))
+
+    def command(self, pose: Pose) -> None:
+        """Solve IK for `pose` and set the arm's position-motor targets (physics moves it)."""
+        self.targets = self.solve(pose)
+        self._motors()
+
+    def _motors(self) -> None:
+        self.p.setJointMotorControlArray(
+            self.body, self.arm_joints, self.p.POSITION_CONTROL, targetPositions=self.targets,
+            forces=self.forces, positionGains=[POSITION_GAIN] * len(self.arm_joints), physicsClientId=self.client,
+        )
+
+    def joint_states(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(positions, velocities) of the 7 arm joints."""
+        states = self.p.getJointStates(self.body, self.arm_joints, physicsClientId=self.client)
+        return tuple(float(s[0]) for s in states), tuple(float(s[1]) for s in states)
+
+    def set_joints(self, q: tuple[float, ...]) -> None:
+        """Teleport the arm to joint angles `q` at rest (for reach measurement and tests)."""
+        for j, v in zip(self.arm_joints, q, strict=True):
+            self.p.resetJointState(self.body, j, v, physicsClientId=self.client)
+
+    def tool_pose_fk(self) -> Pose:
+        """The tool-point pose the arm's current joint angles give (forward kinematics)."""
+        p, c = self.p, self.client
+        tip_pos, tip_orn = p.getLinkState(self.body, PANDA_TIP_LINK, computeForwardKinematics=True, physicsClientId=c)[4:6]
+        pos, orn = p.multiplyTransforms(tip_pos, tip_orn, (0, 0, TOOL_OFFSET), FLIP, physicsClientId=c)
+        return tuple(pos), tuple(orn)  # type: ignore[return-value]
+
+    def reach_error(self, pose: Pose, rounds: int = 3) -> float:
+        """Distance (m) between `pose` and where IK puts the tool (joints reset to each solution
+        in turn, `rounds` times, as a controller converging on it would); leaves the arm there."""
+        for _ in range(rounds):
+            self.set_joints(self.solve(pose))
+        return float(np.linalg.norm(np.subtract(self.tool_pose_fk()[0], pose[0])))
+
+
+def _z_axis(quat: Any) -> np.ndarray:
+    x, y, z, w = quat
+    return np.array([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)])
+
+
+def measure_reach(env: Environment, step: float = 0.05, heights: tuple[float, ...] = (0.02, 0.15, 0.3),
+                  tol: float = 0.005) -> dict[str, Any]:
+    """Share of workspace grid points (x, y every `step` m, at `heights`, tool pointing down)
+    that IK reaches within `tol`; needs an environment reset with `robot != "none"`."""
+    from gensim.sim.constants import BOUNDS
+
+    arm = getattr(env.require_ee(), "arm", None)
+    if arm is None:
+        raise UsageError("measure_reach needs an environment with an arm (robot='panda')")
+    xs = np.arange(BOUNDS[0][0], BOUNDS[0][1] + 1e-9, step)
+    ys = np.arange(BOUNDS[1][0], BOUNDS[1][1] + 1e-9, step)
+    errors, missed = [], []
+    for z in heights:
+        for x in xs:
+            for y in ys:
+                arm.set_joints(tuple(PANDA_REST))
+                err = arm.reach_error(((float(x), float(y), z), (0.0, 0.0, 0.0, 1.0)))
+                errors.append(err)
+                if err > tol:
+                    missed.append((round(float(x), 3), round(float(y), 3), z))
+    arm.set_joints(tuple(PANDA_REST))
+    ok = sum(e <= tol for e in errors)
+    return {"points": len(errors), "reached": ok, "share": ok / len(errors), "tol_m": tol,
+            "median_error_m": float(np.median(errors)), "missed": missed}

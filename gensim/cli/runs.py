@@ -6,7 +6,8 @@ import typer
 
 from gensim.cli.common import console, out, print_json
 
-app = typer.Typer(no_args_is_help=True, help="MLflow runs kept in the home's outbox (see `runs sync`).")
+app = typer.Typer(no_args_is_help=True,
+                  help="MLflow runs kept in the home's outbox: log them now.\n\nExample:\n  gensim runs sync")
 
 
 @app.command("sync")

@@ -119,11 +119,14 @@ def _asset_literals(tree: ast.AST) -> list[tuple[str, int]]:
 
 
 def _asset_exists(path: str, root: Path) -> bool:
+    """Whether the asset, or the file the loader falls back to, exists: a missing "-template"
+    file is loaded without "-template" in its name (as the reference does, with a warning at
+    run time), a habit of model-written code (e.g. 'block/block-template.urdf')."""
     rel = path.lstrip("/")
     for prefix in ("assets/", "cliport/environments/assets/"):
         if rel.startswith(prefix):
             rel = rel[len(prefix):]
-    return (root / rel).exists()
+    return (root / rel).exists() or ("-template" in rel and (root / rel.replace("-template", "")).exists())
 
 
 def _colour_literals(tree: ast.AST) -> list[tuple[str, int]]:

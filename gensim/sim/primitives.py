@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 Pose = tuple[tuple[float, float, float], tuple[float, float, float, float]]
 IDENTITY = (0.0, 0.0, 0.0, 1.0)
 DESCEND_OVERSHOOT = 0.05  # m below the expected contact before a descent gives up
+FLOOR_Z = -0.01  # a vertical descent goes on down to the table (as the reference's) before giving up
 
 
 def as_pose(pose: Any) -> Pose:
@@ -53,14 +54,19 @@ def offset_along_tool(pose: Pose, distance: float) -> Pose:
 
 def descend(env: Environment, pose: Pose, speed: float) -> bool:
     """Move down the tool axis from the current target until contact; True if none came
-    within `DESCEND_OVERSHOOT` below `pose`. On contact the target is set to where the
+    within `DESCEND_OVERSHOOT` below `pose` (for a tool pointing down: before the table). On contact the target is set to where the
     body is, so that it stops pressing."""
     ee = env.require_ee()
     start = np.asarray(ee.target[0], float)
     axis = quaternion_to_matrix(pose[1])[:, 2]
     to_pose = float(np.dot(start - np.asarray(pose[0]), axis))  # distance left above `pose`
+    limit = to_pose + DESCEND_OVERSHOOT
+    if axis[2] > 0.5:  # tool pointing down: like the reference, descend until contact, down to
+        # the table (an object placed above where it will rest, e.g. the top of a pyramid whose
+        # base is not built yet, lands lower instead of timing the episode out)
+        limit = max(limit, float((start[2] - FLOOR_Z) / axis[2]))
     travelled, fine = 0.0, min(speed, DESCEND_STEP)
-    while travelled < to_pose + DESCEND_OVERSHOOT:
+    while travelled < limit:
         travelled += speed if to_pose - travelled > DESCEND_MARGIN else fine
         ee.set_target((tuple(start - travelled * axis), pose[1]))  # type: ignore[arg-type,misc]
         env.step_physics()

@@ -52,3 +52,12 @@ def test_shares_that_do_not_sum_to_one_are_not_a_static_error() -> None:
         "                      metric='pose', params=None, step_max_reward=0.5)\n"
     )
     assert check_code(code).passed
+
+
+def test_template_suffix_on_a_plain_asset_is_absorbed() -> None:
+    # Model-written code names 'block/block-template.urdf'; the loader (as the reference's)
+    # falls back to 'block/block.urdf', so only an asset missing both ways is an error.
+    code = ("from cliport.tasks.task import Task\nclass A(Task):\n    def reset(self, env):\n"
+            "        u = 'block/block-template.urdf'\n        v = 'block/nothing-template.urdf'\n")
+    errors = check_code(code).errors
+    assert len(errors) == 1 and "nothing-template" in errors[0], errors

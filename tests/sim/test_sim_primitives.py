@@ -70,6 +70,17 @@ def test_picking_empty_table_grasps_nothing_and_moves_nothing(make_env, block_ur
     assert np.allclose(env.get_object_pose(env.task.ids[0])[0], before[0], atol=1e-3)
 
 
+def test_a_place_above_where_the_object_will_rest_lands_it_without_timing_out(make_env, block_urdf):
+    # The reference descends until contact: a block placed 8 cm up (the top of a pyramid whose
+    # base is not built yet) comes to rest on the table and the episode goes on.
+    env = make_env([(block_urdf, ((0.4, -0.25, 0.02), IDENTITY), {})])
+    (block,) = env.task.ids
+    _, _, done, _ = env.step({"pose0": ((0.4, -0.25, 0.04), IDENTITY), "pose1": ((0.6, 0.1, 0.14), IDENTITY)})
+    assert not env.last_timeout and not done
+    pos, _ = env.get_object_pose(block)
+    assert np.linalg.norm(np.subtract(pos[:2], (0.6, 0.1))) < 0.01 and pos[2] == pytest.approx(0.02, abs=2e-3)
+
+
 def test_movep_reports_a_blocked_target_as_timeout(make_env, block_urdf):
     env = make_env([(block_urdf, ((0.5, 0.1, 0.02), IDENTITY), {})], ee=None)
     assert env.movep(((0.6, -0.1, -0.05), IDENTITY))  # below the table: cannot get there

@@ -124,6 +124,17 @@ def test_reward_progress_and_done(task: Task, board: PoseBoard) -> None:
     assert task.reward() == (0.0, {})
 
 
+def test_shares_above_one_keep_the_episode_going_until_every_goal(task: Task, board: PoseBoard) -> None:
+    # The reference stops once the total passes the success cutoff; here every goal must be reached.
+    board.poses = {1: ((0.6, 0.0, 0.02), ID), 2: ((0.3, 0.2, 0.02), ID)}
+    task.add_goal([1], np.ones((1, 1)), [((0.6, 0.0, 0.02), ID)], False, False, "pose", None, 1.0)
+    task.add_goal([2], np.ones((1, 1)), [((0.6, 0.2, 0.02), ID)], False, False, "pose", None, 0.5)
+    assert task.reward()[0] == pytest.approx(1.0) and task.get_reward() > 0.99
+    assert not task.done() and any("sum to 1.50" in w for w in task.warnings)
+    board.poses[2] = ((0.6, 0.2, 0.02), ID)
+    assert task.reward()[0] == pytest.approx(0.5) and task.done()
+
+
 def test_reward_is_a_delta_that_can_go_down(task: Task, board: PoseBoard) -> None:
     board.poses = {1: ((0.6, 0.0, 0.02), ID), 2: ((0.3, 0.3, 0.02), ID)}
     targets = [((0.6, 0.0, 0.02), ID), ((0.6, 0.1, 0.02), ID)]

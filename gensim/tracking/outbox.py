@@ -8,7 +8,8 @@ logging methods of `TrackedRun`; the block's calls are kept in a `RunRecord` (a 
 atomic rename and `python -m gensim.tracking.outbox` is started detached to log it. That writer
 logs every record it finds, so a record left by a writer that died is logged by the next one;
 `gensim runs sync` (or `flush()`) logs the left-over records in the foreground and waits for a
-writer that holds one. A record is logged under an exclusive lock and deleted once logged; it
+writer that holds one; any process that opens the store starts a writer for records older than
+`STALE_S`. A record is logged under an exclusive lock and deleted once logged; it
 carries `gensim.run_key`, a tag by which a re-logged record finds its run instead of making a
 second one.
 
@@ -48,6 +49,8 @@ SYNC_ENV = "GENSIM_TRACKING_SYNC"  # "1": log deferred runs in the foreground (t
 RECORD = "record.json"
 MAX_RECORD_BYTES = 16 * 1024 * 1024  # a record's JSON (artifacts are files beside it)
 LOCK_WAIT_S = 600.0  # how long `flush` waits for a record another writer is logging
+STALE_S = 120.0  # a record this old (s) has lost its writer: the next store opening respawns one
+WRITER_ENV = "GENSIM_OUTBOX_WRITER"  # set in the detached writer's environment
 
 
 def outbox_dir(home: Path | None = None) -> Path:
@@ -277,6 +280,7 @@ def spawn_writer(home: Path) -> None:
     env = dict(os.environ)
     package_root = str(Path(gensim.__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
+    env[WRITER_ENV] = "1"
     log = outbox_dir(home) / "writer.log"
     try:
         with open(log, "ab") as sink:
@@ -285,6 +289,19 @@ def spawn_writer(home: Path) -> None:
                              start_new_session=True)
     except OSError as err:
         warn_once("outbox spawn", f"MLflow writer not started ({err}); `gensim runs sync` logs the run")
+
+
+def flush_stale_later(home: Path | None = None) -> None:
+    """Start a detached writer when records older than `STALE_S` wait (their writer died);
+    called when a process opens the tracking store, never by a writer itself."""
+    if os.environ.get(WRITER_ENV) == "1":
+        return
+    try:
+        box = outbox_dir(home)
+        if any(time.time() - p.stat().st_mtime > STALE_S for p in pending(box.parent)):
+            spawn_writer(box.parent)
+    except OSError:
+        pass
 
 
 def pending(home: Path | None = None) -> list[Path]:

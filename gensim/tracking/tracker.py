@@ -96,6 +96,9 @@ class Tracker:
                     if reason is None:
                         self._client = import_mlflow().tracking.MlflowClient(tracking_uri=self.uri)
                         self._enabled = True
+                        from gensim.tracking.outbox import flush_stale_later
+
+                        flush_stale_later()  # runs whose detached writer died
                     else:
                         self._disable(reason)
         return bool(self._enabled)

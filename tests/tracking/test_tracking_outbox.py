@@ -62,3 +62,28 @@ def test_records_are_decoded_with_limits(change: dict) -> None:
     RunRecord.from_json(json.dumps(doc))
     with pytest.raises(ValueError):
         RunRecord.from_json(json.dumps(doc | change))
+
+
+def test_only_a_stale_record_gets_a_new_writer(gensim_home: Path) -> None:
+    """A record whose writer died (older than STALE_S) makes the next store opening start one;
+    a fresh record (its writer still at work) does not."""
+    import os
+    import time
+
+    from gensim.tracking.outbox import RECORD, STALE_S, flush_stale_later, outbox_dir
+
+    tracker = get_tracker()
+    folder = outbox_dir() / ("b" * 32)
+    folder.mkdir(parents=True)
+    (folder / RECORD).write_text(RunRecord(key="b" * 32, tracking_uri=tracker.uri,
+                                           artifact_root=tracker.artifact_root, experiment=DEMOS,
+                                           name="left over", start_ms=1, end_ms=2).to_json())
+    log = outbox_dir() / "writer.log"  # made by the spawn itself, before the writer runs
+    flush_stale_later()
+    assert not log.exists()
+    old = time.time() - STALE_S - 10
+    os.utime(folder, (old, old))
+    flush_stale_later()
+    assert log.exists()
+    _, problems = flush()  # the new writer or this flush logs it (flush waits for the writer)
+    assert problems == [] and pending() == []

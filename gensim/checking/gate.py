@@ -122,8 +122,10 @@ def _early(record: RunRecord, verdict: CheckVerdict) -> bool:
 
 
 def check_trusted(make_task: Any, name: str, *, code: str | None, seeds: Sequence[int] = CHECK_SEEDS,
-                  threshold: float = SUCCESS_RATE, version: int = 1, filename: str | None = None) -> CheckVerdict:
-    """Check gensim's own task code in this process: the same stages and jobs, no sandbox."""
+                  threshold: float = SUCCESS_RATE, version: int = 1, filename: str | None = None,
+                  robot: str = "none") -> CheckVerdict:
+    """Check gensim's own task code in this process: the same stages and jobs, no sandbox.
+    `robot`: the end effector of both the recording and the replay (see `Environment`)."""
     from gensim.checking.recorder import record_run
     from gensim.checking.replay import judge
 
@@ -133,11 +135,11 @@ def check_trusted(make_task: Any, name: str, *, code: str | None, seeds: Sequenc
     if code is not None and not _static(code, verdict):
         verdict.seconds = round(time.perf_counter() - start, 3)
         return verdict.finish()
-    record = record_run(make_task, name, seed_list, filename or f"{name}.py")
+    record = record_run(make_task, name, seed_list, filename or f"{name}.py", robot=robot)
     # Through JSON, as from the sandbox: the replay sees exactly what a child would send.
     sent = json.loads(json.dumps(record.to_json()))
     judged = CheckVerdict.from_json(json.loads(json.dumps(
-        judge(sent, name=name, version=version, seeds=seed_list, threshold=threshold).to_json())))
+        judge(sent, name=name, version=version, seeds=seed_list, threshold=threshold, robot=robot).to_json())))
     judged.seconds = round(time.perf_counter() - start, 3)
     return judged
 
@@ -169,9 +171,10 @@ def _class_source(cls: type) -> tuple[str | None, str]:
 
 
 def check_task(subject: Any, *, seeds: Sequence[int] = CHECK_SEEDS, threshold: float = SUCCESS_RATE,
-               name: str | None = None, limits: Any = None) -> CheckVerdict:
+               name: str | None = None, limits: Any = None, robot: str = "none") -> CheckVerdict:
     """The one public checker: a registered name, a `TaskSpec`, task code text, or a `Task`
-    class or instance.
+    class or instance. `robot`: "none" (floating end effector) or an arm (`gensim.sim.arm`);
+    an arm checks trusted (built-in) tasks only for now, recorded and replayed with the arm.
 
     Built-in tasks (and classes or instances handed in by trusted callers) are checked in this process; task
     code text and registered tasks that are not built in are checked in the sandbox.
@@ -191,6 +194,8 @@ def check_task(subject: Any, *, seeds: Sequence[int] = CHECK_SEEDS, threshold: f
     if isinstance(subject, str) and ("\n" in subject or subject.lstrip().startswith(("import", "from"))):
         return check_code(subject, name or "task", seeds=seeds, threshold=threshold, limits=limits)
     spec = subject if isinstance(subject, TaskSpec) else registry.get_spec(str(subject))
+    if robot != "none" and (spec.code is not None or isinstance(subject, str) and "\n" in subject):
+        raise UsageError("--robot checks built-in tasks only for now (sandboxed tasks use the floating end effector)")
     if spec.code is not None:
         return check_code(spec.code, name or spec.name, seeds=seeds, threshold=threshold, limits=limits,
                           version=spec.version)
@@ -201,4 +206,4 @@ def check_task(subject: Any, *, seeds: Sequence[int] = CHECK_SEEDS, threshold: f
         return registry.make_task(spec)
 
     return check_trusted(make, name or spec.name, code=code, seeds=seeds, threshold=threshold,
-                         version=spec.version, filename=filename)
+                         version=spec.version, filename=filename, robot=robot)

@@ -255,7 +255,7 @@ def _pose(p: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
 
 
 def record_run(make_task: Callable[[], Any], name: str, seeds: Sequence[int], filename: str,
-               assets_root: str | None = None) -> RunRecord:
+               assets_root: str | None = None, robot: str = "none") -> RunRecord:
     """Instantiate the task and record the expert on each seed, then the first seed again."""
     from gensim.tasks.loader import describe_error
 
@@ -269,7 +269,7 @@ def record_run(make_task: Callable[[], Any], name: str, seeds: Sequence[int], fi
         return run
     log = CallLog(assets_root or _assets_root())
     with recording_pybullet(log):
-        env = RecordingEnvironment(log, render_obs=False)
+        env = RecordingEnvironment(log, render_obs=False, robot=robot)
         try:
             for seed in [*seeds, *seeds[:1]]:
                 episode = record_episode(env, task, int(seed), filename)

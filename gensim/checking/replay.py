@@ -251,18 +251,20 @@ def _outside(poses: dict[int, Any], margin: float) -> list[int]:
             if not (x0 - margin <= pos[0] <= x1 + margin and y0 - margin <= pos[1] <= y1 + margin)]
 
 
-def judge(record: Any, *, name: str, version: int, seeds: Sequence[int], threshold: float) -> CheckVerdict:
-    """The verdict of a record (a `RunRecord` or its JSON); see the module docstring."""
+def judge(record: Any, *, name: str, version: int, seeds: Sequence[int], threshold: float,
+          robot: str = "none") -> CheckVerdict:
+    """The verdict of a record (a `RunRecord` or its JSON); see the module docstring. `robot`:
+    the end effector the replay uses (the recording's)."""
     start = time.perf_counter()
     verdict = CheckVerdict(name=name, version=version, seeds=[int(s) for s in seeds])
     try:
-        _judge(record, verdict, threshold)
+        _judge(record, verdict, threshold, robot)
     finally:
         verdict.seconds = round(time.perf_counter() - start, 3)
     return verdict.finish()
 
 
-def _judge(record: Any, verdict: CheckVerdict, threshold: float) -> None:
+def _judge(record: Any, verdict: CheckVerdict, threshold: float, robot: str = "none") -> None:
     try:
         run = record if isinstance(record, RunRecord) else RunRecord.from_json(record)
     except DecodeError as err:
@@ -292,10 +294,11 @@ def _judge(record: Any, verdict: CheckVerdict, threshold: float) -> None:
     if problem:
         verdict.fail(Stage.DETERMINISM, problem)
         return
-    _replay_all(run, episodes[: len(seeds)], verdict, threshold)
+    _replay_all(run, episodes[: len(seeds)], verdict, threshold, robot)
 
 
-def _replay_all(run: RunRecord, episodes: list[EpisodeRecord], verdict: CheckVerdict, threshold: float) -> None:
+def _replay_all(run: RunRecord, episodes: list[EpisodeRecord], verdict: CheckVerdict, threshold: float,
+                robot: str = "none") -> None:
     import tempfile
 
     from gensim.sim.environment import Environment
@@ -303,7 +306,7 @@ def _replay_all(run: RunRecord, episodes: list[EpisodeRecord], verdict: CheckVer
 
     results: list[Any] = []
     with tempfile.TemporaryDirectory(prefix="gensim-replay-") as tmp:
-        env = Environment(render_obs=False)
+        env = Environment(render_obs=False, robot=robot)
         try:
             for episode in episodes:
                 scene = episode.scene

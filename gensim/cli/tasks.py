@@ -89,6 +89,7 @@ def check(
     threshold: float = typer.Option(SUCCESS_RATE, "--threshold", help="expert success rate needed"),
     timeout: float = typer.Option(CHECK_FILE_TIMEOUT_S, "--timeout", help="s, wall clock of each sandboxed job"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
+    robot: str = typer.Option("none", "--robot", help="none (floating end effector) | panda (arm; built-in tasks)"),
 ) -> None:
     """Run the gate: static checks, the recorded expert, then the trusted replay (determinism,
     goals, replay, success, bounds, step budget).
@@ -100,6 +101,7 @@ def check(
     Examples:
       gensim tasks check place-red-in-green --json
       gensim tasks check --file my_task.py --seeds 2
+      gensim tasks check block-insertion --robot panda
     """
     from gensim.checking.gate import check_file, check_task
     from gensim.sandbox.runner import Limits
@@ -110,11 +112,15 @@ def check(
     limits = Limits(wall_s=timeout, cpu_s=max(1, int(timeout)))
     try:
         if file is not None:
+            if robot != "none":
+                fail("--robot checks built-in tasks only for now (a file is checked in the sandbox)")
             verdict = check_file(file, seeds=seed_list, threshold=threshold, limits=limits)
         else:
+            from gensim.sim.arm import check_robot
             from gensim.tasks.registry import get_spec
 
-            verdict = check_task(get_spec(name), seeds=seed_list, threshold=threshold, limits=limits)
+            verdict = check_task(get_spec(name), seeds=seed_list, threshold=threshold, limits=limits,
+                                 robot=check_robot(robot))
     except GensimError as err:
         fail_from(err)
     doc = {key: value for key, value in verdict.to_json().items() if key not in ("violations", "isolation")}
@@ -130,6 +136,7 @@ def render(
     out_file: Path = typer.Option(..., "--out", help="PNG (or GIF with --gif) to write"),
     gif: bool = typer.Option(False, "--gif", help="write an expert rollout GIF instead"),
     gui: bool = typer.Option(False, "--gui", help="also show PyBullet's window (built-in tasks; needs a display)"),
+    robot: str = typer.Option("none", "--robot", help="none (floating end effector) | panda (arm; built-in tasks)"),
 ) -> None:
     """Render a task's scene after reset: top-down colour view and front view side by side.
 
@@ -138,11 +145,14 @@ def render(
     Examples:
       gensim tasks render place-red-in-green --seed 0 --out scene.png
       gensim tasks render sweeping-piles --seed 2 --out rollout.gif --gif
+      gensim tasks render place-red-in-green --robot panda --out arm.gif --gif
     """
+    from gensim.sim.arm import check_robot
     from gensim.tasks.registry import get_spec
     from gensim.tasks.rendering import render_rollout_gif, render_scene_png
 
     try:
+        check_robot(robot)
         spec = get_spec(name)
         suffix = ".gif" if gif else ".png"
         if out_file.suffix.lower() != suffix:
@@ -150,11 +160,13 @@ def render(
         if spec.code is not None:
             if gui:
                 fail("--gui shows built-in tasks only: generated code runs in the sandbox, without a display")
+            if robot != "none":
+                fail("--robot renders built-in tasks only for now (generated code renders in the sandbox)")
             path = _render_sandboxed(spec.name, spec.code, seed, out_file, gif)
         elif gif:
-            path = render_rollout_gif(spec, seed, out_file, gui=gui)
+            path = render_rollout_gif(spec, seed, out_file, gui=gui, robot=robot)
         else:
-            path = render_scene_png(spec, seed, out_file, gui=gui)
+            path = render_scene_png(spec, seed, out_file, gui=gui, robot=robot)
     except GensimError as err:
         fail_from(err)
     console.print(f"wrote {path}")

@@ -53,13 +53,18 @@ def _pose(value: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
 
 
 class GensimEnv(gym.Env):
-    """One registered task in the PyBullet tabletop simulator (headless)."""
+    """One registered task in the PyBullet tabletop simulator (headless).
+
+    `robot`: "none" (floating end effector) or "panda" (an arm carries the tool; see
+    `gensim.sim.arm`); the top-down observation hides the arm either way."""
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 2}
 
-    def __init__(self, task: str, render_mode: str | None = None) -> None:
+    def __init__(self, task: str, render_mode: str | None = None, robot: str = "none") -> None:
+        from gensim.sim.arm import check_robot
         from gensim.tasks.registry import get_spec
 
+        self.robot = check_robot(robot)
         self.spec_task = get_spec(task)
         self.render_mode = render_mode
         self.observation_space = spaces.Dict({
@@ -98,7 +103,7 @@ class GensimEnv(gym.Env):
         if self._env is None:
             from gensim.sim.environment import Environment
 
-            self._env = Environment()
+            self._env = Environment(robot=self.robot)
         if self._task is None:
             self._task = make_task(self.spec_task)
             self._task.mode = str((options or {}).get("split", "train"))

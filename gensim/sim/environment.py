@@ -396,6 +396,8 @@ class Environment:
         radians) per physics step, then wait up to `MOVE_WAIT_S` for it to arrive. Returns True
         on timeout (blocked or too slow)."""
         ee = self.require_ee()
+        if self.arm is not None:
+            speed = self.arm.limit_speed(speed)
         pos1, orn1 = (np.asarray(v, float) for v in as_pose(pose))
         pos0, orn0 = (np.asarray(v, float) for v in ee.target)
         dist = float(np.linalg.norm(pos1 - pos0))

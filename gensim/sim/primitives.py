@@ -57,6 +57,8 @@ def descend(env: Environment, pose: Pose, speed: float) -> bool:
     within `DESCEND_OVERSHOOT` below `pose` (for a tool pointing down: before the table). On contact the target is set to where the
     body is, so that it stops pressing."""
     ee = env.require_ee()
+    if ee.arm is not None:
+        speed = ee.arm.limit_speed(speed)
     start = np.asarray(ee.target[0], float)
     axis = quaternion_to_matrix(pose[1])[:, 2]
     to_pose = float(np.dot(start - np.asarray(pose[0]), axis))  # distance left above `pose`

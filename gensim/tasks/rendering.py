@@ -43,8 +43,9 @@ def _out_path(out: Path, suffix: str) -> Path:
     return out
 
 
-def render_scene_png(spec: TaskSpec, seed: int, out: Path, gui: bool = False) -> Path:
-    """Reset the task with `seed` and write the top-down and front views as one PNG."""
+def render_scene_png(spec: TaskSpec, seed: int, out: Path, gui: bool = False, robot: str = "none") -> Path:
+    """Reset the task with `seed` and write the top-down and front views as one PNG (`robot`:
+    see `Environment`; an arm shows in the front view)."""
     import imageio.v3 as iio
 
     from gensim.sim.environment import Environment
@@ -53,7 +54,7 @@ def render_scene_png(spec: TaskSpec, seed: int, out: Path, gui: bool = False) ->
 
     path = _out_path(out, ".png")
     task = make_task(spec)
-    env = Environment(render_views=True, gui=gui)
+    env = Environment(render_views=True, gui=gui, robot=robot)
     try:
         task.seed(seed)
         env.set_task(task)
@@ -68,8 +69,9 @@ def render_scene_png(spec: TaskSpec, seed: int, out: Path, gui: bool = False) ->
     return path
 
 
-def render_rollout_gif(spec: TaskSpec, seed: int, out: Path, gui: bool = False) -> Path:
-    """Play the expert on `seed` and write one frame per step (top-down and front) as a GIF."""
+def render_rollout_gif(spec: TaskSpec, seed: int, out: Path, gui: bool = False, robot: str = "none") -> Path:
+    """Play the expert on `seed` and write one frame per step (top-down and front) as a GIF
+    (`robot`: see `Environment`; an arm shows in the front view)."""
     import imageio.v2 as imageio
 
     from gensim.sim.environment import Environment
@@ -78,7 +80,7 @@ def render_rollout_gif(spec: TaskSpec, seed: int, out: Path, gui: bool = False) 
 
     path = _out_path(out, ".gif")
     task = make_task(spec)
-    env = Environment(render_views=True, gui=gui)
+    env = Environment(render_views=True, gui=gui, robot=robot)
     frames: list[np.ndarray] = []
 
     def record(obs: Any, action: Any, reward: float, info: Any) -> None:

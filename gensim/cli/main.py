@@ -6,14 +6,19 @@ import os
 import sys
 from typing import Any
 
-import typer
-import typer.main
-from typer._click.core import Context
-from typer.core import TyperArgument, TyperGroup, TyperOption
+from gensim import interrupts
 
-from gensim.cli import config_cmd, db, demos, eval_cmd, generate, runs, tasks, train, ui
-from gensim.errors import GensimError
-from gensim.tasks import registry
+if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "gensim":  # the console script, not
+    interrupts.install()  # an importing test: a Ctrl-C during the heavy imports says one line too
+
+import typer  # noqa: E402
+import typer.main  # noqa: E402
+from typer._click.core import Context  # noqa: E402
+from typer.core import TyperArgument, TyperGroup, TyperOption  # noqa: E402
+
+from gensim.cli import config_cmd, db, demos, eval_cmd, generate, runs, tasks, train, ui  # noqa: E402
+from gensim.errors import GensimError  # noqa: E402
+from gensim.tasks import registry  # noqa: E402
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 # Model-loading progress bars and advisories of transformers/huggingface are noise here.
@@ -92,17 +97,49 @@ def command() -> Any:
 
 def run() -> None:
     """Entry point: expected failures become one line on stderr and their exit code."""
-    from gensim.home import choose_for_process
-
-    choose_for_process()
+    interrupts.install()
+    interrupts.started()
     try:
+        from gensim.home import choose_for_process
+
+        choose_for_process()
         command()(prog_name="gensim")
     except GensimError as err:
         sys.stderr.write(f"error: {err}\n")
         sys.exit(err.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
+    except KeyboardInterrupt as err:
+        _interrupted(err)
+    except SystemExit as err:  # typer turns a KeyboardInterrupt into Exit(130): find it
+        cause = _interrupt_in(err)
+        if cause is None and interrupts.received() is None:
+            raise
+        _interrupted(cause or KeyboardInterrupt())
+
+
+def _interrupt_in(err: BaseException) -> KeyboardInterrupt | None:
+    """The `KeyboardInterrupt` among the causes and contexts of `err`, if any."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [err]
+    while todo:
+        item = todo.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, KeyboardInterrupt):
+            return item
+        todo += [item.__cause__, item.__context__]
+    return None
+
+
+def _interrupted(err: KeyboardInterrupt) -> None:
+    """One line saying what was kept and how to resume, then exit 130 (SIGINT) or 143 (SIGTERM)."""
+    kept = (err.kept if isinstance(err, interrupts.Interrupted)
+            else "stopped before its work was stored; rerun the same command")
+    sys.stderr.flush()
+    fresh_line = "\n" if sys.stderr.isatty() else ""  # below a live progress bar
+    sys.stderr.write(f"{fresh_line}interrupted: {kept}\n")
+    sys.stderr.flush()
+    sys.exit(interrupts.exit_code())
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from gensim.data.catalog import PinnedTask, default_root, pin_task
 from gensim.data.format import EpisodeFile, seed_at, split_seeds
 from gensim.data.writer import DatasetWriter, dataset_digest, dataset_size
 from gensim.errors import UsageError
+from gensim.interrupts import Interrupted
 
 WINDOW_PER_WORKER = 4  # jobs in flight or waiting to be written, per worker
 CODE_CHUNK = 4  # seeds per sandboxed job (a sandbox start costs about a second)
@@ -128,6 +129,12 @@ def make_demos(
     try:
         return _make(pinned, writer, n, split, workers, executor, views, max_failures, progress, track,
                      started_at, defer_tracking)
+    except KeyboardInterrupt as err:
+        if isinstance(err, Interrupted):
+            raise
+        raise Interrupted(f"{len(writer.kept_seeds())} of {n} episodes kept in dataset "
+                          f"{pinned.name}-v{pinned.version}-{split} ({root}); rerun the same command "
+                          "to resume") from None
     finally:
         writer.close()  # the dataset's lock
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from gensim.errors import UsageError
 
 EXECUTORS = ("local", "ray")
+WORKER_STOP_S = 5.0  # seconds a busy worker gets to exit after SIGTERM, before SIGKILL
 
 
 class Executor(Protocol):
@@ -39,7 +40,10 @@ class LocalExecutor:
         from concurrent.futures import ProcessPoolExecutor
 
         self.workers = max(1, int(workers))
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        from gensim.interrupts import ignore_in_worker
+
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=ignore_in_worker)
         self._pending: set[Any] = set()
 
     @property
@@ -62,7 +66,28 @@ class LocalExecutor:
         return future, future.result()
 
     def close(self) -> None:
+        """Stop the pool; workers still playing a job nobody will read (an interrupt, a stop
+        on failures) get SIGTERM (their sandboxes go with them), then SIGKILL."""
+        import signal
+        import time
+
+        busy = any(not future.done() for future in self._pending)
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if not busy:
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for process in processes:
+                if process.is_alive():
+                    try:
+                        os.kill(process.pid, sig)
+                    except ProcessLookupError:
+                        pass
+            deadline = time.monotonic() + WORKER_STOP_S
+            for process in processes:
+                process.join(max(0.0, deadline - time.monotonic()))
+            if not any(process.is_alive() for process in processes):
+                return
 
 
 class RayExecutor:

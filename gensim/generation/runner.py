@@ -23,6 +23,7 @@ from gensim.generation.campaign import (
 from gensim.generation.candidate import Candidate, StageVerdict
 from gensim.generation.library import Library, sync_builtins
 from gensim.generation.validate import CheckSettings
+from gensim.interrupts import Interrupted
 from gensim.llm.accounting import Budget, BudgetExceeded, Ledger
 from gensim.llm.factory import make_provider
 
@@ -86,7 +87,10 @@ class CampaignRunner:
             return result
         except KeyboardInterrupt:
             status = "interrupted"
-            raise
+            n_done = len(self.state.get("finished", {}))
+            raise Interrupted(f"campaign {self.campaign_id} stopped after {n_done} of "
+                              f"{len(self.state.get('plan', [])) or self.cfg.trials} trials (kept in the "
+                              "task DB); rerun the same command with --resume to continue") from None
         finally:
             prov.update_campaign(self.campaign_id, status=status, counts=self._counts_doc())
 
@@ -194,7 +198,8 @@ class CampaignRunner:
     def _process(self, group: list[dict[str, Any]], tracker: Any) -> None:
         if not group or self.stopped:
             return
-        with ThreadPoolExecutor(max_workers=max(1, self.cfg.workers)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, self.cfg.workers))
+        try:
             futures = {pool.submit(self._one, item): item for item in group}
             for fut in as_completed(futures):
                 cand = fut.result()
@@ -205,6 +210,10 @@ class CampaignRunner:
                     self.state["finished"][str(cand.trial)]["mlflow_run_id"] = cand.mlflow_run_id
                     self._save_state()
                 self.on_event("finished", cand)
+        finally:
+            # On an interrupt, queued candidates never start; running ones end soon (their
+            # sandboxes are killed and no new one starts) and are redone on --resume.
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _one(self, item: dict[str, Any]) -> Candidate:
         cfg = self.cfg

@@ -3,7 +3,8 @@
 Every child runs in its own process group. `register`/`unregister` track them; `kill_all()`
 sends SIGKILL to every live group. It runs at interpreter exit (`atexit`), on SIGTERM/SIGHUP
 (then the previous disposition applies) and on Ctrl-C (SIGINT: the groups die at once, then
-`KeyboardInterrupt` is raised as usual). After an interruption `interrupted()` is true and no
+`KeyboardInterrupt` is raised as usual; a process that ignores SIGINT, such as a demo worker,
+keeps ignoring it). After an interruption `interrupted()` is true and no
 new child is started, so a campaign's worker threads wind down instead of starting more checks.
 The signal handlers only call `os.killpg` on a copied list: no locks, nothing that allocates
 much, safe at any point of the main thread.
@@ -44,6 +45,11 @@ def interrupted() -> bool:
     return bool(_state["interrupted"])
 
 
+def mark_interrupted() -> None:
+    """No new sandbox starts from now on (called by `gensim.interrupts` on a signal)."""
+    _state["interrupted"] = True
+
+
 def kill_all() -> None:
     """SIGKILL every live sandbox process group (idempotent; signal-safe)."""
     for group in list(_live.values()):
@@ -76,8 +82,8 @@ def install() -> None:
     _state["installed"] = True
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         current = signal.getsignal(sig)
-        if current in (None, _on_signal):
-            continue
+        if current in (None, _on_signal, signal.SIG_IGN):
+            continue  # a worker ignoring Ctrl-C leaves its sandboxes to its parent
         if sig != signal.SIGINT and current not in (signal.SIG_DFL,):
             continue  # somebody else handles it: leave it alone
         _previous[sig] = current

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gensim.errors import UsageError
+from gensim.interrupts import Interrupted, received
 from gensim.training.config import TrainConfig
 from gensim.training.selection import TaskData, prepare_task, resolve_tasks
 
@@ -197,7 +198,12 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
     )
     say(f"training on {len(dataset)} samples of {len(tasks)} task(s) for {config.max_steps} steps")
     start = time.perf_counter()
-    trainer.fit(policy, train_dataloaders=loader)
+    try:
+        trainer.fit(policy, train_dataloaders=loader)
+    except (KeyboardInterrupt, SystemExit) as err:  # Lightning ends a Ctrl-C with sys.exit(1)
+        if isinstance(err, SystemExit) and received() is None:
+            raise
+        raise Interrupted(_interrupted_note(trainer, config, validation)) from None
     seconds = round(time.perf_counter() - start, 3)
     best = validation.best_path if validation.best_path.exists() else validation.last_path
     steps = int(trainer.global_step)
@@ -210,6 +216,16 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
         val_history=[{"step": s, "success": r, "mean": m} for s, r, m in validation.history],
         training_curve=curve,
     )
+
+
+def _interrupted_note(trainer: Any, config: TrainConfig, validation: Any) -> str:
+    """What an interrupted training kept: the checkpoint of its last validation, if any."""
+    stopped = f"training stopped at step {int(trainer.global_step)} of {config.max_steps}"
+    if validation.last_step < 0 or not validation.last_path.exists():
+        return f"{stopped} before its first checkpoint; rerun the same command to start again"
+    return (f"{stopped}; checkpoint of step {validation.last_step} kept in {validation.last_path}; "
+            f"rerun the same command to start again, or add --init-from {validation.last_path} "
+            "to start from its weights")
 
 
 def _training_curve(folder: Path, losses: list[tuple[int, float]], history: list[Any],

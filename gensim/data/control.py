@@ -1,0 +1,247 @@
+"""Control-rate recording of an expert episode, and its LeRobot v3.0 export.
+
+`record_control_episode` runs the task's expert with `robot` ("panda": the Franka arm; "none":
+the floating end effector) and samples the robot every `1/CONTROL_HZ` s of simulated time
+through `Environment.set_control_hook`: joint positions, velocities and commanded targets (the
+arm's 7 joints; none for the floating tool), the tool point's pose, the suction state, and one
+small RGB frame of the front camera (the arm is visible there). Samples taken during the scene's
+settling at reset are kept (the robot is at rest there); frame `t` is at `(t + 1) / fps` s of
+simulated time after the reset.
+
+`export_control_lerobot` writes episodes as a LeRobotDataset v3.0 (see docs/dataset-format.md,
+"Control-rate export"): `observation.state` = joints, joint velocities, tool pose, suction on,
+holding; `action` = commanded joint targets and suction on (for the floating tool: the tool pose
+and suction on); `observation.images.front` = PNG bytes (`struct<bytes, path>`); one row per
+control step at `fps` = `CONTROL_HZ`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gensim.errors import UsageError
+
+CONTROL_HZ = 20  # samples per simulated second (physics at 480 Hz: one sample every 24 steps)
+IMAGE_SIZE = (96, 128)  # rows, cols of the recorded front view (the D415 front view scaled by 0.2)
+CODEBASE_VERSION = "v3.0"
+POSE = ("x", "y", "z", "qx", "qy", "qz", "qw")
+
+
+def front_camera() -> dict[str, Any]:
+    """The convention's front camera at `IMAGE_SIZE` (same pose, intrinsics scaled)."""
+    from gensim.sim.cameras import RealSenseD415
+
+    config = dict(RealSenseD415.CONFIG[0])
+    rows, cols = config["image_size"]
+    s = IMAGE_SIZE[0] / rows
+    fx, _, cx, _, fy, cy, *_ = config["intrinsics"]
+    config["image_size"] = IMAGE_SIZE
+    config["intrinsics"] = (fx * s, 0.0, cx * s, 0.0, fy * s, cy * s, 0.0, 0.0, 1.0)
+    return config
+
+
+@dataclass
+class ControlEpisode:
+    """One episode sampled at `fps` (arrays have one row per sample)."""
+
+    task: str
+    seed: int
+    robot: str
+    fps: int
+    lang_goal: str
+    success: bool
+    joint_names: list[str]
+    joint_positions: np.ndarray  # (T, J) rad
+    joint_velocities: np.ndarray  # (T, J) rad/s
+    joint_targets: np.ndarray  # (T, J) rad, last commanded position-motor targets
+    ee_pose: np.ndarray  # (T, 7) m, quat xyzw
+    suction_on: np.ndarray  # (T,) bool
+    holding: np.ndarray  # (T,) bool
+    time_s: np.ndarray  # (T,) simulated seconds since reset
+    images: np.ndarray  # (T, H, W, 3) uint8, front view
+    joint_limits: list[tuple[float, float]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.time_s.shape[0])
+
+    def state(self) -> np.ndarray:
+        """(T, S) float32 `observation.state` (names: `state_names`)."""
+        return np.concatenate([self.joint_positions, self.joint_velocities, self.ee_pose,
+                               self.suction_on[:, None], self.holding[:, None]], axis=1).astype(np.float32)
+
+    def state_names(self) -> list[str]:
+        return ([f"{j}.pos" for j in self.joint_names] + [f"{j}.vel" for j in self.joint_names]
+                + [f"ee.{c}" for c in POSE] + ["suction_on", "holding"])
+
+    def action(self) -> np.ndarray:
+        """(T, A) float32 `action`: joint targets (arm) or the tool pose (floating), then suction."""
+        head = self.joint_targets if self.joint_names else self.ee_pose
+        return np.concatenate([head, self.suction_on[:, None]], axis=1).astype(np.float32)
+
+    def action_names(self) -> list[str]:
+        head = [f"{j}.target" for j in self.joint_names] if self.joint_names else [f"ee.{c}" for c in POSE]
+        return [*head, "suction_on"]
+
+
+def record_control_episode(task_name: str, seed: int, *, robot: str = "panda", fps: int = CONTROL_HZ,
+                           images: bool = True) -> ControlEpisode:
+    """Run the expert of built-in task `task_name` with `seed` and sample it at `fps`."""
+    from gensim.sim.environment import Environment
+    from gensim.tasks.episode import run_episode
+    from gensim.tasks.registry import make_task
+
+    env = Environment(render_obs=False, robot=robot)
+    try:
+        task = make_task(task_name)
+        camera = front_camera()
+        states: list[Any] = []
+        frames: list[np.ndarray] = []
+
+        def hook(state: Any) -> None:
+            if states and state.sim_step <= states[-1].sim_step:  # a reset: keep the last episode only
+                states.clear()
+                frames.clear()
+            states.append(state)
+            if images:
+                frames.append(np.asarray(env.render_camera(camera)[0])[..., :3].astype(np.uint8))
+
+        env.set_control_hook(hook, rate_hz=fps)
+        result = run_episode(env, task, seed)
+        env.set_control_hook(None)
+        names: list[str] = []
+        limits: list[tuple[float, float]] = []
+        if env.arm is not None:
+            p = env.p
+            for j, lo, hi in zip(env.arm.arm_joints, env.arm.lower, env.arm.upper, strict=False):
+                names.append(p.getJointInfo(env.arm.body, j, physicsClientId=env.client)[1].decode())
+                limits.append((lo, hi))
+        n = len(states)
+        joints = len(names)
+
+        def arr(key: str) -> np.ndarray:
+            return np.asarray([getattr(s, key) for s in states], dtype=np.float64).reshape(n, joints)
+
+        rows, cols = IMAGE_SIZE
+        return ControlEpisode(
+            task=task_name, seed=seed, robot=robot, fps=fps, lang_goal=result.lang_goal, success=result.success,
+            joint_names=names, joint_positions=arr("joint_positions"), joint_velocities=arr("joint_velocities"),
+            joint_targets=arr("joint_targets"),
+            ee_pose=np.asarray([[*s.ee_pose[0], *s.ee_pose[1]] for s in states], dtype=np.float64).reshape(n, 7),
+            suction_on=np.asarray([s.suction_on for s in states], dtype=bool),
+            holding=np.asarray([s.holding for s in states], dtype=bool),
+            time_s=np.asarray([s.time_s for s in states], dtype=np.float64),
+            images=np.stack(frames) if frames else np.zeros((n, rows, cols, 3), np.uint8),
+            joint_limits=limits,
+        )
+    finally:
+        env.close()
+
+
+def _png(image: np.ndarray) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def _stats(values: np.ndarray, image: bool = False) -> dict[str, Any]:
+    v = values.astype(np.float64)
+    axes = (0, 1, 2) if image else (0,)
+    doc = {"min": v.min(axis=axes), "max": v.max(axis=axes), "mean": v.mean(axis=axes), "std": v.std(axis=axes)}
+    out: dict[str, Any] = {k: (np.asarray(x)[:, None, None] if image else np.asarray(x)).tolist()
+                           for k, x in doc.items()}
+    out["count"] = [int(v.shape[0])]
+    return out
+
+
+def export_control_lerobot(episodes: list[ControlEpisode], out: Path) -> dict[str, Any]:
+    """Write `episodes` (same robot and fps) as a LeRobotDataset v3.0 under `out` (one data file)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not episodes:
+        raise UsageError("no episodes to export")
+    fps, robot = episodes[0].fps, episodes[0].robot
+    if any(e.fps != fps or e.robot != robot for e in episodes):
+        raise UsageError("episodes to export must share the robot and the control rate")
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UsageError(f"export folder {out} exists and is not empty")
+    (out / "meta" / "episodes" / "chunk-000").mkdir(parents=True, exist_ok=True)
+    (out / "data" / "chunk-000").mkdir(parents=True, exist_ok=True)
+    first = episodes[0]
+    rows, cols = IMAGE_SIZE
+    feats: dict[str, dict[str, Any]] = {
+        "observation.state": {"dtype": "float32", "shape": [len(first.state_names())], "names": first.state_names()},
+        "action": {"dtype": "float32", "shape": [len(first.action_names())], "names": first.action_names()},
+        "observation.images.front": {"dtype": "image", "shape": [rows, cols, 3],
+                                     "names": ["height", "width", "channels"]},
+    }
+    for key, dtype in (("timestamp", "float32"), ("frame_index", "int64"), ("episode_index", "int64"),
+                       ("index", "int64"), ("task_index", "int64"), ("next.done", "bool")):
+        feats[key] = {"dtype": dtype, "shape": [1], "names": None}
+    schema = pa.schema([
+        ("observation.state", pa.list_(pa.float32())), ("action", pa.list_(pa.float32())),
+        ("observation.images.front", pa.struct([("bytes", pa.binary()), ("path", pa.string())])),
+        ("timestamp", pa.float32()), ("frame_index", pa.int64()), ("episode_index", pa.int64()),
+        ("index", pa.int64()), ("task_index", pa.int64()), ("next.done", pa.bool_()),
+    ])
+    tasks: dict[str, int] = {}
+    episode_rows: list[dict[str, Any]] = []
+    states, actions, images = [], [], []
+    start = 0
+    writer = pq.ParquetWriter(out / "data/chunk-000/file-000.parquet", schema, compression="zstd")
+    for index, ep in enumerate(episodes):
+        n = len(ep)
+        task_index = tasks.setdefault(ep.lang_goal, len(tasks))
+        state, action = ep.state(), ep.action()
+        table = {
+            "observation.state": state.tolist(), "action": action.tolist(),
+            "observation.images.front": [{"bytes": _png(im), "path": None} for im in ep.images],
+            "timestamp": (np.arange(n, dtype=np.float64) / fps).astype(np.float32).tolist(),
+            "frame_index": list(range(n)), "episode_index": [index] * n, "index": list(range(start, start + n)),
+            "task_index": [task_index] * n, "next.done": (np.arange(n) == n - 1).tolist(),
+        }
+        writer.write_table(pa.Table.from_pydict(table, schema=schema))
+        row: dict[str, Any] = {
+            "episode_index": index, "tasks": [ep.lang_goal], "length": n, "data/chunk_index": 0,
+            "data/file_index": 0, "dataset_from_index": start, "dataset_to_index": start + n,
+            "meta/episodes/chunk_index": 0, "meta/episodes/file_index": 0, "seed": ep.seed, "success": ep.success,
+        }
+        for key, values, image in (("observation.state", state, False), ("action", action, False),
+                                   ("observation.images.front", ep.images / 255.0, True)):
+            for stat, value in _stats(values, image).items():
+                row[f"stats/{key}/{stat}"] = value
+        episode_rows.append(row)
+        states.append(state)
+        actions.append(action)
+        images.append(ep.images / 255.0)
+        start += n
+    writer.close()
+    pq.write_table(pa.Table.from_pylist(episode_rows), out / "meta/episodes/chunk-000/file-000.parquet")
+    pd.DataFrame({"task_index": list(tasks.values())}, index=pd.Index(list(tasks), name="task")).to_parquet(
+        out / "meta/tasks.parquet")
+    stats = {"observation.state": _stats(np.concatenate(states)), "action": _stats(np.concatenate(actions)),
+             "observation.images.front": _stats(np.concatenate(images), image=True)}
+    info = {
+        "codebase_version": CODEBASE_VERSION, "robot_type": f"gensim-{robot}", "total_episodes": len(episodes),
+        "total_frames": start, "total_tasks": len(tasks), "chunks_size": 1000, "data_files_size_in_mb": 100,
+        "video_files_size_in_mb": 200, "fps": fps, "splits": {"train": f"0:{len(episodes)}"},
+        "data_path": "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet", "video_path": None,
+        "features": feats,
+        "gensim": {"control_hz": fps, "robot": robot,
+                   "joint_limits": {n: list(lim) for n, lim in zip(first.joint_names, first.joint_limits,
+                                                                      strict=False)}},
+    }
+    (out / "meta" / "info.json").write_text(json.dumps(info, indent=4))
+    (out / "meta" / "stats.json").write_text(json.dumps(stats, indent=2))
+    return {"path": str(out.resolve()), "episodes": len(episodes), "frames": start, "fps": fps,
+            "bytes": sum(f.stat().st_size for f in out.rglob("*") if f.is_file())}

@@ -135,6 +135,8 @@ def _interrupted(err: KeyboardInterrupt) -> None:
     """One line saying what was kept and how to resume, then exit 130 (SIGINT) or 143 (SIGTERM)."""
     kept = (err.kept if isinstance(err, interrupts.Interrupted)
             else "stopped before its work was stored; rerun the same command")
+    if "gensim.tracking.stale" in sys.modules:  # runs opened but not ended (cut off mid-way)
+        sys.modules["gensim.tracking.stale"].end_open("KILLED")
     sys.stderr.flush()
     fresh_line = "\n" if sys.stderr.isatty() else ""  # below a live progress bar
     sys.stderr.write(f"{fresh_line}interrupted: {kept}\n")

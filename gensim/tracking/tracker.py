@@ -232,6 +232,9 @@ class Tracker:
                 self.guard(monitor.finish)
             if handle.active:
                 self.call("set_terminated", handle.run_id, status)
+                from gensim.tracking import stale
+
+                stale.note_closed(handle.run_id)
 
     def _create_run(
         self, experiment: str, name: str, tags: Mapping[str, Any] | None, parent: TrackedRun | None,
@@ -242,11 +245,17 @@ class Tracker:
         experiment_id = self.experiment_id(experiment)
         if experiment_id is None:
             return None
-        all_tags = {key: str(value) for key, value in (tags or {}).items()}
+        from gensim.tracking import stale
+
+        stale.sweep(self, experiment_id)  # runs a killed process left RUNNING (see stale.py)
+        all_tags = {key: str(value) for key, value in (tags or {}).items()} | stale.owner_tags()
         if parent is not None and parent.run_id is not None:
             all_tags["mlflow.parentRunId"] = parent.run_id
         created = self.call("create_run", experiment_id, start_time=started_ms, run_name=name, tags=all_tags)
-        return None if created is None else str(created.info.run_id)
+        if created is None:
+            return None
+        stale.note_open(self, str(created.info.run_id))
+        return str(created.info.run_id)
 
     def _start_monitor(self, run_id: str | None, interval_s: float) -> Any:
         import importlib.util

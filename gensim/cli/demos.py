@@ -1,7 +1,7 @@
 """`gensim demos`: make expert demonstrations, list, verify and export datasets.
 
 `gensim demos NAME ...` is short for `gensim demos make NAME ...`: the group routes a first
-word that is not one of its commands (make, list, verify, export) to `make`.
+word that is not one of its commands (make, list, verify, control, export) to `make`.
 """
 
 from __future__ import annotations
@@ -194,6 +194,40 @@ def verify(
                   f"{report.digest[:16]}... {match} the record", highlight=False)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("control")
+def control(
+    name: str = typer.Argument(..., help="built-in task name"),
+    n: int = typer.Option(2, "-n", "--episodes", help="episodes (seeds 0..n-1)"),
+    robot: str = typer.Option("panda", "--robot", help="panda (Franka arm) | none (floating end effector)"),
+    out_dir: Path = typer.Option(..., "--out", help="LeRobot folder to write (must not exist or be empty)"),
+    json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Record expert episodes at the control rate (20 Hz) and write them as a LeRobot v3.0 dataset.
+
+    Example:
+      gensim demos control place-red-in-green --robot panda -n 2 --out lerobot-arm/
+    """
+    from gensim.data.control import export_control_lerobot, record_control_episode
+    from gensim.errors import UsageError
+    from gensim.sim.arm import check_robot
+
+    try:
+        check_robot(robot)
+        if n < 1:
+            raise UsageError("-n must be at least 1")
+        with native_stderr_filtered():
+            episodes = [record_control_episode(name, seed, robot=robot) for seed in range(n)]
+        summary = export_control_lerobot(episodes, out_dir)
+    except GensimError as err:
+        fail_from(err)
+    summary["success"] = sum(e.success for e in episodes) / n
+    if json_out:
+        print_json(summary)
+        return
+    out.print(f"wrote {summary['episodes']} episodes, {summary['frames']} frames at {summary['fps']} Hz "
+              f"({summary['bytes']} bytes) to {summary['path']}", highlight=False)
 
 
 @app.command("export")

@@ -94,8 +94,10 @@ def record_control_episode(task_name: str, seed: int, *, robot: str = "panda", f
     """Run the expert of built-in task `task_name` with `seed` and sample it at `fps`."""
     from gensim.sim.environment import Environment
     from gensim.tasks.episode import run_episode
-    from gensim.tasks.registry import make_task
+    from gensim.tasks.registry import builtin_specs, make_task
 
+    if task_name not in {spec.name for spec in builtin_specs()}:  # task code runs in this process
+        raise UsageError(f"control-rate recording runs built-in tasks only; '{task_name}' is not one")
     env = Environment(render_obs=False, robot=robot)
     try:
         task = make_task(task_name)

@@ -83,3 +83,17 @@ def test_lerobot_dataset_class_loads_the_export(arm_episode: Any, tmp_path: Path
     ds = lerobot_dataset.LeRobotDataset("gensim/test", root=out)
     assert len(ds) == len(arm_episode)
     assert tuple(ds[0]["observation.state"].shape) == (7 + 7 + 7 + 2,)
+
+
+@pytest.mark.parametrize("args", [["nosuch-task"], ["place-red-in-green", "--robot", "ur5"]])
+def test_demos_control_refuses_bad_input_in_one_line(args: list[str], tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GENSIM_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-m", "gensim.cli.main", "demos", "control", *args, "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("error:") and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()

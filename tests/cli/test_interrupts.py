@@ -111,7 +111,7 @@ def _run_status(home: Path, experiment: str) -> list[str]:
     return list(json.loads(out.strip().splitlines()[-1]))
 
 
-GENERATE = ["generate", "--mode", "bottomup", "--trials", "4", "--seeds", "2", "--workers", "1",
+GENERATE = ["generate", "--mode", "bottomup", "--trials", "8", "--seeds", "2", "--workers", "1",
             "--repair-rounds", "0", "--no-media"]
 
 
@@ -133,9 +133,9 @@ def test_generate_interrupted_at_start_up(tmp_path: Path, sig: signal.Signals) -
 def test_generate_interrupted_mid_campaign_resumes(tmp_path: Path, sig: signal.Signals) -> None:
     home = tmp_path / "home"
     cmd = Command(home, GENERATE)
-    cmd.wait_for(r"\b1/4\b")  # one trial finished and stored
+    cmd.wait_for(r"\n  \S+: (admitted|rejected)")  # one trial finished and stored
     rc, err = cmd.interrupt(sig, group=True)
-    line = _assert_clean_interrupt(rc, err, sig, cmd.proc.pid, r"campaign \d+ stopped after \d of 4 trials")
+    line = _assert_clean_interrupt(rc, err, sig, cmd.proc.pid, r"campaign \d+ stopped after \d of 8 trials")
     assert not _sandboxes_alive()
     assert "RUNNING" not in _run_status(home, "gensim/generate")
     assert "KILLED" in _run_status(home, "gensim/generate")
@@ -144,7 +144,7 @@ def test_generate_interrupted_mid_campaign_resumes(tmp_path: Path, sig: signal.S
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     result = json.loads(rerun.stdout)
     assert result["campaign_id"] == int(re.search(r"campaign (\d+)", line).group(1))  # type: ignore[union-attr]
-    assert result["candidates"] == 4
+    assert result["candidates"] == 8
 
 
 DEMOS = ["demos", "block-insertion", "-n", "30", "--workers", "2"]

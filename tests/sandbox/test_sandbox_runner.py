@@ -154,3 +154,40 @@ def test_cli_refuses_without_bwrap_in_one_line(tmp_path) -> None:
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "bubblewrap" in lines[0] and "Traceback" not in proc.stderr, proc.stderr
+
+
+def _userns_disabled_bwrap(tmp_path: Path) -> Path:
+    """A stand-in for bwrap on a host with unprivileged user namespaces disabled: it fails the way
+    the real bwrap does there (message on stderr, exit status 1)."""
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    return fake
+
+
+def test_userns_disabled_untrusted_code_is_refused(monkeypatch, tmp_path) -> None:
+    from gensim.config import get_settings
+    from gensim.sandbox.bwrap import SandboxUnavailable
+
+    monkeypatch.setenv("GENSIM_SANDBOX_BWRAP", str(_userns_disabled_bwrap(tmp_path)))
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SandboxUnavailable) as err:
+            run("echo", {})
+    finally:
+        get_settings.cache_clear()
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert "setting up uid map: Permission denied" in msg and "unprivileged_userns_clone=1" in msg
+
+
+def test_cli_refuses_when_userns_disabled_in_one_line(tmp_path) -> None:
+    task = Path(__file__).resolve().parents[1] / "fixtures" / "hostile" / "benign_baseline.py"
+    env = {**os.environ, "GENSIM_SANDBOX_BWRAP": str(_userns_disabled_bwrap(tmp_path)),
+           "GENSIM_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-m", "gensim.cli.main", "tasks", "check", "--file", str(task)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "uid map: Permission denied" in lines[0] and "sysctl" in lines[0], lines[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,8 +18,9 @@ if TYPE_CHECKING:
 
 class SeparatingPilesUnseenColors(Task):
     """A pile of fifty small blocks of one colour lies on the table between two flat square
-    zones of two other colours. Using a spatula and pushing motions, sweep the pile into the
-    square of the colour named in the instruction, not into the other one."""
+    zones of two other colours, all drawn from the training colours in every split, as GenSim
+    draws them. Using a spatula and pushing motions, sweep the pile into the square of the
+    colour named in the instruction, not into the other one."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -29,23 +31,23 @@ class SeparatingPilesUnseenColors(Task):
         self.primitive = primitives.push
         self.additional_reset()
 
-    def color_names(self) -> list[str]:
-        """Colours of this variant: training colours in train mode, evaluation colours otherwise."""
-        return utils.get_colors_names(self.mode)
-
     def reset(self, env: Environment) -> None:
         super().reset(env)
-        block_color, square_color, other_color = self.rng.choice(
-            self.color_names(), 3, replace=False
-        )
+        # As the reference draws: three colours with one `random.sample` (two squares, then the
+        # blocks), two 15 cm squares at least 20 cm apart (the second redrawn until so), the
+        # target square with Python's `random.randint`, then the pile.
+        _, (color1, color2, block_color) = utils.get_colors(self.mode, n_colors=3)
+        zone_size = (0.15, 0.15, 0)
+        zone1_pose = self.get_random_pose(env, zone_size)
+        zone2_pose = self.get_random_pose(env, zone_size)
+        while np.linalg.norm(np.array(zone2_pose[0]) - np.array(zone1_pose[0])) < 0.2:
+            zone2_pose = self.get_random_pose(env, zone_size)
+        env.add_object("zone/zone.urdf", zone1_pose, "fixed", color=utils.COLORS[color1])
+        env.add_object("zone/zone.urdf", zone2_pose, "fixed", color=utils.COLORS[color2])
+        target = random.randint(0, 1)
+        zone_pose, square_color = [(zone1_pose, color1), (zone2_pose, color2)][target]
 
-        zone_size = (0.12, 0.12, 0)
-        zone_pose = self.get_random_pose(env, zone_size)
-        env.add_object("zone/zone.urdf", zone_pose, "fixed", color=str(square_color))
-        other_pose = self.get_random_pose(env, zone_size)
-        env.add_object("zone/zone.urdf", other_pose, "fixed", color=str(other_color))
-
-        obj_ids = self.make_piles(env, block_color=str(block_color))
+        obj_ids = self.make_piles(env, block_color=block_color)
         self.add_goal(
             objs=obj_ids,
             matches=np.ones((len(obj_ids), 1)),
@@ -66,16 +68,9 @@ class SeparatingPilesSeenColors(SeparatingPilesUnseenColors):
     zones of two other colours, all drawn from the training colours. Using a spatula and pushing
     motions, sweep the pile into the square of the colour named in the instruction."""
 
-    def color_names(self) -> list[str]:
-        """Training colours in every mode."""
-        return utils.TRAIN_COLORS
-
 
 class SeparatingPilesFull(SeparatingPilesUnseenColors):
     """A pile of fifty small blocks of one colour lies on the table between two flat square
-    zones of two other colours, drawn from all colours. Using a spatula and pushing motions,
-    sweep the pile into the square of the colour named in the instruction."""
-
-    def color_names(self) -> list[str]:
-        """Training and evaluation colours together, in every mode."""
-        return sorted(set(utils.TRAIN_COLORS) | set(utils.EVAL_COLORS))
+    zones of two other colours (GenSim's full variant: training colours, as it draws them).
+    Using a spatula and pushing motions, sweep the pile into the square of the colour named in
+    the instruction."""

@@ -110,6 +110,8 @@ def run() -> None:
     except KeyboardInterrupt as err:
         _interrupted(err)
     except SystemExit as err:  # typer turns a KeyboardInterrupt into Exit(130): find it
+        if err.code in (0, None):
+            raise  # the command ended normally (`gensim ui` stops on Ctrl-C by design)
         cause = _interrupt_in(err)
         if cause is None and interrupts.received() is None:
             raise

@@ -28,13 +28,22 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
+def _default_signals() -> None:
+    """In the child before exec: SIGINT and SIGTERM as at a terminal. A test run in the
+    background (CI under `cmd &`) inherits SIGINT ignored, and an ignored signal stays ignored
+    across exec, so the command would never see the interrupt this test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class Command:
     """A `gensim` command in its own process group, its stderr read as it comes."""
 
     def __init__(self, home: Path, args: list[str]) -> None:
         home.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen([sys.executable, "-m", "gensim.cli.main", *args], env=_env(home),
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                     preexec_fn=_default_signals)
         self.err = b""
         assert self.proc.stderr is not None
         os.set_blocking(self.proc.stderr.fileno(), False)
@@ -115,6 +124,11 @@ GENERATE = ["generate", "--mode", "bottomup", "--trials", "8", "--seeds", "2", "
             "--repair-rounds", "0", "--no-media"]
 
 
+# Slow set: a signal sent at once lands somewhere in the interpreter's start-up, and CPython
+# drops a KeyboardInterrupt raised while it runs code whose exceptions it ignores (a weakref
+# callback, a finaliser): once in CI the command then ran to its end (exit 0). Not a flake the
+# default run may carry; the mid-run tests above and below sync on output instead.
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_generate_interrupted_at_start_up(tmp_path: Path, sig: signal.Signals) -> None:
     """Early: before the command parses its flags (the first progress it shows is the home)."""

@@ -13,6 +13,21 @@ if TYPE_CHECKING:
     from gensim.sim.environment import Environment
 
 
+BLOCK = ("stacking/block.urdf", (0.04, 0.04, 0.04))
+BOWL = ("bowl/bowl.urdf", (0.12, 0.12, 0))
+
+
+def add_distractors(task: Task, env: Environment, block_colors: list[str], bowl_colors: list[str]) -> None:
+    """Six movable distractor blocks and bowls, as the reference adds them: one `rand` decides
+    block or bowl, then the pose; colours cycle through the given names, the n-th distractor
+    taking name n (modulo their count) of its kind's list."""
+    for n in range(6):
+        is_block = task.rng.rand() > 0.5
+        (urdf, size), names = (BLOCK, block_colors) if is_block else (BOWL, bowl_colors)
+        pose = task.get_random_pose(env, size)
+        env.add_object(urdf, pose, color=utils.COLORS[names[n % len(names)]])
+
+
 class PlaceRedInGreen(Task):
     """One to three green bowls and at most as many red blocks are scattered on the table,
     together with distractor blocks and bowls of other colours. Put every red block into a
@@ -30,16 +45,14 @@ class PlaceRedInGreen(Task):
         n_bowls = int(self.rng.randint(1, 4))
         n_blocks = int(self.rng.randint(1, n_bowls + 1))
 
-        bowl_size = (0.12, 0.12, 0)
-        bowl_urdf = "bowl/bowl.urdf"
+        bowl_urdf, bowl_size = BOWL
         bowl_poses = []
         for _ in range(n_bowls):
             bowl_pose = self.get_random_pose(env, bowl_size)
             env.add_object(bowl_urdf, bowl_pose, category="fixed", color=utils.COLORS["green"])
             bowl_poses.append(bowl_pose)
 
-        block_size = (0.04, 0.04, 0.04)
-        block_urdf = "stacking/block.urdf"
+        block_urdf, block_size = BLOCK
         blocks = []
         for _ in range(n_blocks):
             block_pose = self.get_random_pose(env, block_size)
@@ -60,13 +73,6 @@ class PlaceRedInGreen(Task):
             language_goal=self.lang_template,
         )
 
-        # Six distractors, as the reference adds them: one `rand` decides block or bowl, then the
-        # pose; colours cycle through the palette without red (blocks) or green (bowls).
-        block_colors = [name for name in utils.PALETTE if name != "red"]
-        bowl_colors = [name for name in utils.PALETTE if name != "green"]
-        for n in range(6):
-            is_block = self.rng.rand() > 0.5
-            urdf, size = (block_urdf, block_size) if is_block else (bowl_urdf, bowl_size)
-            names = block_colors if is_block else bowl_colors
-            pose = self.get_random_pose(env, size)
-            env.add_object(urdf, pose, color=utils.COLORS[names[n % len(names)]])
+        # Distractors in any colour but red (blocks) or green (bowls).
+        add_distractors(self, env, [name for name in utils.PALETTE if name != "red"],
+                        [name for name in utils.PALETTE if name != "green"])

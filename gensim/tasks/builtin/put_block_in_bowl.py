@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gensim.tasks import utils
+from gensim.tasks.builtin.place_red_in_green import BLOCK, BOWL, add_distractors
 from gensim.tasks.task import Task
 
 if TYPE_CHECKING:
@@ -33,16 +34,14 @@ class PutBlockInBowl(Task):
         # Two distinct colours with one `random.sample`, as the reference's `get_colors` draws.
         _, (block_color, bowl_color) = utils.get_colors(self.mode, n_colors=2)
 
-        bowl_size = (0.12, 0.12, 0)
-        bowl_urdf = "bowl/bowl.urdf"
+        bowl_urdf, bowl_size = BOWL
         bowl_poses = []
         for _ in range(n_bowls):
             bowl_pose = self.get_random_pose(env, bowl_size)
             env.add_object(bowl_urdf, bowl_pose, category="fixed", color=utils.COLORS[bowl_color])
             bowl_poses.append(bowl_pose)
 
-        block_size = (0.04, 0.04, 0.04)
-        block_urdf = "stacking/block.urdf"
+        block_urdf, block_size = BLOCK
         blocks = []
         for _ in range(n_blocks):
             block_pose = self.get_random_pose(env, block_size)
@@ -64,14 +63,9 @@ class PutBlockInBowl(Task):
         )
         self.max_steps = n_blocks + 1  # one mistake allowed, as in the reference
 
-        # Six distractors, as the reference adds them: one `rand` decides block or bowl, then the
-        # pose; colours cycle through the palette without the two named colours.
+        # Distractors never use the two colours named in the instruction.
         others = [name for name in utils.PALETTE if name not in (block_color, bowl_color)]
-        for n in range(6):
-            is_block = self.rng.rand() > 0.5
-            urdf, size = (block_urdf, block_size) if is_block else (bowl_urdf, bowl_size)
-            pose = self.get_random_pose(env, size)
-            env.add_object(urdf, pose, color=utils.COLORS[others[n % len(others)]])
+        add_distractors(self, env, others, others)
 
 
 class PutBlockInBowlSeenColors(PutBlockInBowl):

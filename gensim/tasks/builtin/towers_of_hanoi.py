@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gensim.tasks import utils
+from gensim.tasks.goals import Pose
 from gensim.tasks.task import Task
 
 if TYPE_CHECKING:
@@ -37,6 +38,32 @@ def hanoi_moves(disk: int, source: int, target: int, spare: int) -> list[tuple[i
     )
 
 
+def add_starting_stack(env: Environment, stand_pose: Pose, colors: list[str] | None = None) -> list[int]:
+    """The rings on the first rod, smallest on top, at the reference's heights; their ids from
+    the smallest up. `colors` names each ring's colour (default: the assets' own)."""
+    x, y, z = utils.apply(stand_pose, ROD_OFFSETS[0])
+    disks = []
+    for i, urdf in enumerate(DISK_URDFS):
+        pose = ((x, y, z + SPAWN_STEP * (len(DISK_URDFS) - i - 2)), stand_pose[1])
+        color = None if colors is None else utils.COLORS[colors[i]]
+        disks.append(env.add_object(urdf, pose, color=color))
+    return disks
+
+
+def move_targets(stand_pose: Pose, n_disks: int) -> list[tuple[int, int, Pose]]:
+    """`(disk, to_rod, pose)` for each move of the shortest solution from the first rod to the
+    third: where the moved ring comes to rest on the rings already there."""
+    stack_heights = [n_disks, 0, 0]
+    targets = []
+    for disk, source, target in hanoi_moves(n_disks - 1, 0, 2, 1):
+        stack_heights[source] -= 1
+        x, y, _ = ROD_OFFSETS[target]
+        pos = utils.apply(stand_pose, (x, y, REST_Z + stack_heights[target] * DISK_HEIGHT))
+        stack_heights[target] += 1
+        targets.append((disk, target, (pos, stand_pose[1])))
+    return targets
+
+
 class TowersOfHanoi(Task):
     """A fixed stand with three rods holds a stack of three disks of decreasing size on its first
     rod. Move the whole stack to the third rod, one disk per step, never placing a larger disk on
@@ -57,25 +84,15 @@ class TowersOfHanoi(Task):
         env.add_object("hanoi/stand.urdf", stand_pose, category="fixed")
 
         # The smallest disk sits on top of the starting stack on the first rod.
-        n_disks = 3
-        rods = [utils.apply(stand_pose, offset) for offset in ROD_OFFSETS]
-        disks = []
-        for i in range(n_disks):
-            pos = (rods[0][0], rods[0][1], rods[0][2] + SPAWN_STEP * (n_disks - i - 2))
-            disks.append(env.add_object(DISK_URDFS[i], (pos, stand_pose[1])))
+        disks = add_starting_stack(env, stand_pose)
 
         # One goal per move. Disks are round, so yaw is neither carried nor checked.
-        stack_heights = [n_disks, 0, 0]
-        moves = hanoi_moves(n_disks - 1, 0, 2, 1)
-        for disk, source, target in moves:
-            stack_heights[source] -= 1
-            x, y, _ = ROD_OFFSETS[target]
-            pos = utils.apply(stand_pose, (x, y, REST_Z + stack_heights[target] * DISK_HEIGHT))
-            stack_heights[target] += 1
+        moves = move_targets(stand_pose, len(disks))
+        for disk, _, target_pose in moves:
             self.add_goal(
                 objs=[disks[disk]],
                 matches=np.ones((1, 1)),
-                targ_poses=[(pos, stand_pose[1])],
+                targ_poses=[target_pose],
                 replace=False,
                 rotations=False,
                 metric="pose",

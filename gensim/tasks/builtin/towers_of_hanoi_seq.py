@@ -7,14 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gensim.tasks import utils
-from gensim.tasks.builtin.towers_of_hanoi import (
-    DISK_HEIGHT,
-    DISK_URDFS,
-    REST_Z,
-    ROD_OFFSETS,
-    SPAWN_STEP,
-    hanoi_moves,
-)
+from gensim.tasks.builtin.towers_of_hanoi import add_starting_stack, move_targets
 from gensim.tasks.task import Task
 
 if TYPE_CHECKING:
@@ -43,27 +36,16 @@ class TowersOfHanoiSeq(Task):
         env.add_object("hanoi/stand.urdf", stand_pose, category="fixed")
         rod_names = ["lighter brown side", "middle of the stand", "darker brown side"]
 
-        n_disks = 3
         # Three distinct colours with one `random.sample`, as the reference's `get_colors` draws.
-        _, names = utils.get_colors(self.mode, n_colors=n_disks)
-        rods = [utils.apply(stand_pose, offset) for offset in ROD_OFFSETS]
-        disks = []
-        for i in range(n_disks):
-            pos = (rods[0][0], rods[0][1], rods[0][2] + SPAWN_STEP * (n_disks - i - 2))
-            pose = (pos, stand_pose[1])
-            disks.append(env.add_object(DISK_URDFS[i], pose, color=utils.COLORS[names[i]]))
+        _, names = utils.get_colors(self.mode, n_colors=3)
+        disks = add_starting_stack(env, stand_pose, names)
 
-        stack_heights = [n_disks, 0, 0]
-        moves = hanoi_moves(n_disks - 1, 0, 2, 1)
-        for disk, source, target in moves:
-            stack_heights[source] -= 1
-            x, y, _ = ROD_OFFSETS[target]
-            pos = utils.apply(stand_pose, (x, y, REST_Z + stack_heights[target] * DISK_HEIGHT))
-            stack_heights[target] += 1
+        moves = move_targets(stand_pose, len(disks))
+        for disk, target, target_pose in moves:
             self.add_goal(
                 objs=[disks[disk]],
                 matches=np.ones((1, 1)),
-                targ_poses=[(pos, stand_pose[1])],
+                targ_poses=[target_pose],
                 replace=False,
                 rotations=False,
                 metric="pose",

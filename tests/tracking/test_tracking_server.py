@@ -72,6 +72,11 @@ def _api(url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return dict(json.loads(answer.read()))
 
 
+def _get(url: str, path: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{url}/api/2.0/mlflow/{path}", timeout=60) as answer:
+        return dict(json.loads(answer.read()))
+
+
 def _gensim(home: Path, url: str, *args: str) -> dict[str, Any]:
     env = {**os.environ, "GENSIM_HOME": str(home), "GENSIM_MLFLOW_TRACKING_URI": url, "PYTHONPATH": str(ROOT),
            "GENSIM_TRACKING_SYNC": "1", "MLFLOW_DISABLE_TELEMETRY": "true"}
@@ -82,9 +87,8 @@ def _gensim(home: Path, url: str, *args: str) -> dict[str, Any]:
 
 
 def _runs(url: str, experiment: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(f"{url}/api/2.0/mlflow/experiments/get-by-name?experiment_name="
-                                f"{urllib.parse.quote(experiment)}", timeout=60) as answer:
-        experiment_id = json.loads(answer.read())["experiment"]["experiment_id"]
+    found = _get(url, f"experiments/get-by-name?experiment_name={urllib.parse.quote(experiment)}")
+    experiment_id = found["experiment"]["experiment_id"]
     return list(_api(url, "runs/search", {"experiment_ids": [experiment_id], "max_results": 100}).get("runs", []))
 
 
@@ -121,9 +125,7 @@ def test_campaign_dataset_and_training_logged_to_a_tracking_server(server: str, 
     assert train_run["info"]["status"] == "FINISHED"
     assert _params(train_run)["max_steps"] == "3"
     assert train_run["inputs"]["dataset_inputs"]
-    with urllib.request.urlopen(f"{server}/api/2.0/mlflow/registered-models/search?max_results=100",
-                                timeout=60) as answer:  # a GET endpoint
-        models = json.loads(answer.read()).get("registered_models", [])
+    models = _get(server, "registered-models/search?max_results=100").get("registered_models", [])
     assert any(train["model"].startswith(m["name"] + ":") for m in models), (train["model"], models)
     # artifacts went to the server's store, not the client's disk
     assert train_run["info"]["artifact_uri"].startswith("mlflow-artifacts:")

@@ -1,15 +1,16 @@
 """Candidates of a campaign and the verdicts of their stages.
 
-Stages, in order; a candidate that fails one does not reach the next:
+A campaign's stages, in order; a candidate that fails one does not reach the next:
 1. `api`      the provider answered (a provider failure is never counted as a code failure)
 2. `parse`    a proposal and code could be extracted from the replies
-3. `static`   syntax, Task subclass with reset, assets exist, colours known, shares sum to 1
-4. `load`     the file imports and the class instantiates (in the sandbox)
-5. `runtime`  reset and expert episodes run without exceptions on N seeds (in the sandbox)
-6. `success`  expert success rate >= threshold, objects in bounds, within the step budget
-7. `critic`   the provider judges the task useful and faithful to its description
-8. `novelty`  not a near-duplicate of an admitted task
-Failures at stages 2-6 go back to the provider for repair (up to K rounds).
+3. the gate's stages, `static` to `budget`, named once in `gensim.checking.stages.Stage`
+   (static checks, load, reset, runtime, determinism, goals, replay, success, bounds, budget)
+4. `critic`   the provider judges the task useful and faithful to its description
+5. `novelty`  not a near-duplicate of an admitted task
+Failures at `parse` and at any gate stage go back to the provider for repair (up to K rounds).
+
+Campaigns stored before the gate's stages were used here name only four of them (`static`,
+`load`, `runtime`, `success`); those names are still stages, so their records read as they were.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-STAGES = ("api", "parse", "static", "load", "runtime", "success", "critic", "novelty")
-REPAIRABLE = ("parse", "static", "load", "runtime", "success")
+from gensim.checking.stages import STAGES as GATE_STAGES
+
+STAGES: tuple[str, ...] = ("api", "parse", *(s.value for s in GATE_STAGES), "critic", "novelty")
+REPAIRABLE: tuple[str, ...] = ("parse", *(s.value for s in GATE_STAGES))
 
 
 @dataclass

@@ -1,9 +1,9 @@
-"""Stages `static` to `success` of one attempt: the gate's verdict, as the pipeline's stages.
+"""The gate's stages of one attempt: the verdict of the one checker, as stage verdicts.
 
 Generation and import call the one checker (`gensim.checking.gate.check_code`: static checks,
-the sandboxed recording, the trusted replay) and map its stages onto the pipeline's coarser
-ones (`STAGE_OF`): static, load, runtime (reset, runtime, determinism) and success (goals,
-replay, success, bounds, budget). The verdict itself is returned too.
+the sandboxed recording, the trusted replay); its stages are the campaign's stages from
+`static` to `budget`, under the same names (`gensim.checking.stages.Stage`). The verdict itself
+is returned too.
 """
 
 from __future__ import annotations
@@ -11,16 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gensim.checking.conventions import CHECK_SEEDS, SUCCESS_RATE
-from gensim.checking.stages import Stage
+from gensim.checking.stages import STAGES, Stage
 from gensim.checking.verdict import CheckVerdict
 from gensim.generation.candidate import StageVerdict
-
-PIPELINE_STAGES = ("static", "load", "runtime", "success")
-STAGE_OF: dict[Stage, str] = {
-    Stage.STATIC: "static", Stage.LOAD: "load", Stage.RESET: "runtime", Stage.RUNTIME: "runtime",
-    Stage.DETERMINISM: "runtime", Stage.GOALS: "success", Stage.REPLAY: "success",
-    Stage.SUCCESS: "success", Stage.BOUNDS: "success", Stage.BUDGET: "success", Stage.DONE: "success",
-}
 
 
 @dataclass(frozen=True)
@@ -44,17 +37,20 @@ def validate(code: str, name: str, settings: CheckSettings) -> tuple[list[StageV
 
 
 def stage_verdicts(verdict: CheckVerdict) -> list[StageVerdict]:
-    """The pipeline's stage verdicts of a gate verdict: passed up to the failing one."""
-    failing = None if verdict.passed else STAGE_OF[Stage(verdict.stage)]
+    """One stage verdict per gate stage, passed up to the failing one (which ends the list).
+
+    The stage's time is known only for the whole check: it goes on the last verdict, and the
+    verdict's details (seeds, successes, warnings, rewards, disagreements) with it."""
+    failing = None if verdict.passed else Stage(verdict.stage)
     details = {"seeds": verdict.seeds, "successes": verdict.successes, "success_rate": verdict.success_rate,
                "warnings": verdict.warnings, "stage": verdict.stage, "rewards": verdict.rewards,
                "disagreements": verdict.disagreements}
     out: list[StageVerdict] = []
-    for stage in PIPELINE_STAGES:
-        last = stage == "success"
-        if stage == failing:
+    for stage in STAGES:
+        if stage is failing:
             message = "; ".join(verdict.errors) or f"failed at {verdict.stage}"
-            out.append(StageVerdict(stage, False, verdict.seconds, message, details))
+            out.append(StageVerdict(stage.value, False, verdict.seconds, message, details))
             break
-        out.append(StageVerdict(stage, True, verdict.seconds if last else 0.0, None, details if last else {}))
+        last = stage is STAGES[-1]
+        out.append(StageVerdict(stage.value, True, verdict.seconds if last else 0.0, None, details if last else {}))
     return out

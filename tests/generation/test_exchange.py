@@ -75,20 +75,27 @@ def test_import_of_many_files_goes_on_past_checker_failures(gensim_home: Path, t
     rejected = {r["name"]: r for r in doc["rejected"]}
     assert sorted(rejected) == ["a0-fails-at-reset", "a1-fails-at-reset", "a2-fails-at-reset",
                                 "a3-fails-at-reset", "b-imports-missing-module"]
-    assert rejected["a0-fails-at-reset"]["stage"] == "runtime"
+    assert rejected["a0-fails-at-reset"]["stage"] == "reset"
     assert "no scene today" in rejected["a0-fails-at-reset"]["reason"]
 
 
-def test_stage_verdicts_map_the_gate_stages_onto_the_pipeline() -> None:
-    from gensim.checking.stages import Stage
+def test_stage_verdicts_are_the_gate_stages_by_their_own_names() -> None:
+    from gensim.checking.stages import STAGES, Stage
     from gensim.checking.verdict import CheckVerdict
+    from gensim.generation.candidate import REPAIRABLE
+    from gensim.generation.candidate import STAGES as CAMPAIGN_STAGES
     from gensim.generation.validate import stage_verdicts
 
     failed_early = CheckVerdict("t", 1, [0, 2]).fail(Stage.RESET, "reset (seed 0): ValueError: boom").finish()
     verdicts = stage_verdicts(failed_early)
-    assert [(v.stage, v.passed) for v in verdicts] == [("static", True), ("load", True), ("runtime", False)]
+    assert [(v.stage, v.passed) for v in verdicts] == [("static", True), ("load", True), ("reset", False)]
     assert verdicts[-1].error == "reset (seed 0): ValueError: boom"
     vacuous = CheckVerdict("t", 1, [0, 2]).fail(Stage.GOALS, "goals: goal 1 has no objects").finish()
-    assert [(v.stage, v.passed) for v in stage_verdicts(vacuous)][-1] == ("success", False)
+    assert [(v.stage, v.passed) for v in stage_verdicts(vacuous)][-1] == ("goals", False)
     whole = CheckVerdict("t", 1, [0, 2], successes=[True, True], success_rate=1.0).finish()
+    assert [v.stage for v in stage_verdicts(whole)] == [s.value for s in STAGES]
     assert whole.passed and all(v.passed for v in stage_verdicts(whole))
+    assert stage_verdicts(whole)[-1].details["success_rate"] == 1.0
+    # one vocabulary: the campaign's stages are the gate's, between the provider's and the critic's
+    assert CAMPAIGN_STAGES == ("api", "parse", *(s.value for s in STAGES), "critic", "novelty")
+    assert set(REPAIRABLE) == {"parse", *(s.value for s in STAGES)}

@@ -57,23 +57,28 @@ def make(
     version: int = typer.Option(None, "--version", help="task version (default: newest admitted)"),
     out_dir: Path = typer.Option(None, "--out", help="dataset folder (default: under GENSIM_HOME/datasets)"),
     max_failures: int = typer.Option(None, "--max-failures", help="stop after this many failed attempts"),
+    robot: str = typer.Option("none", "--robot", help="none (floating end effector) | panda (Franka arm; "
+                              "episodes also hold the 20 Hz control stream)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="nothing on stderr but errors"),
 ) -> None:
     """Play the task's expert on the split's seeds and store the successful episodes.
 
-    Reruns resume (a larger -n appends).
+    Reruns resume (a larger -n appends). With --robot panda the dataset is NAME-vV-SPLIT-panda
+    and each episode also holds the arm's 20 Hz control stream (export it with
+    `demos export ... --format lerobot-control`).
 
     Examples:
       gensim demos block-insertion -n 100
       gensim demos make put-block-in-bowl-seen-colors -n 50 --split val --workers 2 --json
+      gensim demos make place-red-in-green -n 10 --robot panda
     """
     from gensim.data.demos import check_request, make_demos
     from gensim.tasks.registry import get_spec
 
     show = not (quiet or json_out)
     try:  # before the progress bar: bad input gets one line only (a read, no DB writes)
-        check_request(n, split, workers, executor)
+        check_request(n, split, workers, executor, robot)
         get_spec(name)
     except GensimError as err:
         fail_from(err)
@@ -86,13 +91,14 @@ def make(
         try:
             report = make_demos(name, n, split, workers=workers, executor=executor, views=views,
                                 version=version, out=out_dir, max_failures=max_failures,
-                                progress=progress if show else None, defer_tracking=True)
+                                progress=progress if show else None, defer_tracking=True, robot=robot)
         except GensimError as err:
             fail_from(err)
     if json_out:
         print_json(report.to_json())
         return
-    out.print(f"{report.task} v{report.version} {report.split}: {report.episodes} episodes "
+    arm = f" ({report.robot})" if report.robot != "none" else ""
+    out.print(f"{report.task} v{report.version} {report.split}{arm}: {report.episodes} episodes "
               f"(+{report.new_episodes}, {report.new_failures} failed) in {report.path}  "
               f"{report.bytes_per_episode / 1024:.1f} KiB/episode  "
               f"{report.episodes_per_minute:.1f} episodes/min", highlight=False)
@@ -233,23 +239,32 @@ def control(
 @app.command("export")
 def export(
     dataset: str = typer.Argument(..., help="dataset folder, DB id or DB name"),
-    fmt: str = typer.Option("lerobot", "--format", help="lerobot (LeRobotDataset v3.0 layout)"),
+    fmt: str = typer.Option("lerobot", "--format",
+                            help="lerobot (LeRobotDataset v3.0, one frame per pick/place action) | "
+                                 "lerobot-control (v3.0 at the 20 Hz control rate; datasets made with --robot panda)"),
     out_dir: Path = typer.Option(..., "--out", help="folder to write (must not exist or be empty)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Export a dataset (a folder, DB id or DB name) in another format.
 
-    Example:
+    Examples:
       gensim demos export block-insertion-v1-train --format lerobot --out lerobot/
+      gensim demos export block-insertion-v1-train-panda --format lerobot-control --out lerobot-arm/
     """
     from gensim.data.catalog import resolve_dataset
-    from gensim.data.export_lerobot import export_lerobot
     from gensim.errors import UsageError
 
     try:
-        if fmt != "lerobot":
-            raise UsageError(f"unknown export format '{fmt}'; expected lerobot")
-        summary = export_lerobot(resolve_dataset(dataset), out_dir)
+        if fmt == "lerobot":
+            from gensim.data.export_lerobot import export_lerobot
+
+            summary = export_lerobot(resolve_dataset(dataset), out_dir)
+        elif fmt == "lerobot-control":
+            from gensim.data.control import export_dataset_control
+
+            summary = export_dataset_control(resolve_dataset(dataset), out_dir)
+        else:
+            raise UsageError(f"unknown export format '{fmt}'; expected lerobot or lerobot-control")
     except GensimError as err:
         fail_from(err)
     if json_out:

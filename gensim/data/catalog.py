@@ -82,16 +82,27 @@ def pin_task(name: str, version: int | None = None, *, url: str | None = None) -
                       origin=str(task.origin), entry_point=entry_point, code=code)
 
 
-def default_root(pinned: PinnedTask, split: str) -> Path:
-    """`<datasets_dir>/<task>/v<version>/<split>`."""
+def _robot_suffix(robot: str) -> str:
+    return "" if robot == "none" else f"-{robot}"
+
+
+def default_root(pinned: PinnedTask, split: str, robot: str = "none") -> Path:
+    """`<datasets_dir>/<task>/v<version>/<split>`, `<split>-<robot>` for an arm's dataset."""
     from gensim.config import get_settings
 
-    return get_settings().datasets_dir / pinned.name / f"v{pinned.version}" / split
+    return get_settings().datasets_dir / pinned.name / f"v{pinned.version}" / f"{split}{_robot_suffix(robot)}"
 
 
-def dataset_name(pinned: PinnedTask, split: str) -> str:
-    """The DB name of a task version's dataset of one split, e.g. `block-insertion-v1-train`."""
-    return f"{pinned.name}-v{pinned.version}-{split}"
+def dataset_name(pinned: PinnedTask, split: str, robot: str = "none") -> str:
+    """The DB name of a task version's dataset of one split, e.g. `block-insertion-v1-train`
+    (`block-insertion-v1-train-panda` for a dataset made with the Panda arm)."""
+    return f"{pinned.name}-v{pinned.version}-{split}{_robot_suffix(robot)}"
+
+
+def dataset_robot(header: dict[str, Any]) -> str:
+    """The robot a dataset was made with (its header's `robot`; datasets made before the key
+    existed were made with the floating end effector, "none")."""
+    return str(header.get("robot") or "none")
 
 
 def list_datasets(*, url: str | None = None) -> list[tuple[Any, list[int]]]:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from gensim.data.format import CONTROL_PREFIX
 from gensim.errors import UsageError
 
 CONTROL_HZ = 20  # samples per simulated second (physics at 480 Hz: one sample every 24 steps)
@@ -89,6 +90,154 @@ class ControlEpisode:
         return [*head, "suction_on"]
 
 
+MAX_JOINTS = 16  # a control stream with more joints is not one gensim recorded
+JOINT_LIMIT_SLACK = 1e-2  # rad: joint positions may overshoot their limits this much in simulation
+
+
+class ControlSampler:
+    """Samples `env` every `1/fps` s of simulated time while it is active (`with sampler:`).
+
+    Keeps the samples after the last reset only (a reset starts `sim_step` again), each with the
+    number of pick/place actions the environment had completed (`actions_done`) and, with
+    `images`, the front camera at `IMAGE_SIZE` (the arm is visible there). The hook only reads
+    the world. `members()` gives the arrays an episode file stores (`control_*`, see
+    docs/dataset-format.md), `meta()` their JSON description.
+    """
+
+    def __init__(self, env: Any, fps: int = CONTROL_HZ, images: bool = True) -> None:
+        self.env, self.fps, self.images = env, fps, images
+        self.states: list[Any] = []
+        self.actions_done: list[int] = []
+        self.frames: list[np.ndarray] = []
+        self.camera = front_camera() if images else None
+
+    def __enter__(self) -> ControlSampler:
+        self.env.set_control_hook(self._hook, rate_hz=self.fps)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.env.set_control_hook(None)
+
+    def _hook(self, state: Any) -> None:
+        if self.states and state.sim_step <= self.states[-1].sim_step:  # a reset: keep the last episode
+            self.states.clear()
+            self.actions_done.clear()
+            self.frames.clear()
+        self.states.append(state)
+        self.actions_done.append(int(self.env.step_count))
+        if self.camera is not None:
+            self.frames.append(np.asarray(self.env.render_camera(self.camera)[0])[..., :3].astype(np.uint8))
+
+    def joints(self) -> tuple[list[str], list[tuple[float, float]]]:
+        """Names and (lower, upper) limits (rad) of the arm's joints; empty without an arm."""
+        env = self.env
+        names: list[str] = []
+        limits: list[tuple[float, float]] = []
+        if env.arm is not None:
+            for j, lo, hi in zip(env.arm.arm_joints, env.arm.lower, env.arm.upper, strict=False):
+                names.append(env.p.getJointInfo(env.arm.body, j, physicsClientId=env.client)[1].decode())
+                limits.append((float(lo), float(hi)))
+        return names, limits
+
+    def members(self) -> dict[str, np.ndarray]:
+        """The `control_*` arrays of an episode file (float32 SI units; one row per sample)."""
+        n, (names, _) = len(self.states), self.joints()
+        j = len(names)
+
+        def arr(key: str) -> np.ndarray:
+            return np.asarray([getattr(s, key) for s in self.states], dtype=np.float32).reshape(n, j)
+
+        rows, cols = IMAGE_SIZE
+        p = CONTROL_PREFIX
+        return {
+            f"{p}step": np.asarray([s.sim_step for s in self.states], dtype=np.int64),
+            f"{p}actions_done": np.asarray(self.actions_done, dtype=np.int32),
+            f"{p}joint_pos": arr("joint_positions"), f"{p}joint_vel": arr("joint_velocities"),
+            f"{p}joint_target": arr("joint_targets"),
+            f"{p}ee_pose": np.asarray([[*s.ee_pose[0], *s.ee_pose[1]] for s in self.states],
+                                      dtype=np.float32).reshape(n, 7),
+            f"{p}suction_on": np.asarray([s.suction_on for s in self.states], dtype=bool),
+            f"{p}holding": np.asarray([s.holding for s in self.states], dtype=bool),
+            f"{p}front": np.stack(self.frames) if self.frames else np.zeros((0, rows, cols, 3), np.uint8),
+        }
+
+    def meta(self) -> dict[str, Any]:
+        """The episode meta's `control` entry: rate, robot, joints, sample count."""
+        names, limits = self.joints()
+        return {"hz": self.fps, "physics_hz": int(self.env.hz), "robot": str(self.env.robot),
+                "joint_names": names, "joint_limits": [list(lim) for lim in limits],
+                "samples": len(self.states), "images": bool(self.images)}
+
+    def episode(self, task: str, seed: int, lang_goal: str, success: bool) -> ControlEpisode:
+        """The samples as a `ControlEpisode`."""
+        return control_episode(self.members(), self.meta(), task=task, seed=seed, lang_goal=lang_goal,
+                               success=success)
+
+
+def control_episode(members: dict[str, np.ndarray], meta: dict[str, Any], *, task: str, seed: int,
+                    lang_goal: str, success: bool) -> ControlEpisode:
+    """A `ControlEpisode` from the `control_*` arrays and the `control` meta of an episode."""
+    p = CONTROL_PREFIX
+    n = int(members[f"{p}step"].shape[0])
+    rows, cols = IMAGE_SIZE
+    images = members[f"{p}front"]
+    return ControlEpisode(
+        task=task, seed=seed, robot=str(meta["robot"]), fps=int(meta["hz"]), lang_goal=lang_goal,
+        success=success, joint_names=[str(x) for x in meta["joint_names"]],
+        joint_positions=members[f"{p}joint_pos"].astype(np.float64),
+        joint_velocities=members[f"{p}joint_vel"].astype(np.float64),
+        joint_targets=members[f"{p}joint_target"].astype(np.float64),
+        ee_pose=members[f"{p}ee_pose"].astype(np.float64),
+        suction_on=members[f"{p}suction_on"].astype(bool), holding=members[f"{p}holding"].astype(bool),
+        time_s=members[f"{p}step"].astype(np.float64) / float(meta["physics_hz"]),
+        images=images if len(images) else np.zeros((n, rows, cols, 3), np.uint8),
+        joint_limits=[(float(lo), float(hi)) for lo, hi in meta["joint_limits"]],
+    )
+
+
+def check_control(members: dict[str, np.ndarray], meta: Any, robot: str) -> str | None:
+    """Why the control stream of an episode is not what gensim records for `robot` (None: it is).
+
+    Every array has one row per sample, steps increase by the sampling period, values are
+    finite, joint positions within their limits (`JOINT_LIMIT_SLACK`), images `IMAGE_SIZE`.
+    A floating end effector (`robot="none"`) records no stream.
+    """
+    p = CONTROL_PREFIX
+    if robot == "none":
+        return "a control stream in an episode made without a robot" if members or meta else None
+    if not isinstance(meta, dict) or not members:
+        return f"no control stream (made with --robot {robot}, one is required)"
+    try:
+        if meta.get("robot") != robot:
+            return f"control stream of robot {meta.get('robot')!r}, dataset robot {robot!r}"
+        n, hz, phys = int(meta["samples"]), int(meta["hz"]), int(meta["physics_hz"])
+        names, limits = list(meta["joint_names"]), np.asarray(meta["joint_limits"], dtype=np.float64)
+        j = len(names)
+        if not 0 < hz <= phys or j > MAX_JOINTS or limits.shape != (j, 2):
+            return "control meta out of range"
+        shapes = {"step": (n,), "actions_done": (n,), "joint_pos": (n, j), "joint_vel": (n, j),
+                  "joint_target": (n, j), "ee_pose": (n, 7), "suction_on": (n,), "holding": (n,)}
+        for key, shape in shapes.items():
+            if members[p + key].shape != shape:
+                return f"{p}{key} has shape {members[p + key].shape}, expected {shape}"
+        front = members[p + "front"]
+        if front.shape not in {(n, *IMAGE_SIZE, 3), (0, *IMAGE_SIZE, 3)} or front.dtype != np.uint8:
+            return f"{p}front has shape {front.shape}"
+        period = int(round(phys / hz))
+        steps = members[p + "step"]
+        if n and (np.any(np.diff(steps) != period) or steps[0] < 1):
+            return f"{p}step is not sampled every {period} physics steps"
+        for key in ("joint_pos", "joint_vel", "joint_target", "ee_pose"):
+            if not np.all(np.isfinite(members[p + key])):
+                return f"{p}{key} holds non-finite values"
+        q = members[p + "joint_pos"]
+        if j and (np.any(q < limits[:, 0] - JOINT_LIMIT_SLACK) or np.any(q > limits[:, 1] + JOINT_LIMIT_SLACK)):
+            return "joint positions outside the joint limits"
+    except (KeyError, TypeError, ValueError) as err:
+        return f"control stream malformed ({type(err).__name__}: {err})"[:200]
+    return None
+
+
 def record_control_episode(task_name: str, seed: int, *, robot: str = "panda", fps: int = CONTROL_HZ,
                            images: bool = True) -> ControlEpisode:
     """Run the expert of built-in task `task_name` with `seed` and sample it at `fps`."""
@@ -101,46 +250,9 @@ def record_control_episode(task_name: str, seed: int, *, robot: str = "panda", f
     env = Environment(render_obs=False, robot=robot)
     try:
         task = make_task(task_name)
-        camera = front_camera()
-        states: list[Any] = []
-        frames: list[np.ndarray] = []
-
-        def hook(state: Any) -> None:
-            if states and state.sim_step <= states[-1].sim_step:  # a reset: keep the last episode only
-                states.clear()
-                frames.clear()
-            states.append(state)
-            if images:
-                frames.append(np.asarray(env.render_camera(camera)[0])[..., :3].astype(np.uint8))
-
-        env.set_control_hook(hook, rate_hz=fps)
-        result = run_episode(env, task, seed)
-        env.set_control_hook(None)
-        names: list[str] = []
-        limits: list[tuple[float, float]] = []
-        if env.arm is not None:
-            p = env.p
-            for j, lo, hi in zip(env.arm.arm_joints, env.arm.lower, env.arm.upper, strict=False):
-                names.append(p.getJointInfo(env.arm.body, j, physicsClientId=env.client)[1].decode())
-                limits.append((lo, hi))
-        n = len(states)
-        joints = len(names)
-
-        def arr(key: str) -> np.ndarray:
-            return np.asarray([getattr(s, key) for s in states], dtype=np.float64).reshape(n, joints)
-
-        rows, cols = IMAGE_SIZE
-        return ControlEpisode(
-            task=task_name, seed=seed, robot=robot, fps=fps, lang_goal=result.lang_goal, success=result.success,
-            joint_names=names, joint_positions=arr("joint_positions"), joint_velocities=arr("joint_velocities"),
-            joint_targets=arr("joint_targets"),
-            ee_pose=np.asarray([[*s.ee_pose[0], *s.ee_pose[1]] for s in states], dtype=np.float64).reshape(n, 7),
-            suction_on=np.asarray([s.suction_on for s in states], dtype=bool),
-            holding=np.asarray([s.holding for s in states], dtype=bool),
-            time_s=np.asarray([s.time_s for s in states], dtype=np.float64),
-            images=np.stack(frames) if frames else np.zeros((n, rows, cols, 3), np.uint8),
-            joint_limits=limits,
-        )
+        with ControlSampler(env, fps, images) as sampler:
+            result = run_episode(env, task, seed)
+        return sampler.episode(task_name, seed, result.lang_goal, result.success)
     finally:
         env.close()
 
@@ -247,3 +359,37 @@ def export_control_lerobot(episodes: list[ControlEpisode], out: Path) -> dict[st
     (out / "meta" / "stats.json").write_text(json.dumps(stats, indent=2))
     return {"path": str(out.resolve()), "episodes": len(episodes), "frames": start, "fps": fps,
             "bytes": sum(f.stat().st_size for f in out.rglob("*") if f.is_file())}
+
+
+def export_dataset_control(source: Path, out: Path) -> dict[str, Any]:
+    """Write the control streams stored in the episode files of dataset folder `source` (made
+    with `gensim demos make --robot panda`) as a LeRobotDataset v3.0 under `out`.
+
+    The dataset is verified first (every file against its recorded sha256, so a corrupted
+    stream is named before anything is written), and each stream is checked again
+    (`check_control`) as it is read.
+    """
+    from gensim.data.catalog import dataset_robot
+    from gensim.data.reader import DemoReader
+
+    reader = DemoReader(source, verify=True)
+    robot = dataset_robot(reader.header)
+    if robot == "none":
+        raise UsageError(f"dataset {source} was made without a robot (--robot none): it holds no "
+                         "control-rate stream; make one with `gensim demos make NAME --robot panda`")
+    if len(reader) == 0:
+        raise UsageError(f"dataset {source} has no episodes to export")
+    episodes = []
+    for index in range(len(reader)):
+        episode = reader.episode(index)
+        try:
+            members, meta = episode.control(), episode.meta
+            why = check_control(members, meta.get("control"), robot)
+            if why is not None:
+                raise UsageError(f"{reader.paths[index]}: {why}; `gensim demos verify {source}` checks it")
+            episodes.append(control_episode(members, meta["control"], task=str(meta.get("task", reader.task)),
+                                            seed=int(meta["seed"]), lang_goal=str(meta.get("lang_goal", "")),
+                                            success=bool(meta.get("success", True))))
+        finally:
+            episode.close()
+    return export_control_lerobot(episodes, out)

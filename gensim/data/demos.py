@@ -7,6 +7,13 @@ unattempted seed, and a larger `n` appends. Results are written in seed order (o
 completions wait in a window of at most `WINDOW_PER_WORKER` jobs per worker), so the dataset
 is always "the first n successful seeds" whatever the executor, worker count or timing.
 Every call is one MLflow run (experiment gensim/demos) and one `Dataset` row in the task DB.
+
+`robot` ("none": the floating end effector; "panda": the Franka arm, `gensim.sim.arm`) is the
+embodiment the expert plays with. It is pinned in the dataset header (`dataset.json`), recorded
+in every manifest line, every episode's meta and the MLflow params, and a dataset made with an
+arm goes to its own folder and name (`<split>-<robot>`). With an arm each episode file also holds
+the 20 Hz control stream (`control_*` members, `gensim.data.control`); the parent checks it
+(`check_control`) before it writes the episode, as it checks the rewards.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from gensim.checking.conventions import SUCCESS_REWARD
-from gensim.data.catalog import PinnedTask, default_root, pin_task
+from gensim.data.catalog import PinnedTask, dataset_name, default_root, pin_task
 from gensim.data.format import EpisodeFile, seed_at, split_seeds
 from gensim.data.writer import DatasetWriter, dataset_digest, dataset_size
 from gensim.errors import UsageError
@@ -59,6 +66,7 @@ class DemoReport:
     mlflow_url: str | None = None  # the run's page in the MLflow UI
     peak_rss_mb: float = 0.0  # of this (parent) process
     stopped: str = ""  # why the run ended before n episodes, if it did
+    robot: str = "none"  # the embodiment of the expert (see the module docstring)
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
@@ -79,24 +87,38 @@ def _peak_rss_mb() -> float:
     return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
 
 
-def _verified(seed: int, outcome: dict[str, Any], pinned: PinnedTask) -> bytes | None:
-    """The episode bytes if they decode and their own rewards say success; else None."""
+def _verified(seed: int, outcome: dict[str, Any], pinned: PinnedTask, robot: str = "none") -> bytes | None:
+    """The episode bytes if they decode, their own rewards say success and they hold the control
+    stream `robot` records (`gensim.data.control.check_control`); else None."""
+    from gensim.data.control import check_control
+
     data = outcome.get("data")
     if not outcome.get("success") or not isinstance(data, bytes | bytearray):
         return None
     try:
         episode = EpisodeFile(bytes(data))
         ok = (int(episode.meta.get("seed", -1)) == seed and float(episode.reward.sum()) > SUCCESS_REWARD
-              and episode.meta.get("version_id") == pinned.version_id)
+              and episode.meta.get("version_id") == pinned.version_id
+              and episode.meta.get("robot", "none") == robot
+              and check_control(episode.control(), episode.meta.get("control"), robot) is None)
         episode.close()
     except Exception:  # noqa: BLE001 - undecodable bytes are a failed attempt
         return None
     return bytes(data) if ok else None
 
 
-def check_request(n: int, split: str, workers: int, executor: str) -> None:
+def episode_meta(pinned: PinnedTask, split: str, robot: str) -> dict[str, Any]:
+    """What every episode's meta records about its making (the robot only with an arm: episodes
+    of the floating end effector keep the bytes they had before robots existed)."""
+    return {**pinned.header(), "split": split, **({"robot": robot} if robot != "none" else {})}
+
+
+def check_request(n: int, split: str, workers: int, executor: str, robot: str = "none") -> None:
     """UsageError for a request `make_demos` would refuse: cheap, called before any progress."""
     from gensim.data.executors import EXECUTORS
+    from gensim.sim.arm import check_robot
+
+    check_robot(robot)
 
     if n < 1:
         raise UsageError("-n must be at least 1")
@@ -111,7 +133,7 @@ def make_demos(
     name: str, n: int, split: str = "train", *, workers: int = 1, executor: str = "local",
     views: bool = False, version: int | None = None, out: Path | None = None,
     max_failures: int | None = None, progress: Progress | None = None, track: bool = True,
-    defer_tracking: bool = False,
+    defer_tracking: bool = False, robot: str = "none",
 ) -> DemoReport:
     """Make the dataset of `name` (pinned version) for `split` hold `n` expert episodes.
 
@@ -119,13 +141,14 @@ def make_demos(
     called after each attempt is written with `{"seed", "success", "episodes", "failures"}`.
     `defer_tracking` logs the MLflow run after the call, in a detached writer
     (`gensim.tracking.outbox`): the report then has the run's link but no run id, and the
-    dataset row gets its run id when the run is logged.
+    dataset row gets its run id when the run is logged. `robot`: see the module docstring.
     """
     started_at = time.time()
-    check_request(n, split, workers, executor)
+    check_request(n, split, workers, executor, robot)
     pinned = pin_task(name, version)
-    root = Path(out) if out is not None else default_root(pinned, split)
-    writer = DatasetWriter(root, {**pinned.header(), "split": split, "format": 1}, views=views)
+    root = Path(out) if out is not None else default_root(pinned, split, robot)
+    writer = DatasetWriter(root, {**pinned.header(), "split": split, "format": 1, "robot": robot},
+                           views=views, robot=robot)
     try:
         return _make(pinned, writer, n, split, workers, executor, views, max_failures, progress, track,
                      started_at, defer_tracking)
@@ -133,7 +156,7 @@ def make_demos(
         if isinstance(err, Interrupted):
             raise
         raise Interrupted(f"{len(writer.kept_seeds())} of {n} episodes kept in dataset "
-                          f"{pinned.name}-v{pinned.version}-{split} ({root}); rerun the same command "
+                          f"{dataset_name(pinned, split, robot)} ({root}); rerun the same command "
                           "to resume") from None
     finally:
         writer.close()  # the dataset's lock
@@ -148,7 +171,7 @@ def _make(pinned: PinnedTask, writer: DatasetWriter, n: int, split: str, workers
         code_hash=pinned.code_hash, split=split, episodes=0, failures=0, new_episodes=0,
         new_failures=0, path=str(root.resolve()), bytes_per_episode=0.0, episodes_per_minute=0.0,
         expert_success_rate=1.0, seconds=0.0, executor=executor, workers=workers, digest="",
-        size_bytes=0)
+        size_bytes=0, robot=writer.robot)
     if not track:
         return _finish(_generate(pinned, writer, report, n, views, max_failures, progress), writer)
     from gensim.tracking import DEMOS, get_tracker
@@ -156,10 +179,11 @@ def _make(pinned: PinnedTask, writer: DatasetWriter, n: int, split: str, workers
 
     params = {"task": pinned.name, "version": pinned.version, "version_id": pinned.version_id,
               "code_hash": pinned.code_hash, "split": split, "n": n, "executor": executor,
-              "workers": workers, "views": views,
+              "workers": workers, "views": views, "robot": report.robot,
               "seeds": "{}, {}, ... (stride 2)".format(*(seed_at(split, i) for i in range(2)))}
-    name = f"demos {pinned.name} {split} v{pinned.version} n={n}"
-    tags = {"gensim.task": pinned.name, "gensim.split": split}
+    name = f"demos {pinned.name} {split} v{pinned.version} n={n}" + (
+        f" {report.robot}" if report.robot != "none" else "")
+    tags = {"gensim.task": pinned.name, "gensim.split": split, "gensim.robot": report.robot}
     with (deferred_run(DEMOS, name, params=params, tags=tags, started_at=started_at) if defer_tracking else
           get_tracker().run(DEMOS, name, params=params, system_metrics=True, started_at=started_at,
                             tags=tags)) as run:
@@ -182,8 +206,8 @@ def _generate(pinned: PinnedTask, writer: DatasetWriter, report: DemoReport, n: 
     attempted = writer.attempted()
     limit = max(10, n) if max_failures is None else max_failures
     chunk = CODE_CHUNK if pinned.code is not None else 1
-    base = {**pinned.job_fields(), "split": report.split, "views": views,
-            "meta": {**pinned.header(), "split": report.split}}
+    base = {**pinned.job_fields(), "split": report.split, "views": views, "robot": report.robot,
+            "meta": episode_meta(pinned, report.split, report.robot)}
     start = time.perf_counter()
     pool = make_executor(report.executor, report.workers)
     window = WINDOW_PER_WORKER * report.workers * chunk
@@ -208,7 +232,7 @@ def _generate(pinned: PinnedTask, writer: DatasetWriter, report: DemoReport, n: 
             while queue and queue[0] in results and kept < n:
                 seed = queue.pop(0)
                 outcome = results.pop(seed)
-                data = _verified(seed, outcome, pinned)
+                data = _verified(seed, outcome, pinned, report.robot)
                 if data is not None:
                     writer.write_episode(seed, data, _timings(outcome))
                     kept += 1
@@ -261,7 +285,8 @@ def _record(report: DemoReport, run: Any, root: Path) -> None:
 
     from gensim.db import provenance
 
-    name = f"{report.task}-v{report.version}-{report.split}"  # = catalog.dataset_name
+    name = f"{report.task}-v{report.version}-{report.split}" + (  # = catalog.dataset_name
+        f"-{report.robot}" if report.robot != "none" else "")
     row = provenance.add_dataset(
         name, report.path, [report.version_id], split=report.split, n_episodes=report.episodes,
         seeds=report.seeds, digest=report.digest, size_bytes=report.size_bytes,

@@ -33,6 +33,7 @@ from gensim.errors import GensimError, UsageError
 from gensim.sim.constants import BOUNDS, IMAGE_SHAPE, PIX_SIZE
 
 FORMAT_VERSION = 1
+CONTROL_PREFIX = "control_"  # members of the control-rate stream (gensim.data.control)
 THETA_BINS = 36  # place-rotation classes (10 degrees each)
 SPLITS = ("train", "val", "test")
 EPISODE_GLOB = "ep-*.npz"
@@ -118,6 +119,7 @@ class Episode:
     lang: list[str]  # T+1 language goals (the instruction shown with each observation)
     meta: dict[str, Any] = field(default_factory=dict)
     views: list[list[tuple[np.ndarray, np.ndarray]]] | None = None  # T+1 x 3 x (rgb, depth)
+    control: dict[str, np.ndarray] | None = None  # `control_*` arrays (gensim.data.control), with a robot
 
     @property
     def steps(self) -> int:
@@ -144,6 +146,10 @@ def encode(episode: Episode) -> bytes:
         "meta": np.asarray(json.dumps({**episode.meta, "format": FORMAT_VERSION}, sort_keys=True)),
         **episode.labels(),
     }
+    for key, value in (episode.control or {}).items():
+        if not key.startswith(CONTROL_PREFIX):
+            raise ValueError(f"control member {key!r} lacks the prefix {CONTROL_PREFIX!r}")
+        arrays[key] = np.asarray(value)
     for t, (color, height) in enumerate(zip(episode.color, episode.height, strict=True)):
         arrays[f"color_{t:03d}"] = np.asarray(color, dtype=np.uint8)
         arrays[f"height_{t:03d}"] = np.asarray(height, dtype=np.float32)
@@ -236,6 +242,14 @@ class EpisodeFile:
     def has_views(self) -> bool:
         return "view0_color_000" in self._npz.files
 
+    def has_control(self) -> bool:
+        """Whether the file holds a control-rate stream (episodes made with `--robot`)."""
+        return f"{CONTROL_PREFIX}step" in self._npz.files
+
+    def control(self) -> dict[str, np.ndarray]:
+        """The `control_*` arrays (empty when the file has none); see `gensim.data.control`."""
+        return {key: self._get(key) for key in self._npz.files if key.startswith(CONTROL_PREFIX)}
+
     def close(self) -> None:
         self._npz.close()
 
@@ -248,7 +262,7 @@ class EpisodeFile:
                       for k in range(3)] for t in range(n)]
         return Episode(color=[self.color(t) for t in range(n)], height=[self.height(t) for t in range(n)],
                        pose0=self.pose0, pose1=self.pose1, reward=self.reward, lang=list(self.lang),
-                       meta=dict(self.meta), views=views)
+                       meta=dict(self.meta), views=views, control=self.control() or None)
 
 
 def read_meta_json(path: Path) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 that compare the episode files with it.
 
 `manifest.jsonl` in a dataset folder holds one JSON object per line, `ManifestEntry.to_json()`:
-`{"file", "seed", "bytes", "sha256", "views", "timings"}`. The writer appends a line (flushed
+`{"file", "seed", "bytes", "sha256", "views", "robot", "timings"}`. The writer appends a line (flushed
 and fsynced) right after it moves an episode file into place; the last line for a file wins.
 A line cut by a kill is ignored, and the episode it described is "unrecorded" until the next
 writer records it (after checking that it reads). `check_dataset` finds what is wrong:
@@ -72,6 +72,7 @@ class ManifestEntry:
     bytes: int
     sha256: str
     views: bool = False  # made with --views (needed to regenerate it)
+    robot: str = "none"  # made with --robot (the embodiment; with an arm the file holds control_* data)
     timings: dict[str, float] = field(default_factory=dict)  # s: reset, act, step, render, total
 
     def to_json(self) -> dict[str, Any]:
@@ -90,8 +91,11 @@ class ManifestEntry:
         timings = doc.get("timings") or {}
         if not isinstance(timings, dict):
             raise ValueError("bad timings")
+        robot = doc.get("robot", "none")
+        if not isinstance(robot, str) or not robot.isidentifier():
+            raise ValueError("bad robot")
         return cls(file=file, seed=int(doc["seed"]), bytes=int(doc["bytes"]), sha256=sha,
-                   views=bool(doc.get("views", False)),
+                   views=bool(doc.get("views", False)), robot=robot[:32],
                    timings={str(k): float(v) for k, v in list(timings.items())[:16]})
 
 
@@ -134,10 +138,13 @@ def entry_for(path: Path) -> ManifestEntry:
     """The entry of a readable episode file as it is now (no timings: they were not kept)."""
     import zipfile
 
+    from gensim.data.format import read_meta_json
+
     with zipfile.ZipFile(path) as archive:
         views = "view0_color_000.npy" in archive.namelist()
+    robot = str(read_meta_json(path).get("robot") or "none")
     return ManifestEntry(file=path.name, seed=seed_of(path.name), bytes=path.stat().st_size,
-                         sha256=sha256_file(path), views=views)
+                         sha256=sha256_file(path), views=views, robot=robot if robot.isidentifier() else "none")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ dataset's lock, moves each bad file to `damaged/` (nothing is deleted), plays th
 pinned task version again on the same seed (episode files are a pure function of task version
 and seed) and writes the result; a regenerated episode whose sha256 equals the recorded one is
 `restored`, so the dataset's digest matches its record again. Readable unrecorded episodes (a
-killed writer's last one, or a dataset older than the manifest) get their checksum recorded.
+killed writer's last one, or a dataset older than the manifest) get their checksum recorded,
+unless the dataset was made with an arm and their control stream is not what gensim records
+(`gensim.data.control.check_control`): those are bad ("unreadable"). Recorded episodes are
+covered by their checksum, control stream included (it is part of the file).
 """
 
 from __future__ import annotations
@@ -71,11 +74,32 @@ class VerifyReport:
 
 def _check(root: Path) -> VerifyReport:
     entries = read_manifest(root)
-    problems = check_dataset(root, entries=entries)
+    problems = [_control_problem(root, p) if p.kind == "unrecorded" else p
+                for p in check_dataset(root, entries=entries)]
     files = len(list((root / "episodes").glob("ep-*.npz")))
     return VerifyReport(path=str(root.resolve()), episodes=files, recorded=len(entries),
                         problems=problems, digest=dataset_digest(root),
                         recorded_digest=recorded_digest(entries))
+
+
+def _control_problem(root: Path, problem: Problem) -> Problem:
+    """`problem` (an unrecorded, readable episode), or an "unreadable" one when the dataset was
+    made with an arm and the file's control stream is not what gensim records."""
+    import json
+
+    from gensim.data.catalog import dataset_robot
+    from gensim.data.control import check_control
+    from gensim.data.format import EpisodeFile
+
+    robot = dataset_robot(json.loads((root / HEADER).read_text()))
+    episode = EpisodeFile(root / "episodes" / problem.file)
+    try:
+        why = check_control(episode.control(), episode.meta.get("control"), robot)
+    finally:
+        episode.close()
+    if why is None:
+        return problem
+    return Problem(problem.file, problem.seed, "unreadable", f"control stream: {why}")
 
 
 def verify_dataset(root: Path, *, repair: bool = False, workers: int = 1) -> VerifyReport:
@@ -103,8 +127,8 @@ def verify_dataset(root: Path, *, repair: bool = False, workers: int = 1) -> Ver
 def _regenerate(writer: DatasetWriter, header: dict[str, Any], bad: list[Problem],
                 workers: int) -> list[Repair]:
     """Play the bad seeds again with the task version that made the dataset, and write them."""
-    from gensim.data.catalog import pin_task
-    from gensim.data.demos import CODE_CHUNK, _timings, _verified
+    from gensim.data.catalog import dataset_robot, pin_task
+    from gensim.data.demos import CODE_CHUNK, _timings, _verified, episode_meta
     from gensim.data.executors import make_executor
 
     root = writer.root
@@ -115,6 +139,7 @@ def _regenerate(writer: DatasetWriter, header: dict[str, Any], bad: list[Problem
                          f"with code {str(header.get('code_hash'))[:12]}..., which the task DB no longer "
                          "holds; its bad episodes cannot be regenerated")
     split = str(header["split"])
+    robot = dataset_robot(header)
     views_of = {p.seed: entries[p.file].views if p.file in entries else _dataset_views(entries)
                 for p in bad}
     chunk = CODE_CHUNK if pinned.code is not None else 1
@@ -124,8 +149,9 @@ def _regenerate(writer: DatasetWriter, header: dict[str, Any], bad: list[Problem
         for views in sorted(set(views_of.values())):
             seeds = sorted(s for s, v in views_of.items() if v == views)
             for i in range(0, len(seeds), chunk):
-                pool.submit({**pinned.job_fields(), "split": split, "views": views,
-                             "meta": {**pinned.header(), "split": split}, "seeds": seeds[i:i + chunk]})
+                pool.submit({**pinned.job_fields(), "split": split, "views": views, "robot": robot,
+                             "meta": episode_meta(pinned, split, robot),
+                             "seeds": seeds[i:i + chunk]})
         while pool.pending:
             _, done = pool.next_done()
             outcomes.update({int(o["seed"]): o for o in done})
@@ -135,7 +161,7 @@ def _regenerate(writer: DatasetWriter, header: dict[str, Any], bad: list[Problem
     (root / DAMAGED).mkdir(exist_ok=True)
     for problem in bad:
         outcome = outcomes.get(problem.seed, {})
-        data = _verified(problem.seed, outcome, pinned)
+        data = _verified(problem.seed, outcome, pinned, robot)
         if data is None:
             error = outcome.get("error") or "the expert did not succeed"
             repairs.append(Repair(problem.file, problem.seed, "failed", str(error)[:200]))

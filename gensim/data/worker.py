@@ -2,7 +2,10 @@
 
 `run_job(job)` is the one function every executor runs (a process of the local pool, a Ray
 task). A job is a plain dict (picklable and JSON-able):
-`{"task", "entry_point", "code", "origin", "split", "seeds", "views", "meta", "sandbox"}`.
+`{"task", "entry_point", "code", "origin", "split", "seeds", "views", "robot", "meta", "sandbox"}`.
+With `robot` other than "none" (an arm carries the tool) every episode also holds the robot's
+control-rate stream (`gensim.data.control.ControlSampler`: 20 Hz joints, targets, tool pose,
+suction, a small front image), recorded where the expert runs (here, or in the sandbox).
 
 Built-in tasks (`code` is None) run in the worker process itself. Tasks whose spec carries
 `code` (generated or imported: untrusted) never run there: the worker starts a sandboxed child
@@ -23,17 +26,18 @@ from gensim.data.format import Episode, encode
 
 SANDBOX_JOB = "gensim.data.worker:sandbox_entry"
 SANDBOX_S_PER_SEED = 120.0  # wall-clock allowance per seed inside the sandbox (s)
+CONTROL_MB = 32  # more file size allowed per episode with a control-rate stream (MiB)
 SANDBOX_START_S = 60.0  # wall-clock allowance to start the child and load the task (s)
 
-_envs: dict[bool, Any] = {}  # one simulator per worker process and view setting, reused
+_envs: dict[tuple[bool, str], Any] = {}  # one simulator per worker process, view setting and robot
 
 
-def _environment(views: bool) -> Any:
-    env = _envs.get(views)
+def _environment(views: bool, robot: str = "none") -> Any:
+    env = _envs.get((views, robot))
     if env is None:
         from gensim.sim.environment import Environment
 
-        env = _envs[views] = Environment(render_views=views)
+        env = _envs[(views, robot)] = Environment(render_views=views, robot=robot)
     return env
 
 
@@ -72,16 +76,26 @@ def play(env: Any, task: Any, seed: int, views: bool = False) -> tuple[Any, Epis
             rewards.append(float(reward))
 
     start = time.perf_counter()
-    result = run_episode(env, task, seed, record=record)
+    sampler = None
+    if env.robot != "none":
+        from gensim.data.control import ControlSampler
+
+        with ControlSampler(env) as sampler:
+            result = run_episode(env, task, seed, record=record)
+    else:
+        result = run_episode(env, task, seed, record=record)
     timings = {k: round(v, 4) for k, v in result.timings.items()}
     timings["total"] = round(time.perf_counter() - start, 4)
     episode = Episode(color=color, height=height, pose0=pose0, pose1=pose1,  # type: ignore[arg-type]
-                      reward=rewards, lang=lang, views=view_frames if views else None)  # type: ignore[arg-type]
+                      reward=rewards, lang=lang, views=view_frames if views else None,  # type: ignore[arg-type]
+                      control=sampler.members() if sampler is not None else None)
     # Timings stay out of the file (its bytes depend on the content only); the dataset's
     # manifest records them (`outcome["timings"]`).
     episode.meta = {"seed": seed, "steps": result.steps, "success": result.success,
                     "total_reward": round(result.total_reward, 6), "lang_goal": result.lang_goal,
                     "warnings": result.warnings[:20]}
+    if sampler is not None:
+        episode.meta["control"] = sampler.meta()
     result.timings = timings
     return result, episode
 
@@ -94,7 +108,7 @@ def run_seeds(job: dict[str, Any]) -> list[dict[str, Any]]:
     for successes).
     """
     outcomes = []
-    env = _environment(bool(job.get("views")))
+    env = _environment(bool(job.get("views")), str(job.get("robot") or "none"))
     task = _make_task(job)
     for seed in job["seeds"]:
         start = time.perf_counter()
@@ -129,7 +143,7 @@ def _run_sandboxed(job: dict[str, Any]) -> list[dict[str, Any]]:
 
     seeds = [int(s) for s in job["seeds"]]
     wall = SANDBOX_START_S + SANDBOX_S_PER_SEED * len(seeds)
-    per_episode_mb = 64 if job.get("views") else 4
+    per_episode_mb = (64 if job.get("views") else 4) + (CONTROL_MB if job.get("robot", "none") != "none" else 0)
     limits = Limits(wall_s=wall, cpu_s=int(wall), memory_mb=int(job.get("memory_mb", 4096)),
                     file_mb=16 + per_episode_mb * len(seeds))
     verdict = run_in_sandbox(SANDBOX_JOB, job, limits)

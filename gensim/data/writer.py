@@ -2,8 +2,8 @@
 
 Layout of a dataset folder (docs/dataset-format.md):
 
-    dataset.json               what made it: task, version, version id, code hash, split
-    manifest.jsonl             one line per episode: file, seed, bytes, sha256, views, timings
+    dataset.json               what made it: task, version, version id, code hash, split, robot
+    manifest.jsonl             one line per episode: file, seed, bytes, sha256, views, robot, timings
     episodes/ep-000000.npz     one successful episode per file, named by its seed
     failures/seed-000004.json  one small record per failed attempt (the seed is consumed)
     .lock                      held (flock) by the one process writing the folder
@@ -43,7 +43,8 @@ from gensim.errors import GensimError, UsageError
 
 HEADER = "dataset.json"
 LOCK = ".lock"
-PINNED_KEYS = ("task", "version", "version_id", "code_hash", "split", "format")
+PINNED_KEYS = ("task", "version", "version_id", "code_hash", "split", "format", "robot")
+PINNED_DEFAULTS = {"robot": "none"}  # what a header written before the key existed means
 
 
 class DatasetBusyError(GensimError):
@@ -97,7 +98,7 @@ class DatasetWriter:
     """Appends episodes and failure records to the dataset folder `root`."""
 
     def __init__(self, root: Path, header: dict[str, Any], *, views: bool = False,
-                 check: bool = True) -> None:
+                 check: bool = True, robot: str | None = None) -> None:
         self.root = Path(root)
         self.views = views
         self.lock = DatasetLock(self.root)
@@ -108,6 +109,7 @@ class DatasetWriter:
             self.failures_dir.mkdir(parents=True, exist_ok=True)
             self.removed_temp = self._remove_temp_files()
             self.header = self._pin(header)
+            self.robot = str(self.header.get("robot") or "none") if robot is None else robot
             if check:
                 self._reconcile()
         except BaseException:
@@ -144,10 +146,11 @@ class DatasetWriter:
         if path.exists():
             existing = json.loads(path.read_text())
             for key in PINNED_KEYS:
-                if key in header and existing.get(key) != header.get(key):
+                held = existing.get(key, PINNED_DEFAULTS.get(key))
+                if key in header and held != header.get(key):
                     raise UsageError(
-                        f"dataset {self.root} holds {key}={existing.get(key)!r}, not {header.get(key)!r}: "
-                        "episodes of another task version or split cannot be appended; use another --out")
+                        f"dataset {self.root} holds {key}={held!r}, not {header.get(key)!r}: "
+                        "episodes of another task version, split or robot cannot be appended; use another --out")
             return existing
         doc = {**header, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
         write_atomic(path, json.dumps(doc, indent=2, sort_keys=True).encode())
@@ -183,7 +186,7 @@ class DatasetWriter:
         write_atomic(path, data)
         append_entry(self.root, ManifestEntry(
             file=path.name, seed=seed, bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
-            views=self.views, timings=dict(timings or {})))
+            views=self.views, robot=self.robot, timings=dict(timings or {})))
         return path
 
     def write_failure(self, seed: int, record: dict[str, Any]) -> Path:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from gensim.checking.conventions import CHECK_SEEDS, SUCCESS_RATE, train_seeds
 from gensim.cli.common import console, fail, fail_from, out, print_json
 from gensim.errors import GensimError
+
+if TYPE_CHECKING:
+    from gensim.generation.exchange import ImportEntry
 
 app = typer.Typer(
     help="List, search, check, render, show, export and import tasks.\n\n"
@@ -265,6 +269,13 @@ def show(
         out.print(f"expert success {doc['success_rate']:.2f} on seeds {doc['seeds']}")
     if doc["provider"]:
         out.print(f"written by {doc['provider']} ({doc['model']}), campaign {doc['campaign_id']}")
+    source = doc["source"]
+    if source.get("kind") == "import":
+        out.print(f"imported from {source.get('path')} (sha256 {str(source.get('sha256'))[:12]}, "
+                  f"commit {source.get('commit') or 'none: not a git checkout'}, {source.get('imported_at')})",
+                  highlight=False, markup=False)
+    for w in doc["warnings"]:
+        out.print(f"warning: {w}", highlight=False, markup=False)
     for key in ("parents", "children"):
         if doc[key]:
             out.print(f"{key}: " + ", ".join(f"{p['task']} v{p['version']} ({p['relation']})" for p in doc[key]),
@@ -309,48 +320,66 @@ def export(
 
 @app.command("import")
 def import_(
-    folder: Path = typer.Argument(..., help="bundle: a folder of task files (with or without manifest.json)"),
+    paths: list[Path] = typer.Argument(..., help="bundle folders (task files, with or without manifest.json) "
+                                       "and single task files", metavar="PATH..."),
     seeds: int = typer.Option(len(CHECK_SEEDS), help="distinct seeds of the expert check"),
     rename_builtins: bool = typer.Option(
         False, "--rename-builtins", help="store tasks named like a built-in as NAME-imported instead of rejecting them"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
-    """Import a bundle of task files; each entry is checked by name, then by the sandboxed checker.
+    """Import task files; each is checked by name, then by the sandboxed checker, and stored with its verdict.
 
-    Files are read only from inside the bundle (no absolute paths, `..`, links, devices), as
-    bounded text. Names must be ASCII task ids and may not be a built-in's name or look like
-    one (`--rename-builtins` stores them as NAME-imported instead). One line per entry:
-    admitted, rejected (stage and reason) or unchanged. Exit code 1 when any entry was
-    rejected, 2 when the bundle itself cannot be read.
+    A PATH is a folder of task files (a bundle, with or without manifest.json; `__init__.py`
+    is skipped) or one task file. Files are read only from inside their folder (no absolute
+    paths, `..`, links, devices), as bounded text; a file's task name is its stem in kebab case
+    (`build_car.py` -> build-car). Names must be ASCII task ids and may not be a built-in's name
+    or look like one (`--rename-builtins` stores them as NAME-imported instead). Each stored
+    version records its source (path, sha256, git commit) and the checker's warnings.
+    One line per entry as soon as it is known: admitted, rejected (stage and reason) or
+    unchanged (the same code was imported before; its verdict stands, nothing is checked
+    again, so rerunning after Ctrl-C goes on where it stopped). Exit code 1 when any entry is
+    rejected, 2 when a path cannot be read.
 
     Example:
       gensim tasks import shared-tasks
-      gensim tasks import gensim-tasks/ --rename-builtins --json
+      gensim tasks import gensim-tasks/ extra_task.py --rename-builtins --json
     """
-    from gensim.generation.exchange import import_library
+    from gensim.generation.exchange import import_paths
 
     try:
-        report = import_library(folder, seeds=tuple(_seed_list(seeds)), rename_builtins=rename_builtins)
+        report = import_paths(paths, seeds=tuple(_seed_list(seeds)), rename_builtins=rename_builtins,
+                              on_entry=None if json_out else _print_entry)
     except GensimError as err:
         fail_from(err)
     if json_out:
         print_json(report.to_json())
     else:
-        for e in report.entries:
-            line = f"{e.outcome:<9} {e.name}"
-            if e.stored_as and e.stored_as != e.name:
-                line += f" as {e.stored_as}"
-            if e.version is not None:
-                line += f" v{e.version}"
-            if e.outcome == "rejected":
-                line += f" at {e.stage}: {_one_line(e.reason)}"
-            elif e.reason:
-                line += f" ({_one_line(e.reason)})"
-            out.print(line, highlight=False, markup=False)
         counts = {k: sum(e.outcome == k for e in report.entries) for k in ("admitted", "rejected", "unchanged")}
-        out.print(", ".join(f"{k} {n}" for k, n in counts.items()), highlight=False)
+        line = ", ".join(f"{k} {n}" for k, n in counts.items())
+        before = [e.status for e in report.entries if e.outcome == "unchanged"]
+        if before:
+            line += f" ({before.count('admitted')} admitted, {before.count('rejected')} rejected before)"
+        out.print(line, highlight=False)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _print_entry(e: ImportEntry) -> None:
+    """One report line of an import entry (printed as soon as the entry is decided)."""
+    line = f"{e.outcome:<9} {e.name}"
+    if e.stored_as and e.stored_as != e.name:
+        line += f" as {e.stored_as}"
+    if e.version is not None:
+        line += f" v{e.version}"
+    if e.outcome == "unchanged" and e.status:
+        line += f" ({e.status})" if not e.reason else ""
+    if e.stage:
+        line += f" at {e.stage}: {_one_line(e.reason)}"
+    elif e.reason:
+        line += f" ({_one_line(e.reason)})"
+    if e.warnings:
+        line += f" [{len(e.warnings)} warning{'s' * (len(e.warnings) > 1)}: {_one_line(e.warnings[0], 80)}]"
+    out.print(line, highlight=False, markup=False)
 
 
 def _one_line(text: str | None, limit: int = 160) -> str:

@@ -115,6 +115,9 @@ class TaskVersion(SQLModel, table=True):
     embedding_id: int | None = None  # row id in the retrieval index
     mlflow_run_id: str | None = Field(default=None, max_length=64)
     campaign_id: int | None = Field(default=None, foreign_key="generation_campaign.id", index=True)
+    # where the code came from when it was not written here: for an import the file's path,
+    # its sha256, the git commit of its checkout if any (see `gensim.generation.source`)
+    source: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
     created_at: datetime = _created()
 
 

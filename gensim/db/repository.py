@@ -27,10 +27,23 @@ from gensim.db.models import (
     Task,
     TaskVersion,
     TaskVersionParent,
+    ValidationResult,
     VersionStatus,
 )
 from gensim.db.session import run_write, session_scope
 from gensim.errors import UnknownNameError, UsageError
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """One validation stage's outcome, stored with a new version (`add_task_version(results=)`)."""
+
+    stage: str
+    passed: bool
+    seconds: float = 0.0  # wall-clock time of the stage
+    error: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
 
 _NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -194,9 +207,17 @@ def add_task_version(
     seeds: Sequence[int] = (),
     campaign_id: int | None = None,
     mlflow_run_id: str | None = None,
+    source: Mapping[str, Any] | None = None,
+    rejection: tuple[str, str | None] | None = None,
+    results: Sequence[StageResult] = (),
     url: str | None = None,
 ) -> TaskVersion:
     """Store a new version of `task_name` (the task is created on first use with `origin`/`tags`).
+
+    `source` says where the code came from (an import: file, sha256, commit); `rejection` is
+    the (stage, reason) of a rejected version and `results` its validation results: all are
+    written in the same transaction as the version, so an interrupted caller never leaves a
+    version without its verdict.
 
     The task's name obeys the naming rule (`name_for`): a generated or imported version never
     lands on a built-in task or a task of another origin; read the stored name back with
@@ -222,6 +243,9 @@ def add_task_version(
         seeds=[int(seed) for seed in seeds],
         campaign_id=campaign_id,
         mlflow_run_id=mlflow_run_id,
+        source=dict(source or {}),
+        rejection_stage=rejection[0] if rejection else None,
+        rejection_reason=rejection[1] if rejection else None,
     )
 
     def write(session: Session) -> TaskVersion:
@@ -229,7 +253,11 @@ def add_task_version(
         require_versions(session, links)
         if campaign_id is not None and session.get(GenerationCampaign, campaign_id) is None:
             raise UsageError(f"unknown generation campaign {campaign_id}")
-        return _insert_version(session, task, code, links, columns)
+        row = _insert_version(session, task, code, links, columns)
+        for r in results:
+            session.add(ValidationResult(version_id=row.id, stage=r.stage, passed=r.passed,  # type: ignore[arg-type]
+                                         seconds=r.seconds, error=r.error, details=dict(r.details)))
+        return row
 
     return run_write(write, url)
 

@@ -149,13 +149,20 @@ class Bundle:
             raise UsageError(f"cannot list {shown(str(self.folder), 300)}: {err.strerror}") from err
         if MANIFEST in listing:
             return self._manifest_entries()
-        files = [n for n in listing if n.endswith(".py") and not n.startswith(".")]
+        # A package marker (`__init__.py`, any `__*__.py`) sits beside task files in a Python
+        # package of tasks (GenSim's `generated_tasks/`); it is not a task.
+        files = [n for n in listing if n.endswith(".py") and not n.startswith(".") and not _is_dunder(n)]
         if not files:
             raise UsageError(f"no task files (*.py) and no {MANIFEST} in {shown(str(self.folder), 300)}")
         if len(files) > MAX_ENTRIES:
             raise UsageError(f"{len(files)} task files in one bundle; at most {MAX_ENTRIES}")
+        return [self.file_entry(n) for n in files]
+
+    def file_entry(self, file_name: str) -> Entry:
+        """The entry of one task file of this folder, named after it (nothing read yet)."""
         # The name is the file's stem in kebab case; it is validated like any other name.
-        return [Entry(name=n[:-3].lower().replace("_", "-"), file=n) for n in files]
+        stem = file_name[:-3] if file_name.endswith(".py") else file_name
+        return Entry(name=stem.lower().replace("_", "-"), file=file_name)
 
     def _manifest_entries(self) -> list[Entry]:
         try:
@@ -191,6 +198,11 @@ def _entry(item: Any) -> Entry:
         provider=_short(item.get("provider"), 64), model=_short(item.get("model"), 200),
     )
     return entry
+
+
+def _is_dunder(file_name: str) -> bool:
+    stem = file_name[:-3]
+    return len(stem) > 4 and stem.startswith("__") and stem.endswith("__")
 
 
 def _short(value: Any, limit: int) -> str | None:

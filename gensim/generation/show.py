@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from gensim.db.models import id_of
+
+
+def stored_warnings(results: Iterable[Any]) -> list[str]:
+    """The checker's warnings in a version's validation results (habits of model-written code it
+    absorbed, e.g. a debugging import stubbed), each once, in order."""
+    out: list[str] = []
+    for r in results:
+        found = r.details.get("warnings") if isinstance(r.details, dict) else None
+        out += [str(w) for w in found or [] if str(w) not in out]
+    return out
 
 
 def task_record(name: str, version: int | None = None) -> dict[str, Any]:
@@ -38,6 +49,8 @@ def task_record(name: str, version: int | None = None) -> dict[str, Any]:
                 "relation": link.relation, "status": link.version.status}
 
     versions = repo.list_versions(name)
+    results = prov.validation_results(id_of(v))
+    warnings = stored_warnings(results)
     tracking = get_settings().tracking_uri
     return {
         "name": task.name, "origin": task.origin, "tags": list(task.tags), "version": v.version,
@@ -51,7 +64,9 @@ def task_record(name: str, version: int | None = None) -> dict[str, Any]:
         "parents": [ref(link) for link in repo.parents_of(id_of(v))],
         "children": [ref(link) for link in repo.children_of(id_of(v))],
         "validation": [{"stage": r.stage, "passed": r.passed, "seconds": round(r.seconds, 3), "error": r.error}
-                       for r in prov.validation_results(id_of(v))],
+                       for r in results],
+        "warnings": warnings,
+        "source": dict(v.source),
         "datasets": [{"id": d.id, "name": d.name, "split": d.split, "episodes": d.n_episodes, "path": d.path,
                       "mlflow_run_id": d.mlflow_run_id} for d in prov.datasets_for_version(id_of(v))],
         "policies": [{"id": c.id, "path": c.path, "model": f"{c.registered_model_name}:{c.registered_model_version}"

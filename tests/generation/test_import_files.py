@@ -1,0 +1,78 @@
+"""`gensim tasks import PATH...` as a user runs it on model-written files: verdicts, source, lineage, reruns."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gensim.cli.main import app
+
+FILES = Path(__file__).resolve().parents[1] / "fixtures" / "import_files"
+runner = CliRunner()
+
+
+def _git_checkout(folder: Path) -> str:
+    """Make `folder` a git checkout with one commit; its HEAD commit."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "tasks")
+    return git("rev-parse", "HEAD")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a checkout")
+def test_import_records_verdicts_source_and_reruns_store_nothing(gensim_home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "generated_tasks"
+    shutil.copytree(FILES, folder)
+    commit = _git_checkout(folder)
+
+    result = runner.invoke(app, ["tasks", "import", str(folder), "--seeds", "1", "--json"])
+    assert result.exit_code == 1, result.output  # one file has no task class
+    doc = json.loads(result.stdout)
+    by_name = {e["name"]: e for e in doc["entries"]}
+    assert sorted(by_name) == ["drop-blue-block-in-bowl", "no-task-here"]  # __init__.py is no task
+    good, bad = by_name["drop-blue-block-in-bowl"], by_name["no-task-here"]
+    assert (good["outcome"], good["status"], good["version"]) == ("admitted", "admitted", 1)
+    assert any("ipdb" in w for w in good["warnings"])  # the debugging import was absorbed, with a warning
+    assert (bad["outcome"], bad["stage"]) == ("rejected", "static") and "Task" in bad["reason"]
+
+    # The stored versions say where they came from and keep the warning.
+    shown = json.loads(runner.invoke(app, ["tasks", "show", "drop-blue-block-in-bowl", "--json"]).stdout)
+    assert shown["origin"] == "imported" and shown["status"] == "admitted"
+    assert shown["source"]["path"] == str(folder / "drop_blue_block_in_bowl.py")
+    assert shown["source"]["commit"] == commit and len(shown["source"]["sha256"]) == 64
+    assert any("ipdb" in w for w in shown["warnings"])
+    rejected = json.loads(runner.invoke(app, ["tasks", "show", "no-task-here", "--json"]).stdout)
+    assert rejected["status"] == "rejected" and rejected["rejection_stage"] == "static"
+
+    # The same import again checks nothing, stores nothing and reports the stored verdicts.
+    result = runner.invoke(app, ["tasks", "import", str(folder), "--seeds", "1"])
+    assert result.exit_code == 1, result.output
+    assert "unchanged 2 (1 admitted, 1 rejected before)" in result.output
+    assert "rejected before" in result.output and "at static" in result.output
+    versions = json.loads(runner.invoke(app, ["tasks", "show", "no-task-here", "--json"]).stdout)["versions"]
+    assert [v["version"] for v in versions] == [1]
+
+    # An edited file, given on its own, becomes the next version with the previous one as parent.
+    edited = folder / "no_task_here.py"
+    edited.write_text(edited.read_text() + "\n\ndef other(x):\n    return x\n")
+    result = runner.invoke(app, ["tasks", "import", str(edited), "--json"])
+    entry = json.loads(result.stdout)["entries"][0]
+    assert (entry["outcome"], entry["version"]) == ("rejected", 2)
+    shown = json.loads(runner.invoke(app, ["tasks", "show", "no-task-here", "--version", "2", "--json"]).stdout)
+    assert [(p["task"], p["version"], p["relation"]) for p in shown["parents"]] == [("no-task-here", 1, "edit")]
+    assert shown["source"]["commit"] == commit  # the checkout's HEAD (the edit is not committed)
+
+
+def test_import_of_a_missing_path_is_one_line(gensim_home: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["tasks", "import", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "no such file or folder" in result.output
+    assert "Traceback" not in result.output

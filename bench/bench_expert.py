@@ -8,23 +8,39 @@
    (pybullet.stepSimulation) and the rest, from a profiled second pass; peak memory. The
    reference implementation's published figures (3.3, 7.2, 13.6 and 16.2 s per successful
    episode on this kind of machine) are the baseline of the ratio; they were not re-measured here.
+3. Side by side with the reference (`--ref-root REF/GenSim --ref-python REF/venv/bin/python`):
+   the same built-in tasks and seeds, each task run here and then there in the same run, so both
+   sides see the same load. Here: reset and the expert's episode with the policy observation
+   rendered after every step, in this process. There: `bench/ref_episodes.py` (the reference's
+   data loop: seeded reset, oracle acts until done, its observation rendered every step) in a
+   child under the reference's Python; its imports and `Environment` are not counted, as ours
+   are not. The ratio is the reference's seconds per episode over ours.
 
     python bench/bench_expert.py [--seeds 20] [--episodes 10] [--skip-success] [--skip-speed]
+    python bench/bench_expert.py --skip-success --skip-speed --ref-root REF --ref-python PY [--ref-seeds 0 2 4]
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import pstats
 import resource
+import subprocess
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 REFERENCE_S = {"block-insertion": 3.3, "put-block-in-bowl": 7.2, "stack-block-pyramid-seq": 13.6,
                "build-car": 16.2}
 RELAXED = ("rope", "piles", "packing")
+# built-ins both sides have, one per family (the reference's Google objects are not in its checkout)
+SIDE_BY_SIDE = ("block-insertion", "place-red-in-green", "put-block-in-bowl-seen-colors", "stack-block-pyramid",
+                "towers-of-hanoi", "align-box-corner", "palletizing-boxes", "assembling-kits", "packing-boxes",
+                "align-rope")
+RUNNER = Path(__file__).with_name("ref_episodes.py")
 
 
 def _success(args: tuple[str, int]) -> tuple[str, float, float]:
@@ -58,7 +74,7 @@ def _resolve(name: str) -> str:
     return name if name in names else f"{name}-seen-colors"
 
 
-def _episodes(name: str, n: int) -> dict[str, Any]:
+def _episodes(name: str, n: int, seeds: list[int] | None = None) -> dict[str, Any]:
     from gensim.sim.environment import Environment
     from gensim.tasks.episode import run_episode
     from gensim.tasks.registry import get_spec, make_task
@@ -67,7 +83,7 @@ def _episodes(name: str, n: int) -> dict[str, Any]:
     env = Environment(render_obs=True)
     out = {"episodes": 0, "successes": 0, "actions": 0, "seconds": 0.0}
     try:
-        for seed in range(0, 2 * n, 2):
+        for seed in seeds if seeds is not None else range(0, 2 * n, 2):
             start = time.perf_counter()
             result = run_episode(env, task, seed)
             out["seconds"] += time.perf_counter() - start
@@ -105,17 +121,66 @@ def speed_table(n_episodes: int) -> None:
     print(f"\nPeak memory of this process: {peak_mb:.0f} MB (reference: 700-900 MB).")
 
 
+def _reference(ref_python: str, ref_root: str, name: str, seeds: list[int], timeout: float) -> dict[str, Any]:
+    """The reference's episodes of `name` on `seeds`, summed like `_episodes`."""
+    cmd = [ref_python, str(RUNNER), "--ref-root", ref_root, "--tasks", name, "--seeds", *map(str, seeds)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    records = [json.loads(line[len("REFRESULT "):]) for line in done.stdout.splitlines()
+               if line.startswith("REFRESULT ")]
+    return {"episodes": len(records), "successes": sum(bool(r["ok"]) for r in records),
+            "actions": sum(int(r.get("steps", 0)) for r in records),
+            "seconds": sum(float(r.get("seconds", 0.0)) for r in records),
+            "errors": [r["error"] for r in records if r.get("error")]}
+
+
+def side_by_side(ref_python: str, ref_root: str, names: list[str], seeds: list[int], timeout: float) -> None:
+    """Seconds per expert episode here and in the reference, task by task in one run."""
+    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+    print(f"\n### Expert episode side by side with the reference (seeds {seeds}; load average {load} at the start)\n")
+    print("| task | ok here | ok there | s / episode here | s / episode there | ratio | s / action here | there |")
+    print("|---|---|---|---|---|---|---|---|")
+    total_here = total_there = 0.0
+    count = 0
+    for name in names:
+        here = _episodes(name, len(seeds), seeds)
+        there = _reference(ref_python, ref_root, name, seeds, timeout)
+        if not there["episodes"] or there["errors"]:
+            print(f"| {name} | {here['successes']}/{here['episodes']} | no result: "
+                  f"{(there['errors'] or ['crash or timeout'])[0][:80]} | | | | | |")
+            continue
+        per_here = here["seconds"] / here["episodes"]
+        per_there = there["seconds"] / there["episodes"]
+        total_here += here["seconds"]
+        total_there += there["seconds"]
+        count += 1
+        print(f"| {name} | {here['successes']}/{here['episodes']} | {there['successes']}/{there['episodes']} "
+              f"| {per_here:.2f} | {per_there:.2f} | {per_there / per_here:.1f}x "
+              f"| {here['seconds'] / max(1, here['actions']):.3f} | {there['seconds'] / max(1, there['actions']):.3f} |")
+    if count:
+        print(f"\nAll {count} tasks: {total_there:.0f} s there against {total_here:.1f} s here, "
+              f"{total_there / total_here:.1f}x.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--episodes", type=int, default=10)
     parser.add_argument("--skip-success", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--ref-root", default="", help="a GenSim checkout: run the side-by-side table")
+    parser.add_argument("--ref-python", default="", help="a Python that imports the reference's cliport")
+    parser.add_argument("--ref-seeds", type=int, nargs="+", default=[0, 2, 4])
+    parser.add_argument("--ref-tasks", nargs="+", default=list(SIDE_BY_SIDE))
+    parser.add_argument("--ref-timeout", type=float, default=1800.0, help="s per task on the reference's side")
     args = parser.parse_args()
+    if bool(args.ref_root) != bool(args.ref_python):
+        parser.error("--ref-root and --ref-python go together")
     if not args.skip_speed:
         speed_table(args.episodes)
     if not args.skip_success:
         success_table(args.seeds)
+    if args.ref_root:
+        side_by_side(args.ref_python, args.ref_root, args.ref_tasks, args.ref_seeds, args.ref_timeout)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@
    rendered after every step, in this process. There: `bench/ref_episodes.py` (the reference's
    data loop: seeded reset, oracle acts until done, its observation rendered every step) in a
    child under the reference's Python; its imports and `Environment` are not counted, as ours
-   are not. The ratio is the reference's seconds per episode over ours.
+   are not. The ratio is the reference's seconds per episode over ours. A third column runs our
+   side again with the Panda arm (`robot="panda"`), the reference's episodes being driven by its
+   UR5 arm.
 
     python bench/bench_expert.py [--seeds 20] [--episodes 10] [--skip-success] [--skip-speed]
     python bench/bench_expert.py --skip-success --skip-speed --ref-root REF --ref-python PY [--ref-seeds 0 2 4]
@@ -74,13 +76,13 @@ def _resolve(name: str) -> str:
     return name if name in names else f"{name}-seen-colors"
 
 
-def _episodes(name: str, n: int, seeds: list[int] | None = None) -> dict[str, Any]:
+def _episodes(name: str, n: int, seeds: list[int] | None = None, robot: str = "none") -> dict[str, Any]:
     from gensim.sim.environment import Environment
     from gensim.tasks.episode import run_episode
     from gensim.tasks.registry import get_spec, make_task
 
     task = make_task(get_spec(name))
-    env = Environment(render_obs=True)
+    env = Environment(render_obs=True, robot=robot)
     out = {"episodes": 0, "successes": 0, "actions": 0, "seconds": 0.0}
     try:
         for seed in seeds if seeds is not None else range(0, 2 * n, 2):
@@ -137,28 +139,29 @@ def side_by_side(ref_python: str, ref_root: str, names: list[str], seeds: list[i
     """Seconds per expert episode here and in the reference, task by task in one run."""
     load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     print(f"\n### Expert episode side by side with the reference (seeds {seeds}; load average {load} at the start)\n")
-    print("| task | ok here | ok there | s / episode here | s / episode there | ratio | s / action here | there |")
-    print("|---|---|---|---|---|---|---|---|")
-    total_here = total_there = 0.0
+    print("| task | ok here | ok with arm | ok there | s / episode here | with arm | there | ratio there / here "
+          "| ratio there / with arm |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    totals = {"here": 0.0, "arm": 0.0, "there": 0.0}
     count = 0
     for name in names:
         here = _episodes(name, len(seeds), seeds)
+        arm = _episodes(name, len(seeds), seeds, robot="panda")
         there = _reference(ref_python, ref_root, name, seeds, timeout)
+        ok = f"| {name} | {here['successes']}/{here['episodes']} | {arm['successes']}/{arm['episodes']} "
         if not there["episodes"] or there["errors"]:
-            print(f"| {name} | {here['successes']}/{here['episodes']} | no result: "
-                  f"{(there['errors'] or ['crash or timeout'])[0][:80]} | | | | | |")
+            print(f"{ok}| no result: {(there['errors'] or ['crash or timeout'])[0][:80]} | | | | | |")
             continue
-        per_here = here["seconds"] / here["episodes"]
-        per_there = there["seconds"] / there["episodes"]
-        total_here += here["seconds"]
-        total_there += there["seconds"]
+        per = {side: run["seconds"] / run["episodes"] for side, run in (("here", here), ("arm", arm), ("there", there))}
+        for side, run in (("here", here), ("arm", arm), ("there", there)):
+            totals[side] += run["seconds"]
         count += 1
-        print(f"| {name} | {here['successes']}/{here['episodes']} | {there['successes']}/{there['episodes']} "
-              f"| {per_here:.2f} | {per_there:.2f} | {per_there / per_here:.1f}x "
-              f"| {here['seconds'] / max(1, here['actions']):.3f} | {there['seconds'] / max(1, there['actions']):.3f} |")
+        print(f"{ok}| {there['successes']}/{there['episodes']} | {per['here']:.2f} | {per['arm']:.2f} "
+              f"| {per['there']:.2f} | {per['there'] / per['here']:.1f}x | {per['there'] / per['arm']:.1f}x |")
     if count:
-        print(f"\nAll {count} tasks: {total_there:.0f} s there against {total_here:.1f} s here, "
-              f"{total_there / total_here:.1f}x.")
+        print(f"\nAll {count} tasks, {len(seeds)} seeds each: {totals['there']:.0f} s there, {totals['here']:.1f} s "
+              f"here ({totals['there'] / totals['here']:.1f}x), {totals['arm']:.1f} s here with the arm "
+              f"({totals['there'] / totals['arm']:.1f}x).")
 
 
 def main() -> None:

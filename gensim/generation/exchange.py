@@ -242,7 +242,7 @@ def _screen(bundle: Bundle, entry: Any, reserved: set[str], seen: set[str], rena
     if problem is not None and rename_builtins and is_slug(entry.name):
         problem = None  # stored as `<name>-imported` by `repo.name_for`
     if problem is None and entry.name in seen:
-        problem = f"'{entry.name}' is in the import twice"
+        problem = f"'{entry.name}' is in the bundle twice"
     code = None
     try:
         code = bundle.read_text(entry.file, MAX_FILE_BYTES)

@@ -144,7 +144,7 @@ def test_unreadable_bundles_are_one_line_errors(gensim_home: Path, tmp_path: Pat
     empty = tmp_path / "empty"
     empty.mkdir()
     _one_line_error(runner.invoke(app, ["tasks", "import", str(empty)]), "no task files")
-    _one_line_error(runner.invoke(app, ["tasks", "import", str(tmp_path / "nowhere")]), "not a folder")
+    _one_line_error(runner.invoke(app, ["tasks", "import", str(tmp_path / "nowhere")]), "no such file or folder")
     not_list = tmp_path / "not-list"
     not_list.mkdir()
     (not_list / "manifest.json").write_text('{"tasks": {"a": 1}}')

@@ -28,6 +28,8 @@ def main(
     episodes: int = typer.Option(10, "--episodes", help="test episodes per task (seeds 10001, 10003, ...)"),
     gifs: int = typer.Option(4, "--gif-episodes", help="episodes rendered per task for GIFs"),
     cpu_threads: int = typer.Option(0, "--cpu-threads", help="torch CPU threads (0: the cores the load average leaves free)"),
+    robot: str = typer.Option(None, "--robot", help="none | panda (default: the embodiment the model was "
+                              "trained for; another one is refused)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="nothing on stderr but errors"),
 ) -> None:
@@ -40,12 +42,13 @@ def main(
     Examples:
       gensim eval --model gensim-policy:1 --tasks block-insertion --episodes 20
       gensim eval --model gensim-policy:1 --tasks block-insertion,stack-block-pyramid --episodes 100 --json
+      gensim eval --model gensim-policy:2 --tasks place-red-in-green --robot panda
     """
     show = not quiet
     try:
         with native_stderr_filtered() if quiet else nullcontext():
             result = evaluate_with_bar(model, tasks.split(","), episodes, show=show, gif_episodes=gifs,
-                                       cpu_threads=cpu_threads)
+                                       cpu_threads=cpu_threads, robot=robot)
     except GensimError as err:
         fail_from(err)
     if json_out:

@@ -49,6 +49,7 @@ def main(
     init_from: str = typer.Option(None, "--init-from", help="model to fine-tune (NAME:VERSION, path)"),
     seed: int = typer.Option(None, "--seed", help="torch and augmentation seed" + _default("seed")),
     cpu_threads: int = typer.Option(None, "--cpu-threads", help="torch CPU threads (default 0: the cores the load average leaves free)"),
+    robot: str = typer.Option(None, "--robot", help="embodiment of the demos and validation: none | panda" + _default("robot")),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="nothing on stderr but errors"),
 ) -> None:
@@ -65,6 +66,7 @@ def main(
       gensim train --tasks block-insertion --demos 10 --max-steps 1500
       gensim train --config experiments/train-transporter-block-insertion.yaml --json
       gensim train --tasks-from-db "origin=generated,limit=10" --demos 20 --max-steps 5000
+      gensim train --tasks place-red-in-green --robot panda --demos 10 --max-steps 1000
     """
     from gensim.training.config import TrainConfig, merge, read_recipe
     from gensim.training.train import is_rank_zero
@@ -74,6 +76,7 @@ def main(
         "demos": demos, "max_steps": max_steps, "devices": devices, "strategy": strategy,
         "accelerator": accelerator, "batch_size": batch_size, "val_interval": val_interval,
         "val_episodes": val_episodes, "init_from": init_from, "seed": seed, "cpu_threads": cpu_threads,
+        "robot": robot,
         "policy": {"language": False} if no_language else None,
     }
     show = not quiet and is_rank_zero()  # under DDP the other ranks rerun this command: silent
@@ -86,9 +89,10 @@ def main(
                 report = (lambda line: console.print(line, highlight=False, markup=False)) if show else None
                 from gensim.cli.eval_cmd import evaluate_with_bar
 
-                def run_eval(model: str, names: list[str], episodes: int, cpu_threads: int = 0) -> dict[str, Any]:
+                def run_eval(model: str, names: list[str], episodes: int, cpu_threads: int = 0,
+                             robot: str | None = None) -> dict[str, Any]:
                     return evaluate_with_bar(model, names, episodes, show=show,  # type: ignore[no-any-return]
-                                             cpu_threads=cpu_threads).to_json()
+                                             cpu_threads=cpu_threads, robot=robot).to_json()
 
                 doc = run_experiment(recipe, overrides, report=report,
                                      train_fn=lambda cfg: _train(cfg, show), eval_fn=run_eval)

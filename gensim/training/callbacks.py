@@ -72,8 +72,9 @@ class ValidationRollouts(Callback):
     """
 
     def __init__(self, tasks: Sequence[TaskData], folder: Path, interval: int, episodes: int,
-                 report: Report | None = None) -> None:
+                 report: Report | None = None, robot: str = "none") -> None:
         self.tasks = list(tasks)
+        self.robot = robot
         self.folder = folder
         self.interval = interval
         self.episodes = episodes
@@ -90,6 +91,12 @@ class ValidationRollouts(Callback):
     @property
     def last_path(self) -> Path:
         return self.folder / "last.ckpt"
+
+    def on_save_checkpoint(self, trainer: Trainer, pl_module: LightningModule, checkpoint: dict[str, Any]) -> None:
+        """Every checkpoint records the embodiment it was trained for (`ROBOT_KEY`)."""
+        from gensim.training.models import ROBOT_KEY
+
+        checkpoint[ROBOT_KEY] = self.robot
 
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, outputs: Any,
                            batch: Any, batch_idx: int) -> None:
@@ -122,7 +129,7 @@ class ValidationRollouts(Callback):
                     fields = {"task": data.task, "entry_point": data.entry_point,
                               "origin": data.origin, "code": data.code}
                     outcomes = rollouts(agent, self.last_path, fields, val_seeds(self.episodes),
-                                        split="val")
+                                        split="val", robot=self.robot)
                     stats = summary(outcomes)
                     rates[data.task] = stats["success_rate"]
                     metrics[f"val/success/{data.task}"] = stats["success_rate"]

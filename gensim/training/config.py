@@ -41,6 +41,7 @@ class TrainConfig:
     model_name: str = "gensim-policy"  # registered model name in MLflow
     name: str | None = None  # MLflow run name (default: "train <tasks> <time>")
     policy: dict[str, Any] = field(default_factory=dict)  # `PolicyConfig` fields
+    robot: str = "none"  # embodiment of the demos and the validation rollouts: none (floating tool) | panda
 
     def __post_init__(self) -> None:
         if isinstance(self.tasks, str):
@@ -52,6 +53,9 @@ class TrainConfig:
         if self.val_interval < 0 or self.val_episodes < 0 or self.cpu_threads < 0:
             raise UsageError("val-interval, val-episodes and cpu-threads must not be negative")
         self.policy_config()  # unknown or bad policy settings fail here
+        from gensim.sim.arm import check_robot
+
+        check_robot(self.robot)
 
     def policy_config(self) -> PolicyConfig:
         """The policy settings as a `PolicyConfig`."""

@@ -41,6 +41,7 @@ class EvalReport:
     mlflow_url: str | None = None  # the run's page in the MLflow UI
     seconds: float = 0.0
     episodes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per-episode detail
+    robot: str = "none"  # the embodiment that executed the policy's actions
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
@@ -57,18 +58,22 @@ def _task_fields(name: str) -> dict[str, Any]:
 
 def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: int = GIF_EPISODES,
              report: Report | None = None, track: bool = True, cpu_threads: int = 0,
-             progress: Progress | None = None) -> EvalReport:
+             progress: Progress | None = None, robot: str | None = None) -> EvalReport:
     """Evaluate `model` (a reference `gensim.training.models.resolve_model` accepts);
     `cpu_threads` sets torch's CPU threads (0: the cores the load leaves free, see
-    `gensim.training.config.torch_threads`).
+    `gensim.training.config.torch_threads`). `robot`: the embodiment that executes the policy's
+    actions; None takes the one the model was trained for, another one is a `UsageError`.
 
     `report` gets one line per finished task; `progress` an event after every episode (after
     every task for tasks played in the sandbox) with the keys `done`, `total` (episodes over all
     tasks), `successes` (so far, over all tasks) and `task`.
     """
     from gensim.policies.agent import PolicyAgent
-    from gensim.training.models import resolve_model
+    from gensim.sim.arm import check_robot
+    from gensim.training.models import checkpoint_robot, require_same_robot, resolve_model
 
+    if robot is not None:
+        check_robot(robot)
     if episodes < 1:
         raise UsageError("--episodes must be at least 1")
     names = [t.strip() for t in tasks if t.strip()]
@@ -79,6 +84,7 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
     # The model and the tasks are resolved before torch is imported: mistakes fail fast.
     fields = {name: _task_fields(name) for name in names}
     resolved = resolve_model(model)
+    robot = require_same_robot(resolved.ref, checkpoint_robot(resolved.checkpoint), robot)
     import torch
 
     from gensim.training.config import torch_threads
@@ -96,7 +102,7 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
         outcomes[name] = []
         for chunk in chunks:
             played = rollouts(agent, resolved.checkpoint, fields[name], chunk, split="test",
-                              render=[s for s in chunk if s in seeds[:gif_episodes]])
+                              render=[s for s in chunk if s in seeds[:gif_episodes]], robot=robot)
             outcomes[name] += played
             done += len(played)
             successes += sum(o.success for o in played)
@@ -111,7 +117,7 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
     result = EvalReport(model=resolved.ref, checkpoint=str(resolved.checkpoint),
                         results={n: summary(o) for n, o in outcomes.items()},
                         seconds=round(time.perf_counter() - start, 3),
-                        episodes={n: [x.to_json() for x in o] for n, o in outcomes.items()})
+                        episodes={n: [x.to_json() for x in o] for n, o in outcomes.items()}, robot=robot)
     if track:
         _record(result, resolved, fields, outcomes, started_at)
     return result
@@ -124,11 +130,11 @@ def _record(result: EvalReport, resolved: Any, fields: dict[str, dict[str, Any]]
     params = {"model": result.model, "checkpoint": result.checkpoint,
               "tasks": ",".join(result.results), "episodes": max(
                   (r["episodes"] for r in result.results.values()), default=0),
-              "seeds": "10001, 10003, ... (test)"}
+              "seeds": "10001, 10003, ... (test)", "robot": result.robot}
     params |= {f"task.{n}": f"v{f['version']} (version id {f['version_id']})" for n, f in fields.items()}
     label = ",".join(result.results) if len(result.results) <= 3 else f"{len(result.results)} tasks"
     name = f"eval {result.model} on {label} x{params['episodes']}"
-    tags = {"gensim.model": result.model, "gensim.tasks": ",".join(result.results)}
+    tags = {"gensim.model": result.model, "gensim.tasks": ",".join(result.results), "gensim.robot": result.robot}
     if resolved.run_id:
         tags["gensim.train_run_id"] = resolved.run_id
     with get_tracker().run(EVAL, name, tags=tags, params=params, started_at=started_at) as run:

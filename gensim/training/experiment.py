@@ -9,7 +9,10 @@ A recipe with `stages:` (see experiments/train-pretrain-generated-then-finetune.
       - {name: finetune, kind: train, init_from: "@pretrain", tasks: [block-insertion], demos: 5}
 
 `@STAGE` in `model` / `init_from` names the model a previous train stage produced. Flags of
-`gensim train` override the training settings of every train stage.
+`gensim train` override the training settings of every train stage. `robot` (in `defaults`, a
+train stage or an eval stage) is the embodiment: train stages make and validate on demos of it;
+an eval stage without its own `robot` uses the defaults' (or, with none, the model's), and one
+that differs from the model's stops the experiment with a one-line error.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from gensim.training.config import TrainConfig, merge
 
 Report = Callable[[str], None]
 TrainFn = Callable[[TrainConfig], dict[str, Any]]  # a train stage -> TrainResult.to_json()
-EvalFn = Callable[..., dict[str, Any]]  # (model, tasks, episodes, cpu_threads=) -> EvalResult JSON
+EvalFn = Callable[..., dict[str, Any]]  # (model, tasks, episodes, cpu_threads=, robot=) -> EvalResult JSON
 STAGE_KINDS = ("train", "eval")
 
 
@@ -75,9 +78,10 @@ def run_experiment(doc: dict[str, Any], overrides: dict[str, Any], *,
     def default_train(config: TrainConfig) -> dict[str, Any]:
         return train(config, report=say, track=track).to_json()
 
-    def default_eval(model: str, tasks: list[str], episodes: int, cpu_threads: int = 0) -> dict[str, Any]:
+    def default_eval(model: str, tasks: list[str], episodes: int, cpu_threads: int = 0,
+                     robot: str | None = None) -> dict[str, Any]:
         return evaluate(model, tasks, episodes, report=say, track=track,
-                        cpu_threads=cpu_threads).to_json()
+                        cpu_threads=cpu_threads, robot=robot).to_json()
 
     run_train, run_eval = train_fn or default_train, eval_fn or default_eval
     stages = check_stages(doc)
@@ -101,8 +105,10 @@ def run_experiment(doc: dict[str, Any], overrides: dict[str, Any], *,
             given = values.get("tasks") or []
             tasks = given.split(",") if isinstance(given, str) else [str(t) for t in given]
             threads = values.get("cpu_threads", overrides.get("cpu_threads") or defaults.get("cpu_threads"))
+            robot = values.get("robot", overrides.get("robot") or defaults.get("robot"))
             result = run_eval(_model_of(str(values["model"]), models), tasks,
-                              int(values.get("episodes", 10)), cpu_threads=int(threads or 0))
+                              int(values.get("episodes", 10)), cpu_threads=int(threads or 0),
+                              robot=None if robot is None else str(robot))
         done.append({"name": name, "kind": kind, **result})
     out = {key: last_train.get(key) for key in ("run_id", "model", "checkpoint", "steps", "seconds")}
     return {**out, "experiment": doc.get("name", ""), "stages": done}

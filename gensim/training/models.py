@@ -15,6 +15,30 @@ from typing import Any
 
 from gensim.errors import UnknownNameError, UsageError
 
+ROBOT_KEY = "gensim_robot"  # the checkpoint entry naming the embodiment of its training demos
+
+
+def checkpoint_robot(path: Path) -> str:
+    """The robot a checkpoint was trained for ("none" for checkpoints older than the entry)."""
+    import torch
+
+    try:
+        doc = torch.load(str(path), map_location="cpu", weights_only=False)  # a gensim checkpoint
+    except Exception as err:  # noqa: BLE001 - any unreadable file is the user's to fix
+        raise UsageError(f"not a gensim policy checkpoint: {path} ({type(err).__name__})") from None
+    robot = doc.get(ROBOT_KEY, "none") if isinstance(doc, dict) else "none"
+    return str(robot) if isinstance(robot, str) else "none"
+
+
+def require_same_robot(model: str, trained: str, robot: str | None) -> str:
+    """The robot to evaluate `model` with: `robot` when given and equal to the one it was
+    `trained` for, that one when `robot` is None; a one-line `UsageError` on a mismatch."""
+    if robot is None or robot == trained:
+        return trained
+    raise UsageError(f"model {model} was trained on demos made with --robot {trained}; evaluating it "
+                     f"with --robot {robot} tests another embodiment (pass --robot {trained}, or omit --robot)")
+
+
 _REF = re.compile(r"^(?P<name>[A-Za-z0-9_.\-/]+?)(?::(?P<version>\d+)|@(?P<alias>[A-Za-z0-9_\-]+))?$")
 
 

@@ -27,7 +27,7 @@ SANDBOX_S_PER_EPISODE = 90.0  # wall-clock allowance per episode inside the sand
 SANDBOX_START_S = 120.0  # ... to start the child, import torch and load the policy (s)
 SANDBOX_MEMORY_MB = 16384  # address space: torch, the sentence encoder and pybullet map a lot
 
-_envs: list[Any] = []  # this process's simulator, made on first use
+_envs: dict[str, Any] = {}  # this process's simulator per robot, made on first use
 
 
 @dataclass
@@ -49,12 +49,12 @@ class Outcome:
                 "instruction": self.instruction}
 
 
-def _environment() -> Any:
-    if not _envs:
+def _environment(robot: str = "none") -> Any:
+    if robot not in _envs:
         from gensim.sim.environment import Environment
 
-        _envs.append(Environment())
-    return _envs[0]
+        _envs[robot] = Environment(robot=robot)
+    return _envs[robot]
 
 
 def _task(fields: dict[str, Any], split: str) -> Any:
@@ -69,11 +69,13 @@ def _task(fields: dict[str, Any], split: str) -> Any:
 
 
 def play(agent: Any, fields: dict[str, Any], seeds: Sequence[int], split: str = "test",
-         render: Sequence[int] = ()) -> list[Outcome]:
-    """Run the episodes in this process (only for trusted, built-in task code)."""
+         render: Sequence[int] = (), robot: str = "none") -> list[Outcome]:
+    """Run the episodes in this process (only for trusted, built-in task code); `robot`: the
+    embodiment that executes the policy's pick/place actions (see `Environment`)."""
+    from gensim.sim.arm import check_robot
     from gensim.tasks.episode import run_episode
 
-    env = _environment()
+    env = _environment(check_robot(robot))
     task = _task(fields, split)
     outcomes = []
     for seed in seeds:
@@ -105,7 +107,7 @@ def unpack_frames(text: str) -> list[np.ndarray]:
 
 
 def play_sandboxed(checkpoint: str | Path, fields: dict[str, Any], seeds: Sequence[int],
-                   split: str = "test", render: Sequence[int] = ()) -> list[Outcome]:
+                   split: str = "test", render: Sequence[int] = (), robot: str = "none") -> list[Outcome]:
     """Run the episodes in a sandboxed child process (for task code that is not built in)."""
     import torch
 
@@ -120,7 +122,7 @@ def play_sandboxed(checkpoint: str | Path, fields: dict[str, Any], seeds: Sequen
         shutil.copyfile(checkpoint, copy)
         payload = {"checkpoint": str(copy), "out_dir": folder, "task": fields,
                    "seeds": [int(s) for s in seeds], "split": split,
-                   "render": [int(s) for s in render], "threads": torch.get_num_threads()}
+                   "render": [int(s) for s in render], "threads": torch.get_num_threads(), "robot": robot}
         verdict = run_in_sandbox(SANDBOX_JOB, payload, limits)
     if not verdict.ok:
         return [Outcome(seed=int(s), success=False, reward=0.0, steps=0,
@@ -137,7 +139,8 @@ def play_sandboxed(checkpoint: str | Path, fields: dict[str, Any], seeds: Sequen
 
 
 def rollouts(agent: Any, checkpoint: str | Path | None, fields: dict[str, Any],
-             seeds: Sequence[int], split: str = "test", render: Sequence[int] = ()) -> list[Outcome]:
+             seeds: Sequence[int], split: str = "test", render: Sequence[int] = (),
+             robot: str = "none") -> list[Outcome]:
     """Episodes of the task in `fields` (`task`, `entry_point`, `origin`, `code`) with the policy.
 
     Built-in tasks play with `agent` here; tasks with code play in the sandbox from `checkpoint`.
@@ -145,8 +148,8 @@ def rollouts(agent: Any, checkpoint: str | Path | None, fields: dict[str, Any],
     if fields.get("code") is not None:
         if checkpoint is None:
             raise ValueError("a task with code is played in the sandbox, which needs a checkpoint")
-        return play_sandboxed(checkpoint, fields, seeds, split, render)
-    return play(agent, fields, seeds, split, render)
+        return play_sandboxed(checkpoint, fields, seeds, split, render, robot)
+    return play(agent, fields, seeds, split, render, robot)
 
 
 def summary(outcomes: Sequence[Outcome]) -> dict[str, float]:

@@ -37,7 +37,7 @@ def play_job(payload: dict[str, Any]) -> dict[str, Any]:
     torch.set_num_threads(int(payload.get("threads", 1)))
     agent = gensim.policies.agent.PolicyAgent.from_checkpoint(payload["checkpoint"])
     outcomes = rollout.play(agent, payload["task"], payload["seeds"], payload["split"],
-                            payload["render"])
+                            payload["render"], str(payload.get("robot") or "none"))
     return {"outcomes": [{**o.to_json(),
                           "frames": rollout.pack_frames(o.frames) if o.frames else None}
                          for o in outcomes]}

@@ -33,6 +33,7 @@ class TaskData:
     episodes: int  # used by the run (the first N of the dataset)
     code: str | None = None  # non-built-in code (rollouts run it in the sandbox)
     entry_point: str = ""
+    robot: str = "none"  # the embodiment its dataset was made with (see `gensim.data.demos`)
 
 
 def query_tasks(query: str, *, url: str | None = None) -> list[tuple[str, int]]:
@@ -93,8 +94,9 @@ def resolve_tasks(tasks: list[str], query: str | None) -> list[tuple[str, int | 
 
 
 def prepare_task(name: str, version: int | None, demos: int, split: str = "train", *,
-                 workers: int = 1, progress: Progress | None = None) -> TaskData:
-    """The task pinned at `version` and a dataset of `split` holding at least `demos` episodes.
+                 workers: int = 1, progress: Progress | None = None, robot: str = "none") -> TaskData:
+    """The task pinned at `version` and a dataset of `split`, made with `robot`, holding at
+    least `demos` episodes.
 
     An existing dataset with enough episodes, whose newest DB row matches its files, is used
     as it is; otherwise `gensim.data.demos.make_demos` makes (or tops up) and records it.
@@ -104,10 +106,11 @@ def prepare_task(name: str, version: int | None, demos: int, split: str = "train
     from gensim.db import provenance
 
     pinned = pin_task(name, version)
-    root = default_root(pinned, split)
+    root = default_root(pinned, split, robot)
     row: Any = None
     if root.is_dir():
-        rows = provenance.find_datasets(dataset_name(pinned, split))
+        require_robot(root, robot)
+        rows = provenance.find_datasets(dataset_name(pinned, split, robot))
         digest = dataset_digest(root)
         row = next((r for r in rows if r.digest == digest and r.n_episodes >= demos), None)
     if row is None:
@@ -115,7 +118,7 @@ def prepare_task(name: str, version: int | None, demos: int, split: str = "train
 
         if progress is not None:
             progress(f"making {demos} {split} demos of {pinned.name} v{pinned.version}")
-        report = make_demos(pinned.name, demos, split, workers=workers, version=pinned.version)
+        report = make_demos(pinned.name, demos, split, workers=workers, version=pinned.version, robot=robot)
         if report.episodes < demos:
             raise UsageError(f"only {report.episodes} of {demos} demos of {pinned.name} could be "
                              f"made ({report.stopped or 'the expert failed'})")
@@ -127,4 +130,21 @@ def prepare_task(name: str, version: int | None, demos: int, split: str = "train
                     code_hash=pinned.code_hash, origin=pinned.origin,
                     dataset_id=None if row is None else row.id, dataset_path=str(Path(path)),
                     digest=digest_now, episodes=demos, code=pinned.code,
-                    entry_point=pinned.entry_point)
+                    entry_point=pinned.entry_point, robot=robot)
+
+
+def require_robot(root: Path, robot: str) -> None:
+    """`UsageError` (one line) when the dataset folder `root` was made with another robot than
+    `robot`: a policy is trained and evaluated on the embodiment of its demos."""
+    import json
+
+    from gensim.data.catalog import dataset_robot
+    from gensim.data.writer import HEADER
+
+    header = root / HEADER
+    if not header.is_file():
+        return
+    made = dataset_robot(json.loads(header.read_text()))
+    if made != robot:
+        raise UsageError(f"dataset {root} was made with --robot {made}, this run uses --robot {robot}: "
+                         "train and evaluate on the embodiment of the demos")

@@ -127,8 +127,8 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
     if not is_rank_zero():
         track, report, progress = False, None, None
     say = report or (lambda _line: None)
-    tasks = [prepare_task(name, version, config.demos, workers=config.demo_workers, progress=say)
-             for name, version in selected]
+    tasks = [prepare_task(name, version, config.demos, workers=config.demo_workers, progress=say,
+                          robot=config.robot) for name, version in selected]
     names = [t.task for t in tasks]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = get_settings().checkpoints_dir / f"{stamp}-{uuid.uuid4().hex[:8]}"
@@ -142,7 +142,8 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
     label = ",".join(names) if len(names) <= 3 else f"{len(names)} tasks"
     language = "lang" if config.policy_config().language else "nolang"
     run_name = config.name or f"train {label} {language} {config.demos} demos {config.max_steps} steps"
-    tags = {"gensim.tasks": ",".join(names), "gensim.language": config.policy_config().language}
+    tags = {"gensim.tasks": ",".join(names), "gensim.language": config.policy_config().language,
+            "gensim.robot": config.robot}
     with get_tracker().run(TRAIN, run_name, tags=tags, params=resolved, system_metrics=True) as run:
         run.log_dict(resolved, "config.json")
         result = _fit(config, tasks, folder, run, say, progress)
@@ -180,7 +181,8 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
             run.log_dataset({"episodes": np.arange(data.episodes)}, name=f"{data.task}-v{data.version}-train",
                             source=data.dataset_path, digest=data.digest[:36])
     policy = _initial_policy(config)
-    validation = ValidationRollouts(tasks, folder, config.val_interval, config.val_episodes, say)
+    validation = ValidationRollouts(tasks, folder, config.val_interval, config.val_episodes, say,
+                                    robot=config.robot)
     events = ProgressEvents(progress, validation, window=max(1, config.log_every * 5))
     loggers: list[Any] = []
     if run is not None and run.active:
@@ -261,7 +263,7 @@ def _record(result: TrainResult, config: TrainConfig, tasks: list[TaskData], run
     run.log_dict(result.to_json(), "train.json")
     tags: dict[str, Any] = {"gensim.checkpoint_id": row.id, "gensim.checkpoint_path": result.checkpoint,
                             "gensim.tasks": ",".join(result.tasks),
-                            "gensim.language": config.policy_config().language}
+                            "gensim.language": config.policy_config().language, "gensim.robot": config.robot}
     for data in tasks:
         tags[f"task.{data.task}"] = f"v{data.version} (version id {data.version_id}, code {data.code_hash[:12]})"
         tags[f"dataset.{data.task}"] = f"{data.digest} (dataset id {data.dataset_id}, {data.episodes} demos)"

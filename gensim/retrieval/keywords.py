@@ -1,5 +1,6 @@
 """The keyword half of hybrid search: IDF-weighted term matching on names, tags, descriptions.
 
+Words are folded onto one spelling first (`CANONICAL`: "colour" ~ "color", "cube" ~ "block").
 A query term counts for a task when it equals a word of the task (after light stemming:
 "insertion" ~ "insert", "stacking" ~ "stack", "boxes" ~ "box") or is a prefix of it, or the
 other way round, with at least 4 letters ("pallet" ~ "palletizing"). Words of the task name
@@ -28,6 +29,18 @@ STOPWORDS = frozenset(
     task tasks robot please where which while using use make sure there their they you your
     i me my we our can should will must up down over off out given""".split()
 )
+# Words folded onto one spelling before stemming, for the query and the tasks alike: British
+# spellings, and everyday names of the objects a tabletop task library is made of (a user asks
+# for "cubes" and "crates"; task files say "blocks" and "boxes").
+CANONICAL = {
+    "colour": "color", "colours": "colors", "coloured": "colored", "multicoloured": "multicolored",
+    "grey": "gray", "centre": "center", "centred": "centered", "centres": "centers",
+    "cube": "block", "cubes": "blocks", "brick": "block", "bricks": "blocks",
+    "crate": "box", "crates": "boxes", "sphere": "ball", "spheres": "balls",
+    "heap": "pile", "heaps": "piles", "tube": "cylinder", "tubes": "cylinders",
+    "dish": "bowl", "dishes": "bowls", "bin": "container", "bins": "containers",
+    "tray": "pallet", "trays": "pallets", "cord": "rope", "cable": "rope", "cables": "ropes",
+}
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ers", "er", "ed", "ies", "es", "s")
 _WORD_RE = re.compile(r"[a-z0-9]+")
 
@@ -49,7 +62,7 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Stemmed content words of a text, in order, without stopwords."""
-    return [stem(w) for w in _WORD_RE.findall(text.lower()) if w not in STOPWORDS]
+    return [stem(CANONICAL.get(w, w)) for w in _WORD_RE.findall(text.lower()) if w not in STOPWORDS]
 
 
 def _match(query_term: str, doc_term: str) -> float:

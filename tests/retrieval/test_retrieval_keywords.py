@@ -50,3 +50,18 @@ def test_keyword_scores() -> None:
     mixed = index.scores("insert quantum")  # unknown words dilute the score
     assert 0.0 < mixed[0] < 0.6
     assert all(0.0 < v <= 1.0 for v in index.scores("stack the boxes and push the pile").values())
+
+
+def test_spellings_and_everyday_object_names_meet_the_task_words() -> None:
+    """A user's "coloured cubes", "crates" and "heap" find tasks written with "colored blocks",
+    "boxes" and "pile"; unrelated words still score nothing."""
+    assert terms("coloured cubes in crates") == terms("colored blocks in boxes")
+    docs = [
+        Doc(id=1, name="sweep-pile", description="Push the pile of small blocks into the zone."),
+        Doc(id=2, name="box-stack", description="Stack the colored boxes on the pallet."),
+    ]
+    index = KeywordIndex(docs)
+    assert set(index.scores("a heap of tiny cubes")) == {0}
+    crates = index.scores("stack the coloured crates")
+    assert max(crates, key=crates.__getitem__) == 1
+    assert index.scores("quantum entanglement") == {}

@@ -4,7 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
-export GENSIM_HOME=${GENSIM_HOME:-$(mktemp -d -t gensim-e2e-XXXXXX)}
+# A private home (E2E_HOME, or a new temporary folder), never the user's: nothing of the user's
+# GENSIM_*, OPENAI_* or AZURE_* settings leaks in (no real API calls, no other tracking store).
+for var in $(env | sed -n 's/^\(\(GENSIM\|OPENAI\|AZURE\)_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$var"; done
+export GENSIM_HOME=${E2E_HOME:-$(mktemp -d -t gensim-e2e-XXXXXX)}
+export GENSIM_LLM_PROVIDER=offline
 export MLFLOW_DISABLE_TELEMETRY=true
 echo "e2e home: $GENSIM_HOME"
 step() { echo >&2; echo "\$ gensim $*" >&2; "$BIN/gensim" "$@"; }

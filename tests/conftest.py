@@ -40,3 +40,21 @@ def gensim_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     get_settings.cache_clear()
     yield home
     get_settings.cache_clear()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fail-on-skip", action="store_true",
+                     help="a skipped test fails the run: for CI stages that installed what the tests "
+                          "need (the `ray` extra), where a skip would hide that they never ran")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not session.config.getoption("--fail-on-skip") or exitstatus != 0:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped:
+        for report in skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+            print(f"\nskipped under --fail-on-skip: {report.nodeid}: {reason}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +65,9 @@ class Command:
 
     def interrupt(self, sig: signal.Signals, *, group: bool) -> tuple[int, str]:
         """Send `sig` to the command (or its whole process group, as a terminal's Ctrl-C does);
-        its exit code and all its stderr."""
+        its exit code and all its stderr. The processes under the command just before the signal
+        are kept in `self.descendants`: each must be gone afterwards, even one in its own session."""
+        self.descendants = psutil.Process(self.proc.pid).children(recursive=True)
         if group:
             os.killpg(self.proc.pid, sig)
         else:
@@ -89,23 +92,32 @@ def _processes_in_group(pgid: int) -> list[str]:
     return alive
 
 
-def _sandboxes_alive() -> list[int]:
-    import psutil
+def _alive(processes: list[psutil.Process]) -> list[str]:
+    """Those of `processes` still running (psutil tells a reused process id by its start time),
+    as 'pid cmdline'. Only the command's own processes are looked at: other work on the machine
+    (another test run, its sandboxes) never counts."""
+    alive = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(f"{process.pid} {' '.join(process.cmdline())[:80]}")
+        except psutil.NoSuchProcess:
+            continue
+    return alive
 
-    return [p.pid for p in psutil.process_iter(["cmdline"])
-            if "gensim.sandbox.child" in " ".join(p.info.get("cmdline") or [])]
 
-
-def _assert_clean_interrupt(rc: int, err: str, sig: signal.Signals, pgid: int, says: str) -> str:
+def _assert_clean_interrupt(rc: int, err: str, sig: signal.Signals, cmd: Command, says: str) -> str:
     assert rc == 128 + sig, (rc, err[-3000:])
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err[-3000:]
     lines = [line for line in err.splitlines() if line.startswith("interrupted")]
     assert len(lines) == 1, err[-3000:]
     assert re.search(says, lines[0]), lines[0]
+    pgid = cmd.proc.pid
     end = time.monotonic() + 10  # the kernel reaps killed processes shortly after
-    while _processes_in_group(pgid) and time.monotonic() < end:
+    while (_processes_in_group(pgid) or _alive(cmd.descendants)) and time.monotonic() < end:
         time.sleep(0.1)
     assert not _processes_in_group(pgid), _processes_in_group(pgid)
+    assert not _alive(cmd.descendants), _alive(cmd.descendants)  # sandboxes in their own session too
     return lines[0]
 
 
@@ -149,8 +161,7 @@ def test_generate_interrupted_mid_campaign_resumes(tmp_path: Path, sig: signal.S
     cmd = Command(home, GENERATE)
     cmd.wait_for(r"\n  \S+: (admitted|rejected)")  # one trial finished and stored
     rc, err = cmd.interrupt(sig, group=True)
-    line = _assert_clean_interrupt(rc, err, sig, cmd.proc.pid, r"campaign \d+ stopped after \d of 8 trials")
-    assert not _sandboxes_alive()
+    line = _assert_clean_interrupt(rc, err, sig, cmd, r"campaign \d+ stopped after \d of 8 trials")
     assert "RUNNING" not in _run_status(home, "gensim/generate")
     assert "KILLED" in _run_status(home, "gensim/generate")
     rerun = subprocess.run([sys.executable, "-m", "gensim.cli.main", *GENERATE, "--resume", "--json", "--quiet"],
@@ -173,7 +184,7 @@ def test_demos_interrupted_mid_run_resumes(tmp_path: Path, sig: signal.Signals) 
     cmd = Command(home, DEMOS)
     cmd.wait_for(r"\b[1-9]\d*/30 episodes")
     rc, err = cmd.interrupt(sig, group=True)  # the workers get it too, as from a terminal
-    line = _assert_clean_interrupt(rc, err, sig, cmd.proc.pid,
+    line = _assert_clean_interrupt(rc, err, sig, cmd,
                                    r"\d+ of 30 episodes kept in dataset block-insertion-v1-train")
     kept = int(re.search(r"(\d+) of 30", line).group(1))  # type: ignore[union-attr]
     root = home / "datasets" / "block-insertion" / "v1" / "train"
@@ -198,7 +209,7 @@ def test_train_interrupted_mid_training(tmp_path: Path, sig: signal.Signals) -> 
     cmd = Command(home, args)
     cmd.wait_for(r"step 2: validation success")  # the checkpoint of step 2 is on disk
     rc, err = cmd.interrupt(sig, group=True)
-    line = _assert_clean_interrupt(rc, err, sig, cmd.proc.pid,
+    line = _assert_clean_interrupt(rc, err, sig, cmd,
                                    r"training stopped at step \d+ of 100000; checkpoint of step \d+ kept in")
     checkpoint = Path(re.search(r"kept in (\S+last\.ckpt)", line).group(1))  # type: ignore[union-attr]
     assert checkpoint.is_file()

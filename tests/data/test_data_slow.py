@@ -43,6 +43,7 @@ def test_sigkill_mid_run_then_resume(gensim_home: Path, tmp_path: Path) -> None:
     assert report.seeds[: len(kept)] == seeds_before and not list(out.rglob("*.tmp"))
 
 
+@pytest.mark.ray
 def test_ray_executor_equals_local_pool(gensim_home: Path, tmp_path: Path) -> None:
     pytest.importorskip("ray", reason="ray is the optional extra `gensim[ray]`; not installed")
     local = make_demos("put-block-in-bowl-seen-colors", 3, "val", out=tmp_path / "local",

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 
 KILLS = 5
@@ -33,13 +34,19 @@ def _start(home: Path, resume: bool) -> subprocess.Popen[str]:
                             text=True, start_new_session=True)
 
 
-def _sandbox_children_gone(timeout: float = 15.0) -> bool:
-    import psutil
-
-    end = time.time() + timeout
-    while time.time() < end:
-        alive = [p for p in psutil.process_iter(["cmdline"])
-                 if "gensim.sandbox.child" in " ".join(p.info.get("cmdline") or [])]
+def _all_gone(processes: list[psutil.Process], timeout: float = 15.0) -> bool:
+    """Whether every one of `processes` ends within `timeout` s (psutil tells a reused process id
+    by its start time). Only the campaign's own processes are looked at: other work on the
+    machine (another test run and its sandboxes) never counts."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        alive = []
+        for process in processes:
+            try:
+                if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(process)
+            except psutil.NoSuchProcess:
+                continue
         if not alive:
             return True
         time.sleep(0.5)
@@ -61,10 +68,11 @@ def test_campaign_survives_sigkill_at_random_points(tmp_path: Path, monkeypatch:
         try:
             proc.wait(timeout=delay)
         except subprocess.TimeoutExpired:
+            children = psutil.Process(proc.pid).children(recursive=True)
             os.kill(proc.pid, signal.SIGKILL)  # the campaign process only: its sandboxes must follow
             proc.wait()
             killed += 1
-        assert _sandbox_children_gone(), "sandbox children outlived their killed campaign"
+            assert _all_gone(children), "sandbox children outlived their killed campaign"
     final = _start(home, resume=True)
     out, err = final.communicate(timeout=600)
     assert final.returncode == 0, err[-2000:]

@@ -69,22 +69,27 @@ def _sandbox_failure(res: Any, verdict: CheckVerdict, stage: Stage) -> CheckVerd
 
 
 def check_code(code: str, name: str, *, seeds: Sequence[int] = CHECK_SEEDS, threshold: float = SUCCESS_RATE,
-               limits: Any = None, version: int = 1) -> CheckVerdict:
-    """Check untrusted task code: static here, the record and the replay each in the sandbox."""
+               limits: Any = None, version: int = 1, robot: str = "none") -> CheckVerdict:
+    """Check untrusted task code: static here, the record and the replay each in the sandbox.
+    `robot`: the end effector of both (an arm is gensim's code: the task code never drives it,
+    it only returns scene, goals and actions, which the replayer executes with the same arm)."""
+    from gensim.sim.arm import check_robot
+
+    check_robot(robot)
     start = time.perf_counter()
-    verdict = _check_code(code, name, [int(s) for s in seeds], threshold, _limits(limits), version)
+    verdict = _check_code(code, name, [int(s) for s in seeds], threshold, _limits(limits), version, robot)
     verdict.seconds = round(time.perf_counter() - start, 3)
     return verdict.finish()
 
 
 def _check_code(code: str, name: str, seeds: list[int], threshold: float, limits: Any,
-                version: int) -> CheckVerdict:
+                version: int, robot: str = "none") -> CheckVerdict:
     from gensim.sandbox.runner import run_in_sandbox
 
-    verdict = CheckVerdict(name=name, version=version, seeds=seeds)
+    verdict = CheckVerdict(name=name, version=version, seeds=seeds, robot=robot)
     if not _static(code, verdict):
         return verdict
-    res = run_in_sandbox(RECORD_JOB, {"code": code, "name": name, "seeds": seeds}, limits)
+    res = run_in_sandbox(RECORD_JOB, {"code": code, "name": name, "seeds": seeds, "robot": robot}, limits)
     verdict.violations, verdict.isolation = list(res.violations), dict(res.isolation)
     if not res.ok:
         return _sandbox_failure(res, verdict, Stage.RUNTIME if res.timed_out else Stage.LOAD)
@@ -94,7 +99,8 @@ def _check_code(code: str, name: str, seeds: list[int], threshold: float, limits
         return verdict.fail(Stage.RUNTIME, f"runtime: the child's record is malformed: {err}")
     if _early(record, verdict):
         return verdict
-    payload = {"record": res.result, "name": name, "version": version, "seeds": seeds, "threshold": float(threshold)}
+    payload = {"record": res.result, "name": name, "version": version, "seeds": seeds, "threshold": float(threshold),
+               "robot": robot}
     replayed = run_in_sandbox(REPLAY_JOB, payload, limits)
     if not replayed.ok:
         return _sandbox_failure(replayed, verdict, Stage.REPLAY)
@@ -102,6 +108,8 @@ def _check_code(code: str, name: str, seeds: list[int], threshold: float, limits
         judged = CheckVerdict.from_json(replayed.result)
     except DecodeError as err:
         return verdict.fail(Stage.REPLAY, f"replay: {err}")
+    if judged.robot != robot:
+        return verdict.fail(Stage.REPLAY, f"replay: replayed with robot {judged.robot!r}, {robot!r} was asked for")
     judged.violations, judged.isolation = verdict.violations, verdict.isolation
     from gensim.tasks.habits import stub_debug_imports
 
@@ -131,7 +139,7 @@ def check_trusted(make_task: Any, name: str, *, code: str | None, seeds: Sequenc
 
     start = time.perf_counter()
     seed_list = [int(s) for s in seeds]
-    verdict = CheckVerdict(name=name, version=version, seeds=seed_list)
+    verdict = CheckVerdict(name=name, version=version, seeds=seed_list, robot=robot)
     if code is not None and not _static(code, verdict):
         verdict.seconds = round(time.perf_counter() - start, 3)
         return verdict.finish()
@@ -145,7 +153,7 @@ def check_trusted(make_task: Any, name: str, *, code: str | None, seeds: Sequenc
 
 
 def check_file(path: Path, *, seeds: Sequence[int] = CHECK_SEEDS, threshold: float = SUCCESS_RATE,
-               limits: Any = None) -> CheckVerdict:
+               limits: Any = None, robot: str = "none") -> CheckVerdict:
     """Check a task file (untrusted: read here, checked in the sandbox); the name is its stem."""
     if not path.is_file():
         raise UsageError(f"task file not found: {path}")
@@ -155,7 +163,7 @@ def check_file(path: Path, *, seeds: Sequence[int] = CHECK_SEEDS, threshold: flo
     except UnicodeDecodeError as err:
         verdict = CheckVerdict(name=name, version=1, seeds=[int(s) for s in seeds])
         return verdict.fail(Stage.STATIC, f"static: {path.name} is not UTF-8 text (byte {err.start})").finish()
-    return check_code(code, name, seeds=seeds, threshold=threshold, limits=limits)
+    return check_code(code, name, seeds=seeds, threshold=threshold, limits=limits, robot=robot)
 
 
 def _class_source(cls: type) -> tuple[str | None, str]:
@@ -173,8 +181,8 @@ def _class_source(cls: type) -> tuple[str | None, str]:
 def check_task(subject: Any, *, seeds: Sequence[int] = CHECK_SEEDS, threshold: float = SUCCESS_RATE,
                name: str | None = None, limits: Any = None, robot: str = "none") -> CheckVerdict:
     """The one public checker: a registered name, a `TaskSpec`, task code text, or a `Task`
-    class or instance. `robot`: "none" (floating end effector) or an arm (`gensim.sim.arm`);
-    an arm checks trusted (built-in) tasks only for now, recorded and replayed with the arm.
+    class or instance. `robot`: "none" (floating end effector) or an arm (`gensim.sim.arm`),
+    the end effector of both the recording and the replay (in the sandbox for untrusted code).
 
     Built-in tasks (and classes or instances handed in by trusted callers) are checked in this process; task
     code text and registered tasks that are not built in are checked in the sandbox.
@@ -186,19 +194,18 @@ def check_task(subject: Any, *, seeds: Sequence[int] = CHECK_SEEDS, threshold: f
     if isinstance(subject, Task):  # an instance set up by the caller (e.g. mode="test")
         code, filename = _class_source(type(subject))
         return check_trusted(lambda: subject, name or subject.name, code=code, seeds=seeds, threshold=threshold,
-                             filename=filename)
+                             filename=filename, robot=robot)
     if isinstance(subject, type) and issubclass(subject, Task):
         code, filename = _class_source(subject)
         task_name = name or subject().name
-        return check_trusted(subject, task_name, code=code, seeds=seeds, threshold=threshold, filename=filename)
+        return check_trusted(subject, task_name, code=code, seeds=seeds, threshold=threshold, filename=filename,
+                             robot=robot)
     if isinstance(subject, str) and ("\n" in subject or subject.lstrip().startswith(("import", "from"))):
-        return check_code(subject, name or "task", seeds=seeds, threshold=threshold, limits=limits)
+        return check_code(subject, name or "task", seeds=seeds, threshold=threshold, limits=limits, robot=robot)
     spec = subject if isinstance(subject, TaskSpec) else registry.get_spec(str(subject))
-    if robot != "none" and (spec.code is not None or isinstance(subject, str) and "\n" in subject):
-        raise UsageError("--robot checks built-in tasks only for now (sandboxed tasks use the floating end effector)")
     if spec.code is not None:
         return check_code(spec.code, name or spec.name, seeds=seeds, threshold=threshold, limits=limits,
-                          version=spec.version)
+                          version=spec.version, robot=robot)
     cls = registry.entry_point_class(spec)
     code, filename = _class_source(cls)
 

@@ -256,7 +256,7 @@ def judge(record: Any, *, name: str, version: int, seeds: Sequence[int], thresho
     """The verdict of a record (a `RunRecord` or its JSON); see the module docstring. `robot`:
     the end effector the replay uses (the recording's)."""
     start = time.perf_counter()
-    verdict = CheckVerdict(name=name, version=version, seeds=[int(s) for s in seeds])
+    verdict = CheckVerdict(name=name, version=version, seeds=[int(s) for s in seeds], robot=robot)
     try:
         _judge(record, verdict, threshold, robot)
     finally:
@@ -384,9 +384,12 @@ def _score(run: RunRecord, episodes: list[EpisodeRecord], results: list[Any], ve
 
 
 def replay_job(payload: dict[str, Any]) -> dict[str, Any]:
-    """The sandbox job: `payload` = {record, name, version, seeds, threshold} -> verdict JSON."""
+    """The sandbox job: `payload` = {record, name, version, seeds, threshold, robot} -> verdict JSON."""
+    from gensim.sim.arm import check_robot
+
     phases.enter("replay")
+    robot = check_robot(str(payload.get("robot") or "none"))
     verdict = judge(payload.get("record"), name=str(payload.get("name") or "task")[:100],
                     version=int(payload.get("version") or 1), seeds=[int(s) for s in payload.get("seeds") or []],
-                    threshold=float(payload.get("threshold", 0.0)))
+                    threshold=float(payload.get("threshold", 0.0)), robot=robot)
     return verdict.to_json()

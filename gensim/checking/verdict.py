@@ -37,6 +37,7 @@ class CheckVerdict:
     task_rewards: list[float] = field(default_factory=list)  # the task's own totals (child)
     violations: list[str] = field(default_factory=list)  # what the sandbox refused
     isolation: dict[str, str] = field(default_factory=dict)  # how the child was isolated
+    robot: str = "none"  # the end effector the replay executed the actions with (`gensim.sim.arm`)
 
     def fail(self, stage: Stage, *errors: str) -> CheckVerdict:
         """Record `errors` and fail the verdict at `stage` (an earlier failed stage stays)."""
@@ -93,7 +94,12 @@ class CheckVerdict:
             task_rewards=d.opt(doc, "task_rewards", d.list_of(d.as_float, 10_000), what, []),
             violations=d.opt(doc, "violations", strs, what, []),
             isolation={str(k): d.as_str(v, f"{what}.isolation.{k}") for k, v in isolation.items()},
+            robot=d.opt(doc, "robot", d.as_str, what, "none"),
         )
+        from gensim.sim.arm import ROBOTS
+
+        if verdict.robot not in ROBOTS:
+            raise d.DecodeError(f"{what}.robot: {verdict.robot[:40]!r} is not one of {', '.join(ROBOTS)}")
         if verdict.passed != (verdict.stage == Stage.DONE.value):
             raise d.DecodeError(f"{what}: passed={verdict.passed} contradicts stage {verdict.stage!r}")
         if verdict.successes and len(verdict.successes) != len(verdict.seeds):

@@ -93,7 +93,7 @@ def check(
     threshold: float = typer.Option(SUCCESS_RATE, "--threshold", help="expert success rate needed"),
     timeout: float = typer.Option(CHECK_FILE_TIMEOUT_S, "--timeout", help="s, wall clock of each sandboxed job"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
-    robot: str = typer.Option("none", "--robot", help="none (floating end effector) | panda (arm; built-in tasks)"),
+    robot: str = typer.Option("none", "--robot", help="none (floating end effector) | panda (Franka arm)"),
 ) -> None:
     """Run the gate: static checks, the recorded expert, then the trusted replay (determinism,
     goals, replay, success, bounds, step budget).
@@ -106,21 +106,21 @@ def check(
       gensim tasks check place-red-in-green --json
       gensim tasks check --file my_task.py --seeds 2
       gensim tasks check block-insertion --robot panda
+      gensim tasks check --file my_task.py --robot panda
     """
     from gensim.checking.gate import check_file, check_task
     from gensim.sandbox.runner import Limits
+    from gensim.sim.arm import check_robot
 
     seed_list = _seed_list(seeds)
     if (name is None) == (file is None):
         fail("give either a task NAME or --file PATH")
     limits = Limits(wall_s=timeout, cpu_s=max(1, int(timeout)))
     try:
+        check_robot(robot)
         if file is not None:
-            if robot != "none":
-                fail("--robot checks built-in tasks only for now (a file is checked in the sandbox)")
-            verdict = check_file(file, seeds=seed_list, threshold=threshold, limits=limits)
+            verdict = check_file(file, seeds=seed_list, threshold=threshold, limits=limits, robot=robot)
         else:
-            from gensim.sim.arm import check_robot
             from gensim.tasks.registry import get_spec
 
             verdict = check_task(get_spec(name), seeds=seed_list, threshold=threshold, limits=limits,
@@ -140,7 +140,7 @@ def render(
     out_file: Path = typer.Option(..., "--out", help="PNG (or GIF with --gif) to write"),
     gif: bool = typer.Option(False, "--gif", help="write an expert rollout GIF instead"),
     gui: bool = typer.Option(False, "--gui", help="also show PyBullet's window (built-in tasks; needs a display)"),
-    robot: str = typer.Option("none", "--robot", help="none (floating end effector) | panda (arm; built-in tasks)"),
+    robot: str = typer.Option("none", "--robot", help="none (floating end effector) | panda (Franka arm)"),
 ) -> None:
     """Render a task's scene after reset: top-down colour view and front view side by side.
 
@@ -164,9 +164,7 @@ def render(
         if spec.code is not None:
             if gui:
                 fail("--gui shows built-in tasks only: generated code runs in the sandbox, without a display")
-            if robot != "none":
-                fail("--robot renders built-in tasks only for now (generated code renders in the sandbox)")
-            path = _render_sandboxed(spec.name, spec.code, seed, out_file, gif)
+            path = _render_sandboxed(spec.name, spec.code, seed, out_file, gif, robot)
         elif gif:
             path = render_rollout_gif(spec, seed, out_file, gui=gui, robot=robot)
         else:
@@ -176,7 +174,7 @@ def render(
     console.print(f"wrote {path}")
 
 
-def _render_sandboxed(name: str, code: str, seed: int, out_file: Path, gif: bool) -> Path:
+def _render_sandboxed(name: str, code: str, seed: int, out_file: Path, gif: bool, robot: str = "none") -> Path:
     import shutil
     import tempfile
 
@@ -184,7 +182,8 @@ def _render_sandboxed(name: str, code: str, seed: int, out_file: Path, gif: bool
 
     with tempfile.TemporaryDirectory(prefix="gensim-render-") as tmp:
         res = run_in_sandbox("gensim.generation.jobs:render_job",
-                             {"code": code, "name": name, "seed": seed, "out_dir": tmp, "png": not gif, "gif": gif},
+                             {"code": code, "name": name, "seed": seed, "out_dir": tmp, "png": not gif, "gif": gif,
+                              "robot": robot},
                              Limits(wall_s=300, cpu_s=320))
         made = Path(tmp) / f"{name}{'.gif' if gif else '.png'}"
         if not res.ok or not made.exists():

@@ -18,9 +18,10 @@ def render_job(payload: dict[str, Any]) -> dict[str, Any]:
     spec = TaskSpec(name=name, origin="generated", code=payload["code"])
     out = Path(payload["out_dir"])
     seed = int(payload.get("seed", 0))
+    robot = str(payload.get("robot") or "none")  # checked by Environment (`check_robot`)
     written = []
     if payload.get("png", True):
-        written.append(str(render_scene_png(spec, seed, out / f"{name}.png")))
+        written.append(str(render_scene_png(spec, seed, out / f"{name}.png", robot=robot)))
     if payload.get("gif", True):
-        written.append(str(render_rollout_gif(spec, seed, out / f"{name}.gif")))
+        written.append(str(render_rollout_gif(spec, seed, out / f"{name}.gif", robot=robot)))
     return {"files": written}

@@ -57,7 +57,7 @@ def test_check_file_that_fails_to_load_reports_the_line(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     doc = json.loads(result.stdout)
     assert list(doc) == ["name", "version", "seeds", "successes", "success_rate", "passed", "stage", "outcome",
-                         "warnings", "errors", "disagreements", "seconds", "steps", "rewards", "task_rewards",
+                         "warnings", "errors", "disagreements", "seconds", "steps", "rewards", "task_rewards", "robot",
                          "per_seed"]
     assert doc["successes"] == 0 and isinstance(doc["successes"], int)
     assert doc["stage"] == "load" and not doc["passed"]

@@ -324,6 +324,7 @@ def import_(
     seeds: int = typer.Option(len(CHECK_SEEDS), help="distinct seeds of the expert check"),
     rename_builtins: bool = typer.Option(
         False, "--rename-builtins", help="store tasks named like a built-in as NAME-imported instead of rejecting them"),
+    jobs: int = typer.Option(1, help="files checked at once (each check keeps about one core busy)"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Import task files; each is checked by name, then by the sandboxed checker, and stored with its verdict.
@@ -341,13 +342,15 @@ def import_(
 
     Example:
       gensim tasks import shared-tasks
-      gensim tasks import gensim-tasks/ extra_task.py --rename-builtins --json
+      gensim tasks import gensim-tasks/ extra_task.py --rename-builtins --jobs 4 --json
     """
     from gensim.generation.exchange import import_paths
 
+    if jobs < 1:
+        fail("--jobs must be at least 1")
     try:
         report = import_paths(paths, seeds=tuple(_seed_list(seeds)), rename_builtins=rename_builtins,
-                              on_entry=None if json_out else _print_entry)
+                              on_entry=None if json_out else _print_entry, jobs=jobs)
     except GensimError as err:
         fail_from(err)
     if json_out:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,16 +160,17 @@ def import_library(folder: Path, *, seeds: tuple[int, ...] = CHECK_SEEDS, thresh
 
 
 def import_paths(paths: Sequence[Path], *, seeds: tuple[int, ...] = CHECK_SEEDS, threshold: float = SUCCESS_RATE,
-                 rename_builtins: bool = False, on_entry: Callable[[ImportEntry], None] | None = None
-                 ) -> ImportReport:
+                 rename_builtins: bool = False, on_entry: Callable[[ImportEntry], None] | None = None,
+                 jobs: int = 1) -> ImportReport:
     """Validate and store every task file of `paths` (bundle folders and single `*.py` files).
 
     First, for every entry and before any task code runs: the name (an ASCII task id, not a
     built-in's name or a look-alike of one, not twice in the import) and the file (read as
     bounded text from inside its folder, `gensim.generation.bundle`). Then each remaining entry
-    whose code is not stored yet goes through the checker, one at a time; a bad entry never
-    stops the others. `on_entry` is called with each entry's final outcome as soon as it is
-    known (the CLI prints it). With `rename_builtins`, an entry named like a built-in is stored
+    whose code is not stored yet goes through the checker, `jobs` at a time (each check runs
+    in sandboxed processes of its own); a bad entry never stops the others. `on_entry` is
+    called in the calling thread with each entry's final outcome as soon as it is known (the
+    CLI prints it). With `rename_builtins`, an entry named like a built-in is stored
     under the naming rule's suffixed name (`build-car` -> `build-car-imported`).
     A Ctrl-C keeps every entry finished before it and raises `Interrupted` saying so.
     """
@@ -209,20 +211,29 @@ def import_paths(paths: Sequence[Path], *, seeds: tuple[int, ...] = CHECK_SEEDS,
                 ready.append(_Ready(index, entry, result, file_source(folder, str(entry.file), result, commit).to_json()))
     check = CheckSettings(seeds=seeds, threshold=threshold)
     finished = len(report.entries) - len(ready)
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="import")
     try:
-        for item in ready:
-            try:
-                result = _import_one(item, check)
-            except GensimError as err:
-                result = _rejected(item.entry, "error", shown(str(err), 300))
-            except Exception as err:  # noqa: BLE001 - one entry's failure is reported, the rest go on
-                result = _rejected(item.entry, "error", f"{type(err).__name__}: {shown(str(err), 300)}")
-            done(item.index, result)
+        futures = {pool.submit(_import_guarded, item, check): item for item in ready}
+        for future in as_completed(futures):
+            done(futures[future].index, future.result())
             finished += 1
     except KeyboardInterrupt:
+        pool.shutdown(wait=True, cancel_futures=True)  # running checks end at once: their sandboxes were killed
         raise Interrupted(f"{finished} of {len(report.entries)} entries done and stored; rerun the same "
                           "command to go on (stored files are not checked again)") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return report
+
+
+def _import_guarded(item: _Ready, check: CheckSettings) -> ImportEntry:
+    """`_import_one`, with any failure of the entry reported as its rejection (the rest go on)."""
+    try:
+        return _import_one(item, check)
+    except GensimError as err:
+        return _rejected(item.entry, "error", shown(str(err), 300))
+    except Exception as err:  # noqa: BLE001 - one entry's failure is reported, the rest go on
+        return _rejected(item.entry, "error", f"{type(err).__name__}: {shown(str(err), 300)}")
 
 
 def _builtin_names() -> list[str]:
@@ -293,6 +304,7 @@ def _import_one(item: _Ready, check: CheckSettings) -> ImportEntry:
     import time
 
     from gensim.db import repository as repo
+    from gensim.sandbox import registry
     from gensim.tasks.registry import class_docstring
 
     entry, code = item.entry, item.code
@@ -311,6 +323,8 @@ def _import_one(item: _Ready, check: CheckSettings) -> ImportEntry:
                            status="admitted")
     start = time.perf_counter()
     verdicts, verdict = validate(code, stored_name, check)
+    if registry.interrupted():  # the sandbox may have been killed by Ctrl-C: no verdict to store
+        raise KeyboardInterrupt
     failed = next((v for v in verdicts if not v.passed), None)
     description = entry.description or class_docstring(code) or name
     parents = [(id_of(versions[-1]), "edit")] if versions else []

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,8 @@ from typer.testing import CliRunner
 
 from gensim.cli.main import app
 
-FILES = Path(__file__).resolve().parents[1] / "fixtures" / "import_files"
+ROOT = Path(__file__).resolve().parents[2]
+FILES = ROOT / "tests" / "fixtures" / "import_files"
 runner = CliRunner()
 
 
@@ -76,3 +80,41 @@ def test_import_of_a_missing_path_is_one_line(gensim_home: Path, tmp_path: Path)
     result = runner.invoke(app, ["tasks", "import", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "no such file or folder" in result.output
     assert "Traceback" not in result.output
+
+
+def _default_signals() -> None:
+    """SIGINT as at a terminal in the child (a background test run inherits it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_every_finished_entry_and_a_rerun_goes_on(tmp_path: Path) -> None:
+    """A real SIGINT to the process group after the first entry line: exit 130, one line saying
+    what was kept, the entries printed are stored, the rerun reports them unchanged and checks
+    only the others; no task gets a second version."""
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    good = (FILES / "drop_blue_block_in_bowl.py").read_text()
+    for i in range(4):  # four distinct files (a comment apiece), each a few seconds of checking
+        (folder / f"drop_block_{i}.py").write_text(good + f"\n# copy {i}\n")
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GENSIM_", "OPENAI_"))}
+    env.update(GENSIM_HOME=str(home), PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "gensim.cli.main", "tasks", "import", str(folder), "--seeds", "1"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=_default_signals)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # the first entry, printed as soon as it was stored
+    assert first.startswith("admitted"), first
+    os.killpg(proc.pid, signal.SIGINT)
+    rest, err = proc.communicate(timeout=120)
+    printed = [line.split()[1] for line in (first + rest).splitlines() if line.startswith("admitted")]
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert f"{len(printed)} of 4 entries done and stored" in err, err
+    assert len(printed) < 4
+
+    again = subprocess.run([*cmd, "--jobs", "2", "--json"], env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    entries = {e["name"]: e for e in json.loads(again.stdout)["entries"]}
+    assert {n for n, e in entries.items() if e["outcome"] == "unchanged"} == set(printed)
+    assert all(e["status"] == "admitted" and e["version"] == 1 for e in entries.values())

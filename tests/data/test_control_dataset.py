@@ -152,3 +152,29 @@ def test_control_export_of_a_dataset_without_robot_is_one_line(insertion_dir: Pa
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_panda_dataset_made_verified_repaired_and_exported(gensim_home: Path, tmp_path: Path) -> None:
+    """The documented path end to end: `demos make --robot panda`, an episode lost, `verify
+    --repair` restores it byte for byte (the stream is a pure function of task version and seed),
+    then the control-rate export."""
+    runner = CliRunner()
+    made = runner.invoke(app, ["demos", "block-insertion", "-n", "2", "--robot", "panda", "--json", "--quiet"])
+    assert made.exit_code == 0, made.output
+    doc = json.loads(made.stdout)
+    assert doc["robot"] == "panda" and doc["path"].endswith("train-panda")
+    from gensim.tracking import get_tracker
+
+    run: Any = get_tracker().client.get_run(doc["mlflow_run_id"])  # type: ignore[union-attr]
+    assert run.data.params["robot"] == "panda" and run.data.tags["gensim.robot"] == "panda"
+    lost = Path(doc["path"]) / "episodes" / "ep-000002.npz"
+    lost.unlink()
+    fixed = runner.invoke(app, ["demos", "verify", "block-insertion-v1-train-panda", "--repair", "--json"])
+    assert fixed.exit_code == 0, fixed.output
+    assert [r["result"] for r in json.loads(fixed.stdout)["repairs"]] == ["restored"]
+    out = tmp_path / "lerobot"
+    exported = runner.invoke(app, ["demos", "export", "block-insertion-v1-train-panda", "--format",
+                                   "lerobot-control", "--out", str(out), "--json"])
+    assert exported.exit_code == 0, exported.output
+    assert json.loads(exported.stdout)["episodes"] == 2

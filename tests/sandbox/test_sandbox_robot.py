@@ -60,3 +60,42 @@ def test_demos_of_generated_code_with_the_arm(gensim_home: Path, tmp_path: Path)
     assert episode.meta["origin"] == "generated" and episode.meta["control"]["robot"] == "panda"
     assert episode.control()["control_joint_pos"].shape[1] == 7
     assert verify_dataset(out).ok
+
+
+@pytest.mark.slow
+def test_generated_code_renders_with_the_arm_in_the_sandbox(tmp_path: Path) -> None:
+    """`tasks render` of task code with --robot: the sandboxed render job shows the arm in the
+    front view (the picture differs from the floating tool's; the top-down half hides both)."""
+    import numpy as np
+    from PIL import Image
+
+    from gensim.sandbox import Limits, run_in_sandbox
+
+    images = {}
+    for robot in ("none", "panda"):
+        out = tmp_path / robot
+        out.mkdir()
+        res = run_in_sandbox("gensim.generation.jobs:render_job",
+                             {"code": FIXTURE.read_text(), "name": "t", "seed": 0, "out_dir": str(out),
+                              "png": True, "gif": False, "robot": robot}, Limits(wall_s=300, cpu_s=320))
+        assert res.ok, res.error
+        images[robot] = np.asarray(Image.open(out / "t.png").convert("RGB"), dtype=np.int16)
+    assert images["none"].shape == images["panda"].shape
+    assert np.abs(images["none"] - images["panda"]).max() > 50  # the arm is in the picture
+
+
+@pytest.mark.slow
+def test_generated_code_plays_a_policy_with_the_arm_in_the_sandbox(tmp_path: Path) -> None:
+    from gensim.policies.agent import PolicyAgent
+    from gensim.training import rollout
+    from tests.training.test_training_robot import _checkpoint
+
+    fields = {"task": "place-red-block-in-green-bowl", "origin": "generated", "code": FIXTURE.read_text(),
+              "entry_point": ""}
+    checkpoint = _checkpoint(tmp_path, "panda")
+    (sandboxed,) = rollout.play_sandboxed(checkpoint, fields, [10001], split="test", robot="panda")
+    assert sandboxed.error is None, sandboxed.error
+    agent = PolicyAgent.from_checkpoint(checkpoint)
+    (local,) = rollout.play(agent, fields, [10001], split="test", robot="panda")
+    assert rollout._envs["panda"].arm is not None  # the local side played with the arm
+    assert (sandboxed.steps, sandboxed.reward) == (local.steps, local.reward)

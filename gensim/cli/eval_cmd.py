@@ -68,6 +68,7 @@ def evaluate_with_bar(model: str, tasks: list[str], episodes: int, *, show: bool
     running successes); per-task lines go above it. Returns the `EvalResult`."""
     from gensim.training.evaluate import evaluate
 
+    options.setdefault("defer_tracking", True)  # MLflow off the command's path (see its outbox)
     # An error leaves the `with` (closing the bar) before the caller prints its one line.
     with ProgressBar("eval", None, enabled=show, unit="episodes", started=False) as bar:
 

@@ -129,7 +129,8 @@ def _train(config: Any, show: bool) -> dict[str, Any]:
                 note += f", val {event['val_success']:.0%}"
             bar.update(event["step"], note, total=event["max_steps"])
 
-        result = train(config, report=bar.lines if show else None, progress=on_step if show else None)
+        result = train(config, report=bar.lines if show else None, progress=on_step if show else None,
+                       defer_tracking=True)
     return result.to_json()
 
 

@@ -332,6 +332,21 @@ def update_checkpoint(
     return run_write(write, url)
 
 
+def set_checkpoint_run(checkpoint_id: int, *, run_id: str, model_version: str | None = None,
+                       url: str | None = None) -> None:
+    """Name the MLflow run of a checkpoint row and the version its run registered (the run is
+    logged after the row is written; the version may differ from the predicted one)."""
+
+    def write(session: Session) -> None:
+        row = _require_checkpoint(session, checkpoint_id)
+        row.mlflow_run_id = run_id
+        if model_version is not None:
+            row.registered_model_version = model_version
+        session.add(row)
+
+    run_write(write, url)
+
+
 def checkpoints_for_version(version_id: int, *, url: str | None = None) -> list[PolicyCheckpoint]:
     """Checkpoints trained on this task version."""
     with session_scope(url) as session:

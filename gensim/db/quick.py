@@ -104,6 +104,39 @@ def _admitted_rows_orm(url: str, exclude_origin: str | None) -> list[AdmittedRow
     return sorted((r for r in rows if r.origin != exclude_origin), key=lambda r: r.name)
 
 
+@dataclass(frozen=True)
+class ModelRow:
+    """A checkpoint row that names a registered model version."""
+
+    name: str
+    version: str
+    path: str
+    checkpoint_id: int
+    run_id: str | None
+
+
+def registered_models(url: str) -> list[ModelRow] | None:
+    """Every checkpoint of this task DB that names a registered model version (oldest first),
+    [] when the file does not exist yet, None when that cannot be answered quickly (not SQLite,
+    an older schema)."""
+    path = sqlite_path(url)
+    if path is None:
+        return None
+    if not path.exists():
+        return []
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            rows = con.execute("SELECT registered_model_name, registered_model_version, path, id, mlflow_run_id "
+                               "FROM policy_checkpoint WHERE registered_model_name IS NOT NULL "
+                               "AND registered_model_version IS NOT NULL ORDER BY id").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return [ModelRow(str(n), str(v), str(p), int(i), r) for n, v, p, i, r in rows]
+
+
 def registered_versions(url: str, name: str) -> list[str] | None:
     """The registered versions of model `name` that this task DB recorded (oldest first), or None
     when that cannot be answered quickly (not SQLite, no file yet, an older schema)."""

@@ -100,12 +100,14 @@ class Callback:
 
     target: str  # "gensim.module:function"
     kwargs: dict[str, Any] = field(default_factory=dict)
+    with_version: bool = False  # also pass `model_version=` (the version the run registered)
 
-    def call(self, run_id: str) -> None:
+    def call(self, run_id: str, model_version: str | None = None) -> None:
         module, _, name = self.target.partition(":")
         if not module.startswith("gensim.") or not name.isidentifier():
             raise ValueError(f"refused callback {self.target!r}")
-        getattr(import_module(module), name)(run_id=run_id, **self.kwargs)
+        extra = {"model_version": model_version} if self.with_version else {}
+        getattr(import_module(module), name)(run_id=run_id, **self.kwargs, **extra)
 
 
 @dataclass
@@ -127,6 +129,8 @@ class RunRecord:
     files: list[tuple[str, str | None]] = field(default_factory=list)  # (file in files/, artifact path)
     datasets: list[dict[str, Any]] = field(default_factory=list)  # see `DeferredRun.log_dataset`
     callbacks: list[Callback] = field(default_factory=list)
+    history: list[tuple[str, float, int, int]] = field(default_factory=list)  # (key, value, step, ms)
+    register: dict[str, Any] | None = None  # see `DeferredRun.register_model`
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -150,8 +154,21 @@ class RunRecord:
             dicts=[(str(f), d) for f, d in doc["dicts"]],
             files=[(_relative(str(f)), None if a is None else str(a)) for f, a in doc["files"]],
             datasets=[dict(d) for d in doc["datasets"]],
-            callbacks=[Callback(str(c["target"]), dict(c["kwargs"])) for c in doc["callbacks"]],
+            callbacks=[Callback(str(c["target"]), dict(c["kwargs"]), bool(c.get("with_version", False)))
+                       for c in doc["callbacks"]],
+            history=[(str(k), float(v), int(s), int(t)) for k, v, s, t in doc.get("history", [])],
+            register=_registration(doc.get("register")),
         )
+
+
+def _registration(doc: Any) -> dict[str, Any] | None:
+    """A record's model registration, fields checked (None when it registers nothing)."""
+    if doc is None:
+        return None
+    return {"artifact_path": str(doc["artifact_path"]), "name": str(doc["name"]),
+            "tags": {str(k): str(v) for k, v in dict(doc["tags"]).items()},
+            "description": None if doc.get("description") is None else str(doc["description"]),
+            "predicted": None if doc.get("predicted") is None else str(doc["predicted"])}
 
 
 def _relative(name: str) -> str:
@@ -166,12 +183,17 @@ class DeferredRun:
     """The logging methods of `TrackedRun` used by commands, kept in a `RunRecord`. `run_id` is
     None until the record is logged (in the foreground only); `url` is always a working link."""
 
-    def __init__(self, record: RunRecord, folder: Path, ui_base: str) -> None:
+    active = True  # calls are kept (they reach MLflow when the record is logged)
+
+    def __init__(self, record: RunRecord, folder: Path, ui_base: str, home: Path | None = None) -> None:
         self.record = record
         self.folder = folder
         self.ui_base = ui_base
+        self.home = home
+        self.experiment = record.experiment
         self.run_id: str | None = None
         self.experiment_id: str | None = None
+        self.model_version: str | None = None  # the registered version once logged
 
     @property
     def url(self) -> str | None:
@@ -193,19 +215,41 @@ class DeferredRun:
         self.record.params.update({k: str(v)[:6000] for k, v in flatten(params).items()})
 
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
-        self.record.metrics.update({k: float(v) for k, v in metrics.items()})
+        """Keep metric values at `step` (0 when not given), each with its time, as MLflow would."""
+        now = int(time.time() * 1000)
+        self.record.history.extend((str(k), float(v), int(step or 0), now) for k, v in metrics.items())
+
+    def log_metric(self, key: str, value: float, step: int | None = None) -> None:
+        self.log_metrics({key: value}, step)
 
     def log_dict(self, data: Mapping[str, Any], artifact_file: str) -> None:
         self.record.dicts.append((artifact_file, json.loads(json.dumps(dict(data), default=str))))
 
-    def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
-        """Copy a file now (the caller may delete it); folders are not supported here."""
-        source = Path(path)
-        relative = f"{len(self.record.files)}/{source.name}"  # the artifact keeps its file name
+    def _file(self, name: str) -> tuple[Path, str]:
+        relative = f"{len(self.record.files)}/{name}"  # the artifact keeps its file name
         target = self.folder / "files" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
+        return target, relative
+
+    def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
+        """Copy a file now (the caller may delete or overwrite it); folders are not supported here."""
+        source = Path(path)
+        target, relative = self._file(source.name)
         shutil.copyfile(source, target)
         self.record.files.append((relative, artifact_path))
+
+    def log_text(self, text: str, artifact_file: str) -> None:
+        folder, _, name = artifact_file.rpartition("/")
+        target, relative = self._file(name)
+        target.write_text(text, encoding="utf-8")
+        self.record.files.append((relative, folder or None))
+
+    def log_figure(self, figure: Any, artifact_file: str) -> None:
+        """Save a matplotlib figure now (as `MlflowClient.log_figure` would) for the artifact."""
+        folder, _, name = artifact_file.rpartition("/")
+        target, relative = self._file(name)
+        figure.savefig(target)
+        self.record.files.append((relative, folder or None))
 
     def log_dataset(self, data: Mapping[str, Any], *, name: str, source: str, digest: str | None = None,
                     context: str = "training") -> None:
@@ -220,17 +264,74 @@ class DeferredRun:
         self.record.datasets.append({"name": name, "source": source, "digest": digest,
                                      "context": context, "features": features})
 
-    def on_created(self, target: str, **kwargs: Any) -> None:
-        """Call `target(run_id=..., **kwargs)` once the run exists (kwargs JSON-able)."""
-        self.record.callbacks.append(Callback(target, kwargs))
+    def register_model(self, artifact_path: str, name: str, *, tags: Mapping[str, Any] | None = None,
+                       description: str | None = None) -> str | None:
+        """Register the artifact at `artifact_path` as a new version of model `name` when the
+        record is logged; returns the version it will get as far as this home knows
+        (`predict_version`); `model_version` holds the real one once logged."""
+        predicted = predict_version(self.record.tracking_uri, name, self.home)
+        self.record.register = {"artifact_path": artifact_path, "name": name,
+                                "tags": {str(k): str(v) for k, v in (tags or {}).items()},
+                                "description": description, "predicted": predicted}
+        return predicted
+
+    def on_created(self, target: str, *, with_version: bool = False, **kwargs: Any) -> None:
+        """Call `target(run_id=..., **kwargs)` once the run exists (kwargs JSON-able); with
+        `with_version`, also `model_version=` (the registered version, None if none)."""
+        self.record.callbacks.append(Callback(target, kwargs, with_version))
+
+
+def predict_version(uri: str, name: str, home: Path | None = None) -> str:
+    """The version that registering model `name` now would get: one more than the newest this
+    home knows of (its task DB's checkpoints, pending ones included, and the versions its
+    writers registered). Exact for a store this home alone writes to: the writer logs records
+    one at a time, oldest first."""
+    from gensim.db.quick import configured_db_url, registered_versions
+
+    known = [int(v) for v in registered_versions(configured_db_url(), name) or [] if v.isdigit()]
+    cached = _cache(home).get("models", {}).get(uri, {}).get(name)
+    if isinstance(cached, int):
+        known.append(cached)
+    return str(max(known, default=0) + 1)
+
+
+def _cache(home: Path | None = None) -> dict[str, Any]:
+    try:
+        doc = json.loads(_experiments_cache(home).read_text())
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def remember_model_version(uri: str, name: str, version: str, home: Path | None = None) -> None:
+    """Keep the newest registered version of model `name` in store `uri` (best effort)."""
+    if not version.isdigit():
+        return
+    path = _experiments_cache(home)
+    try:
+        doc = _cache(home)
+        models = doc.setdefault("models", {})
+        if not isinstance(models, dict):
+            models = doc["models"] = {}
+        entry = models.setdefault(uri, {})
+        if int(entry.get(name, 0)) >= int(version):
+            return
+        entry[name] = int(version)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(doc, indent=1))
+        os.replace(tmp, path)
+    except (OSError, ValueError, AttributeError, TypeError):
+        pass
 
 
 @contextmanager
 def deferred_run(experiment: str, name: str, *, tags: Mapping[str, Any] | None = None,
                  params: Mapping[str, Any] | None = None, started_at: float | None = None,
-                 home: Path | None = None) -> Iterator[DeferredRun]:
+                 home: Path | None = None, foreground: bool = False) -> Iterator[DeferredRun]:
     """A run logged after the block (see the module docstring); FINISHED when the block
-    completes, FAILED when it raises, KILLED on Ctrl-C, as `Tracker.run`."""
+    completes, FAILED when it raises, KILLED on Ctrl-C, as `Tracker.run`. `foreground` logs it
+    before returning, as `GENSIM_TRACKING_SYNC=1` does."""
     from gensim.config import get_settings
     from gensim.tracking.tracker import get_tracker
 
@@ -243,7 +344,7 @@ def deferred_run(experiment: str, name: str, *, tags: Mapping[str, Any] | None =
                        tags={"gensim.run_key": key, **{k: str(v) for k, v in (tags or {}).items()}})
     folder = box / f".tmp-{key}"
     folder.mkdir(parents=True, exist_ok=True)
-    handle = DeferredRun(record, folder, tracker.ui_base())
+    handle = DeferredRun(record, folder, tracker.ui_base(), home)
     if params:
         handle.log_params(params)
     try:
@@ -262,9 +363,11 @@ def deferred_run(experiment: str, name: str, *, tags: Mapping[str, Any] | None =
         os.replace(folder, published)
         home_dir = get_settings().home_dir if home is None else home
         handle.experiment_id = cached_experiment_id(tracker.uri, experiment, home_dir)
-        if handle.experiment_id is None or os.environ.get(SYNC_ENV) == "1":
+        if handle.experiment_id is None or foreground or os.environ.get(SYNC_ENV) == "1":
             try:
-                handle.run_id = _log_folder(published, home_dir)
+                logged = _log_folder(published, home_dir)
+                if logged is not None:
+                    handle.run_id, handle.model_version = logged
             except Exception as err:  # noqa: BLE001 - tracking never fails the work
                 warn_once("outbox log", f"MLflow run not logged now ({first_line(err)}); it waits in "
                           "the outbox for `gensim runs sync`")
@@ -314,50 +417,74 @@ def pending(home: Path | None = None) -> list[Path]:
 
 
 def flush(home: Path | None = None, *, wait: bool = True) -> tuple[int, list[str]]:
-    """Log every pending record: (logged, problems). With `wait`, records another writer is
-    logging are waited for (up to `LOCK_WAIT_S`) rather than skipped."""
+    """Log every pending record, oldest first, one writer at a time (so model versions are
+    registered in the order `predict_version` assumed): (logged, problems). With `wait`,
+    records another writer is logging are waited for (up to `LOCK_WAIT_S`); without it (the
+    detached writer), a writer already at work is left to log everything."""
     home_dir = outbox_dir(home).parent
-    logged, problems = 0, []
-    for folder in pending(home_dir):
-        try:
-            if _log_folder(folder, home_dir, wait=wait) is not None:
-                logged += 1
-        except Exception as err:  # noqa: BLE001 - one bad record never blocks the others
-            problems.append(f"{folder.name}: {type(err).__name__}: {first_line(err)}")
+    logged, problems, tried = 0, [], set()
+    lock_path = outbox_dir(home_dir) / ".writer.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as lock:
+        if not _lock(lock.fileno(), wait):
+            if not wait:
+                # The writer at work may have scanned before our record was published: take
+                # over once it is done (its records are gone by then).
+                _lock(lock.fileno(), True)
+            else:
+                return 0, ["another writer held the outbox too long"]
+        while True:  # records published meanwhile are logged too
+            todo = [p for p in pending(home_dir) if p.name not in tried]
+            if not todo:
+                break
+            folder = todo[0]
+            tried.add(folder.name)
+            try:
+                if _log_folder(folder, home_dir, wait=wait) is not None:
+                    logged += 1
+            except Exception as err:  # noqa: BLE001 - one bad record never blocks the others
+                problems.append(f"{folder.name}: {type(err).__name__}: {first_line(err)}")
     return logged, problems
 
 
-def _log_folder(folder: Path, home: Path, *, wait: bool = True) -> str | None:
-    """Log the record in `folder` under its lock and delete it; its run id (None when another
-    writer logged it or holds it and `wait` is off)."""
+def _lock(fd: int, wait: bool) -> bool:
+    """An exclusive lock on `fd`; with `wait`, up to `LOCK_WAIT_S`."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if not wait or time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+
+
+def _log_folder(folder: Path, home: Path, *, wait: bool = True) -> tuple[str, str | None] | None:
+    """Log the record in `folder` under its lock and delete it; its run id and registered model
+    version (None when another writer logged it or holds it and `wait` is off)."""
     try:
         fd = os.open(folder / RECORD, os.O_RDONLY)
     except FileNotFoundError:
         return None  # logged meanwhile
     try:
-        deadline = time.monotonic() + LOCK_WAIT_S
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if not wait or time.monotonic() > deadline:
-                    return None
-                time.sleep(0.1)
+        if not _lock(fd, wait):
+            return None
         if os.fstat(fd).st_nlink == 0:
             return None  # the writer that held it logged and deleted it
         with os.fdopen(os.dup(fd)) as stream:
             record = RunRecord.from_json(stream.read(MAX_RECORD_BYTES + 1))
-        run_id = log_record(record, folder / "files", home)
+        logged = log_record(record, folder / "files", home)
         os.unlink(folder / RECORD)
         shutil.rmtree(folder, ignore_errors=True)
-        return run_id
+        return logged
     finally:
         os.close(fd)
 
 
-def log_record(record: RunRecord, files: Path, home: Path) -> str:
-    """Create (or find, by its run key) the record's run and log its content; its run id."""
+def log_record(record: RunRecord, files: Path, home: Path) -> tuple[str, str | None]:
+    """Create (or find, by its run key) the record's run and log its content, as the same calls
+    on a `TrackedRun` would have; its run id and registered model version."""
     from gensim.tracking.tracker import Tracker
 
     tracker = Tracker(record.tracking_uri, record.artifact_root)
@@ -370,17 +497,23 @@ def log_record(record: RunRecord, files: Path, home: Path) -> str:
     if found:
         run_id = str(found[0].info.run_id)
     else:
+        first = {k: v for k, v in record.tags.items() if k != "mlflow.runName"}  # renamed below
         run_id = str(client.create_run(experiment_id, start_time=record.start_ms, run_name=record.name,
-                                       tags=record.tags).info.run_id)
+                                       tags=first).info.run_id)
     from gensim.tracking.run import TrackedRun
 
     run = TrackedRun(tracker, run_id, record.experiment)
     tracker._experiments[record.experiment] = experiment_id
-    run.set_tags(record.tags)
     if record.params:
         run.log_params(record.params)
-    if record.metrics:
+    if record.metrics:  # records written before metric histories
         run.log_metrics(record.metrics)
+    if record.history and not found:  # a re-logged run has its history already
+        from mlflow.entities import Metric
+
+        items = [Metric(k, v, ms, step) for k, v, step, ms in record.history]
+        for start in range(0, len(items), 1000):
+            client.log_batch(run_id, metrics=items[start:start + 1000])
     for artifact_file, data in record.dicts:
         run.log_dict(data, artifact_file)
     for name, artifact_path in record.files:
@@ -392,10 +525,36 @@ def log_record(record: RunRecord, files: Path, home: Path) -> str:
                     for k, v in dict(dataset["features"]).items()}
         run.log_dataset(features, name=str(dataset["name"]), source=str(dataset["source"]),
                         digest=dataset.get("digest"), context=str(dataset.get("context", "training")))
+    tags = dict(record.tags)
+    version = _register(run, record, tags, home, found=bool(found))
+    run.set_tags(tags)
     for callback in record.callbacks:
-        callback.call(run_id)
+        callback.call(run_id, version)
     client.set_terminated(run_id, record.status, end_time=record.end_ms)
-    return run_id
+    return run_id, version
+
+
+def _register(run: Any, record: RunRecord, tags: dict[str, str], home: Path, *, found: bool) -> str | None:
+    """The record's model registration (once, also when re-logged); where the registry gave
+    another version than the predicted one, the run's tags that named it are corrected."""
+    if record.register is None:
+        return None
+    spec = record.register
+    client = run.tracker.client
+    versions = client.search_model_versions(f"run_id = '{run.run_id}'") if found else []
+    mine = [v for v in versions if v.name == spec["name"]]
+    if mine:
+        version = str(mine[0].version)
+    else:
+        version = _require(run.register_model(spec["artifact_path"], spec["name"], tags=spec["tags"],
+                                              description=spec["description"]), "model not registered")
+    remember_model_version(record.tracking_uri, spec["name"], version, home)
+    predicted = spec.get("predicted")
+    if predicted and predicted != version:
+        old, new = f"{spec['name']}:{predicted}", f"{spec['name']}:{version}"
+        for key, value in tags.items():
+            tags[key] = value.replace(old, new) if key in ("mlflow.runName", "gensim.model") else value
+    return version
 
 
 def _require(value: str | None, message: str) -> str:

@@ -75,13 +75,14 @@ class TrackedRun:
         """A nested run under this one, in the same experiment (same statuses as `Tracker.run`)."""
         return self.tracker.run(self.experiment, name, tags=tags, params=params, parent=self)
 
-    def on_created(self, target: str, **kwargs: Any) -> None:
+    def on_created(self, target: str, *, with_version: bool = False, **kwargs: Any) -> None:
         """Call `target(run_id=..., **kwargs)` ("gensim.module:function") now that the run
-        exists (nothing when tracking is off); `DeferredRun` calls it once the run is logged."""
+        exists (nothing when tracking is off); `DeferredRun` calls it once the run is logged.
+        `with_version` passes `model_version=None` too (this run registers nothing yet)."""
         if self.active:
             from gensim.tracking.outbox import Callback
 
-            Callback(target, kwargs).call(self.run_id or "")
+            Callback(target, kwargs, with_version).call(self.run_id or "")
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         """Set tags (values become strings)."""

@@ -58,7 +58,8 @@ def _task_fields(name: str) -> dict[str, Any]:
 
 def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: int = GIF_EPISODES,
              report: Report | None = None, track: bool = True, cpu_threads: int = 0,
-             progress: Progress | None = None, robot: str | None = None) -> EvalReport:
+             progress: Progress | None = None, robot: str | None = None,
+             defer_tracking: bool = False) -> EvalReport:
     """Evaluate `model` (a reference `gensim.training.models.resolve_model` accepts);
     `cpu_threads` sets torch's CPU threads (0: the cores the load leaves free, see
     `gensim.training.config.torch_threads`). `robot`: the embodiment that executes the policy's
@@ -66,7 +67,9 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
 
     `report` gets one line per finished task; `progress` an event after every episode (after
     every task for tasks played in the sandbox) with the keys `done`, `total` (episodes over all
-    tasks), `successes` (so far, over all tasks) and `task`.
+    tasks), `successes` (so far, over all tasks) and `task`. `defer_tracking` logs the MLflow
+    run after the call through the home's outbox (`gensim.tracking.outbox`; the report then has
+    the run's link but no run id unless it was logged here).
     """
     from gensim.policies.agent import PolicyAgent
     from gensim.sim.arm import check_robot
@@ -119,13 +122,14 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
                         seconds=round(time.perf_counter() - start, 3),
                         episodes={n: [x.to_json() for x in o] for n, o in outcomes.items()}, robot=robot)
     if track:
-        _record(result, resolved, fields, outcomes, started_at)
+        _record(result, resolved, fields, outcomes, started_at, defer_tracking)
     return result
 
 
 def _record(result: EvalReport, resolved: Any, fields: dict[str, dict[str, Any]],
-            outcomes: dict[str, list[Outcome]], started_at: float) -> None:
+            outcomes: dict[str, list[Outcome]], started_at: float, defer_tracking: bool = False) -> None:
     from gensim.tracking import EVAL, get_tracker
+    from gensim.tracking.outbox import deferred_run
 
     params = {"model": result.model, "checkpoint": result.checkpoint,
               "tasks": ",".join(result.results), "episodes": max(
@@ -137,7 +141,9 @@ def _record(result: EvalReport, resolved: Any, fields: dict[str, dict[str, Any]]
     tags = {"gensim.model": result.model, "gensim.tasks": ",".join(result.results), "gensim.robot": result.robot}
     if resolved.run_id:
         tags["gensim.train_run_id"] = resolved.run_id
-    with get_tracker().run(EVAL, name, tags=tags, params=params, started_at=started_at) as run:
+    opened: Any = (deferred_run(EVAL, name, tags=tags, params=params, started_at=started_at) if defer_tracking
+                   else get_tracker().run(EVAL, name, tags=tags, params=params, started_at=started_at))
+    with opened as run:
         result.mlflow_run_id = run.run_id
         result.mlflow_url = run.url
         metrics: dict[str, float] = {}
@@ -158,6 +164,7 @@ def _record(result: EvalReport, resolved: Any, fields: dict[str, dict[str, Any]]
                 for task, items in outcomes.items():
                     for path in _gifs(task, items, Path(folder)):
                         run.log_artifact(path, f"rollouts/{task}")
+    result.mlflow_run_id, result.mlflow_url = run.run_id, run.url  # a deferred run's are known now
     if resolved.checkpoint_id is not None:
         from gensim.db import provenance
 

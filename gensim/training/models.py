@@ -1,9 +1,14 @@
 """Resolve `--model` references to a checkpoint file.
 
 A reference is `NAME:VERSION` (a registered model version), `NAME@ALIAS`, `NAME` (its newest
-version), or the path of a `.ckpt` file. Registered versions point at their checkpoint through
-the `gensim.checkpoint_path` tag written by `gensim train`; when that file is not on this
-machine, the run's checkpoint artifact is downloaded into the cache folder.
+version), or the path of a `.ckpt` file. The home's task DB is asked first: its checkpoint rows
+name the model version each training registered (also before a deferred run reaches MLflow), so
+a model trained here resolves to its file without importing MLflow, and a name this DB has never
+seen fails at once when the tracking store is the home's own. Otherwise (an alias, a tracking
+server shared with other homes, a checkpoint file not on this machine) MLflow's registry is
+asked: registered versions point at their checkpoint through the `gensim.checkpoint_path` tag
+written by `gensim train`; when that file is missing, the run's checkpoint artifact is
+downloaded into the cache folder.
 """
 
 from __future__ import annotations
@@ -70,8 +75,10 @@ def resolve_model(ref: str) -> ResolvedModel:
             raise UsageError(f"no checkpoint file at {path}")
         return ResolvedModel(ref=ref, checkpoint=path)
     name, version, alias = parse_ref(ref)
-    if version is not None:
-        _check_version_known(name, version)
+    if alias is None:
+        known_here = _from_task_db(name, version)
+        if known_here is not None:
+            return known_here
     from gensim.tracking import get_tracker
 
     tracker = get_tracker()
@@ -104,14 +111,43 @@ def _listing(name: str, versions: list[str]) -> str:
     return f"; its versions: {', '.join(shown)} (e.g. {name}:{versions[-1]})"
 
 
-def _check_version_known(name: str, version: str) -> None:
-    """Fail fast, before MLflow is imported, on a version that this home's task DB says was never
-    registered while it knows others of the same model (a shared registry may know more names)."""
-    from gensim.db.quick import configured_db_url, registered_versions
+def _from_task_db(name: str, version: str | None) -> ResolvedModel | None:
+    """The model as the home's task DB knows it, before MLflow is imported (see the module
+    docstring); None when MLflow must be asked. Unknown names and versions fail here."""
+    from gensim.db.quick import configured_db_url, registered_models
 
-    versions = registered_versions(configured_db_url(), name)
-    if versions and version not in versions:
+    rows = registered_models(configured_db_url())
+    if rows is None:
+        return None  # not a SQLite DB, or none yet: the registry decides
+    mine = [r for r in rows if r.name == name]
+    if not mine:
+        if _shared_registry():
+            return None  # other homes may have registered it
+        if not rows:
+            raise UsageError(f"unknown model '{name}': this home has no registered models yet "
+                             "(train one with `gensim train`, or pass a .ckpt path)")
+        raise UnknownNameError("model", name, sorted({r.name for r in rows}))
+    versions = sorted({r.version for r in mine}, key=lambda v: (len(v), v))
+    if version is None:
+        version = versions[-1]
+    found = [r for r in mine if r.version == version]
+    if not found:
+        if _shared_registry():
+            return None
         raise UsageError(f"model '{name}' has no version {version}" + _listing(name, versions))
+    row = found[-1]
+    if not Path(row.path).is_file():
+        return None  # trained elsewhere: the registry has the artifact
+    return ResolvedModel(ref=f"{name}:{version}", checkpoint=Path(row.path), name=name, version=version,
+                         run_id=row.run_id, checkpoint_id=row.checkpoint_id)
+
+
+def _shared_registry() -> bool:
+    """Whether the tracking store is a server (its registry may hold other homes' models)."""
+    import os
+
+    uri = os.environ.get("GENSIM_MLFLOW_TRACKING_URI", "")
+    return uri.startswith(("http://", "https://"))
 
 
 def _safe(fn: Any, default: Any) -> Any:

@@ -109,10 +109,18 @@ def is_rank_zero() -> bool:
 
 
 def train(config: TrainConfig, *, report: Report | None = None, track: bool = True,
-          progress: Progress | None = None) -> TrainResult:
+          progress: Progress | None = None, defer_tracking: bool = False) -> TrainResult:
     """Run one training (see the module docstring); `report` receives lines (datasets made,
     validation results), `progress` an event after every step (see
     `gensim.training.callbacks.ProgressEvents`).
+
+    `defer_tracking` keeps the MLflow run as a record in the home's outbox, logged after the
+    call by a detached writer (`gensim.tracking.outbox`): the step metrics with their steps and
+    times, the dataset inputs, artifacts and the model registration reach MLflow as the live
+    run would have logged them, without importing MLflow here. The model's version is then the
+    one this home predicts (`predict_version`), and the checkpoint's DB row, which names it, is
+    enough for `gensim eval` to find the model before the run is logged. With a tracking server
+    (a registry other homes may write to) the record is logged before returning instead.
 
     Under DDP only global rank zero tracks, records and reports; the other ranks only train.
     """
@@ -144,15 +152,27 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
     run_name = config.name or f"train {label} {language} {config.demos} demos {config.max_steps} steps"
     tags = {"gensim.tasks": ",".join(names), "gensim.language": config.policy_config().language,
             "gensim.robot": config.robot}
-    with get_tracker().run(TRAIN, run_name, tags=tags, params=resolved, system_metrics=True) as run:
+    tracker = get_tracker()
+    if defer_tracking:
+        from gensim.tracking.outbox import deferred_run
+
+        opened: Any = deferred_run(TRAIN, run_name, tags=tags, params=resolved,
+                                   foreground=tracker.uri.startswith(("http://", "https://")))
+    else:
+        opened = tracker.run(TRAIN, run_name, tags=tags, params=resolved, system_metrics=True)
+    with opened as run:
         run.log_dict(resolved, "config.json")
         result = _fit(config, tasks, folder, run, say, progress)
         _record(result, config, tasks, run)
         if config.name is None and result.model != result.checkpoint:  # registered: say which version
             run.set_tags({"mlflow.runName": f"{run_name} -> {result.model}"})
-        result.mlflow_url = run.url
         if result.training_curve:
             run.log_artifact(result.training_curve, "plots")
+    result.run_id = run.run_id  # a deferred run's id is known now if it was logged here
+    result.mlflow_url = run.url
+    version = getattr(run, "model_version", None)
+    if version is not None:  # logged here: the registry's own version
+        result.model = f"{config.model_name}:{version}"
     return result
 
 
@@ -258,6 +278,8 @@ def _record(result: TrainResult, config: TrainConfig, tasks: list[TaskData], run
         dataset_ids=[t.dataset_id for t in tasks if t.dataset_id is not None],
         metrics=metrics, mlflow_run_id=run.run_id)
     result.checkpoint_id = row.id
+    if run.run_id is None:  # a deferred run: the row learns its run and version when it is logged
+        run.on_created("gensim.db.provenance:set_checkpoint_run", checkpoint_id=row.id, with_version=True)
     run.log_metrics({f"final/{k}": float(v) for k, v in metrics.items()}, step=result.steps)
     run.log_artifact(result.checkpoint, CHECKPOINT_ARTIFACT)
     run.log_dict(result.to_json(), "train.json")

@@ -38,6 +38,8 @@ def _gensim(home: Path, *args: str) -> tuple[int, str, list[str]]:
     (("train", "--max-steps", "5"), "no tasks"),
     (("train", "--tasks", "no-such-task", "--max-steps", "5"), "unknown task 'no-such-task'"),
     (("eval", "--model", "gensim-policy:1", "--tasks", "no-such-task"), "unknown task"),
+    (("eval", "--model", "gensim-policy:1", "--tasks", "block-insertion"), "no registered models yet"),
+    (("eval", "--model", "gensim-policy", "--tasks", "block-insertion"), "unknown model 'gensim-policy'"),
     (("demos", "block-insertion", "-n", "0"), "-n must be at least 1"),
     # one usage error of every sub-command
     (("tasks", "show", "no-such-task"), "unknown task 'no-such-task'"),
@@ -75,3 +77,6 @@ def test_eval_missing_version_lists_those_that_exist(tmp_path: Path) -> None:
     assert code == 2, err
     assert "model 'gensim-policy' has no version 99; its versions: 1, 2 (e.g. gensim-policy:2)" in err
     assert heavy == []
+    code, err, heavy = _gensim(home, "eval", "--model", "gensim-polcy", "--tasks", "block-insertion")
+    assert code == 2 and "unknown model 'gensim-polcy'; did you mean gensim-policy?" in err, err
+    assert heavy == [] and len(err.splitlines()) == 1

@@ -17,7 +17,7 @@ from gensim.cli.common import (
     print_json,
     print_table,
 )
-from gensim.errors import GensimError
+from gensim.errors import GensimError, UsageError
 from gensim.tracking import run_link
 from gensim.training.config import TrainConfig
 
@@ -47,6 +47,8 @@ def main(
     val_episodes: int = typer.Option(None, "--val-episodes", help="validation episodes per task" + _default("val_episodes")),
     no_language: bool = typer.Option(False, "--no-language", help="the Transporter baseline (no instruction)"),
     init_from: str = typer.Option(None, "--init-from", help="model to fine-tune (NAME:VERSION, path)"),
+    resume: bool = typer.Option(False, "--resume",
+                                help="continue the stopped training of these settings from its last checkpoint"),
     seed: int = typer.Option(None, "--seed", help="torch and augmentation seed" + _default("seed")),
     cpu_threads: int = typer.Option(None, "--cpu-threads", help="torch CPU threads (default 0: the cores the load average leaves free)"),
     robot: str = typer.Option(None, "--robot", help="embodiment of the demos and validation: none | panda" + _default("robot")),
@@ -84,6 +86,8 @@ def main(
         with native_stderr_filtered() if quiet else nullcontext():
             recipe = read_recipe(config) if config is not None else {}
             if "stages" in recipe:
+                if resume:
+                    raise UsageError("--resume continues one training, not an experiment's stages")
                 from gensim.training.experiment import run_experiment
 
                 report = (lambda line: console.print(line, highlight=False, markup=False)) if show else None
@@ -99,7 +103,7 @@ def main(
             else:
                 if tasks or tasks_from_db:  # the flags' selection replaces the recipe's
                     recipe = {k: v for k, v in recipe.items() if k not in ("tasks", "tasks_from_db")}
-                doc = _train(TrainConfig.from_mapping(merge(recipe, overrides)), show)
+                doc = _train(TrainConfig.from_mapping(merge(recipe, overrides)), show, resume)
     except GensimError as err:
         fail_from(err)
     if not is_rank_zero():  # a DDP worker process: rank zero reports
@@ -116,7 +120,7 @@ def main(
     _summary(doc, stderr=False)
 
 
-def _train(config: Any, show: bool) -> dict[str, Any]:
+def _train(config: Any, show: bool, resume: bool = False) -> dict[str, Any]:
     """One training under a progress bar over its steps (lines above it: datasets, validations)."""
     from gensim.training.train import train
 
@@ -130,7 +134,7 @@ def _train(config: Any, show: bool) -> dict[str, Any]:
             bar.update(event["step"], note, total=event["max_steps"])
 
         result = train(config, report=bar.lines if show else None, progress=on_step if show else None,
-                       defer_tracking=True)
+                       defer_tracking=True, resume=resume)
     return result.to_json()
 
 

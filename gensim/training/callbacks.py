@@ -3,6 +3,7 @@ fresh augmentation draws every epoch, and progress events (step, recent loss, va
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -98,6 +99,29 @@ class ValidationRollouts(Callback):
 
         checkpoint[ROBOT_KEY] = self.robot
 
+    @property
+    def history_path(self) -> Path:
+        """The validations so far (JSON), written after each one: a resumed training reads it."""
+        return self.folder / "validation.json"
+
+    def restore(self, step: int) -> None:
+        """The validations of a stopped training up to `step` (that of its `last.ckpt`)."""
+        try:
+            doc = json.loads(self.history_path.read_text())
+        except (OSError, ValueError):
+            return
+        self.history = [(int(s), {str(k): float(v) for k, v in r.items()}, float(m))
+                        for s, r, m in doc.get("history", []) if int(s) <= step]
+        for s, _, mean in self.history:
+            if mean >= self.best:
+                self.best, self.best_step = mean, s
+        self.last_step = step
+
+    def _save_history(self) -> None:
+        tmp = self.history_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps({"history": self.history}))
+        tmp.replace(self.history_path)
+
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, outputs: Any,
                            batch: Any, batch_idx: int) -> None:
         step = trainer.global_step
@@ -115,7 +139,10 @@ class ValidationRollouts(Callback):
 
         step = trainer.global_step
         self.last_step = step
-        trainer.save_checkpoint(self.last_path)
+        tmp = self.last_path.with_suffix(".ckpt.tmp")  # whole or not at all, even when interrupted
+        trainer.save_checkpoint(tmp)
+        if trainer.is_global_zero:
+            tmp.replace(self.last_path)
         if not trainer.is_global_zero:
             return
         start = time.perf_counter()
@@ -144,7 +171,10 @@ class ValidationRollouts(Callback):
         self.history.append((step, rates, mean))
         if mean >= self.best:
             self.best, self.best_step = mean, step
-            shutil.copyfile(self.last_path, self.best_path)
+            tmp = self.best_path.with_suffix(".ckpt.tmp")  # an interrupt never leaves half a best.ckpt
+            shutil.copyfile(self.last_path, tmp)
+            tmp.replace(self.best_path)
+        self._save_history()
         if self.report is not None:
             shown = ", ".join(f"{k} {v:.0%}" for k, v in rates.items()) or "no rollouts"
             self.report(f"step {step}: validation success {mean:.0%} ({shown}); "

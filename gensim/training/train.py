@@ -109,7 +109,7 @@ def is_rank_zero() -> bool:
 
 
 def train(config: TrainConfig, *, report: Report | None = None, track: bool = True,
-          progress: Progress | None = None, defer_tracking: bool = False) -> TrainResult:
+          progress: Progress | None = None, defer_tracking: bool = False, resume: bool = False) -> TrainResult:
     """Run one training (see the module docstring); `report` receives lines (datasets made,
     validation results), `progress` an event after every step (see
     `gensim.training.callbacks.ProgressEvents`).
@@ -122,6 +122,11 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
     enough for `gensim eval` to find the model before the run is logged. With a tracking server
     (a registry other homes may write to) the record is logged before returning instead.
 
+    `resume` continues the newest training of the same settings that stopped before
+    `max_steps` from its `last.ckpt` (model, optimiser, scheduler, step and the position in the
+    data order: see `gensim.training.resume`), in its folder; it ends with the weights an
+    uninterrupted run would have had. `UsageError` when there is none.
+
     Under DDP only global rank zero tracks, records and reports; the other ranks only train.
     """
     from gensim.config import get_settings
@@ -129,22 +134,32 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
 
     # Names are checked before any heavy import (lightning, torch, mlflow): mistakes fail fast.
     selected = resolve_tasks(config.tasks, config.tasks_from_db)
-    for name, version in selected:
-        pin_task(name, version)
+    names = [pin_task(name, version).name for name, version in selected]
+    resolved = config.resolved() | {"tasks": names}
     _quiet_lightning()
     if not is_rank_zero():
         track, report, progress = False, None, None
     say = report or (lambda _line: None)
+    resume_from = None
+    if resume:  # before any dataset is made: a mistaken --resume fails at once
+        from gensim.training.resume import LAST, find_resumable
+
+        found = find_resumable(get_settings().checkpoints_dir, resolved)
+        if found is None:
+            raise UsageError("nothing to resume: no training with these settings stopped before "
+                             f"{config.max_steps} steps in {get_settings().checkpoints_dir}; run without --resume")
+        folder, resume_from = found, found / LAST
     tasks = [prepare_task(name, version, config.demos, workers=config.demo_workers, progress=say,
                           robot=config.robot) for name, version in selected]
-    names = [t.task for t in tasks]
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = get_settings().checkpoints_dir / f"{stamp}-{uuid.uuid4().hex[:8]}"
-    folder.mkdir(parents=True, exist_ok=True)
-    resolved = config.resolved() | {"tasks": names}
-    (folder / "config.json").write_text(json.dumps(resolved, indent=2))
+    if resume_from is not None:
+        say(f"resuming the training in {folder}")
+    else:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        folder = get_settings().checkpoints_dir / f"{stamp}-{uuid.uuid4().hex[:8]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.json").write_text(json.dumps(resolved, indent=2))
     if not track:
-        return _fit(config, tasks, folder, None, say, progress)
+        return _fit(config, tasks, folder, None, say, progress, resume_from)
     from gensim.tracking import TRAIN, get_tracker
 
     label = ",".join(names) if len(names) <= 3 else f"{len(names)} tasks"
@@ -162,7 +177,7 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
         opened = tracker.run(TRAIN, run_name, tags=tags, params=resolved, system_metrics=True)
     with opened as run:
         run.log_dict(resolved, "config.json")
-        result = _fit(config, tasks, folder, run, say, progress)
+        result = _fit(config, tasks, folder, run, say, progress, resume_from)
         _record(result, config, tasks, run)
         if config.name is None and result.model != result.checkpoint:  # registered: say which version
             run.set_tags({"mlflow.runName": f"{run_name} -> {result.model}"})
@@ -177,23 +192,22 @@ def train(config: TrainConfig, *, report: Report | None = None, track: bool = Tr
 
 
 def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
-         say: Report, progress: Progress | None = None) -> TrainResult:
+         say: Report, progress: Progress | None = None, resume_from: Path | None = None) -> TrainResult:
     import lightning.pytorch as pl
     import torch
-    from torch.utils.data import DataLoader
 
     from gensim.training.callbacks import EpochAugmentation, ProgressEvents, ValidationRollouts
     from gensim.training.config import torch_threads
+    from gensim.training.resume import DataOrder, ResumableLoader, stopped_step
 
     torch.set_num_threads(torch_threads(config.cpu_threads))  # 0: what the machine's load leaves
     pl.seed_everything(config.seed, workers=True, verbose=False)
     full, dataset = _dataset(tasks, config)
     if len(dataset) == 0:
         raise UsageError("the selected datasets hold no training samples")
-    loader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True,
-                        num_workers=config.num_workers, drop_last=len(dataset) >= config.batch_size,
-                        generator=torch.Generator().manual_seed(config.seed),
-                        persistent_workers=False)
+    loader = ResumableLoader(dataset, batch_size=config.batch_size, seed=config.seed,
+                             num_workers=config.num_workers, drop_last=len(dataset) >= config.batch_size,
+                             set_epoch=full.set_epoch)
     if run is not None:
         import numpy as np
 
@@ -201,8 +215,9 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
             run.log_dataset({"episodes": np.arange(data.episodes)}, name=f"{data.task}-v{data.version}-train",
                             source=data.dataset_path, digest=data.digest[:36])
     policy = _initial_policy(config)
-    validation = ValidationRollouts(tasks, folder, config.val_interval, config.val_episodes, say,
-                                    robot=config.robot)
+    validation = ValidationRollouts(tasks, folder, config.val_interval, config.val_episodes, say)
+    if resume_from is not None:
+        validation.restore(stopped_step(resume_from))
     events = ProgressEvents(progress, validation, window=max(1, config.log_every * 5))
     loggers: list[Any] = []
     if run is not None and run.active:
@@ -213,7 +228,7 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
         max_steps=config.max_steps, accelerator=config.accelerator, devices=_trainer_devices(config),
         strategy=config.strategy, num_nodes=config.num_nodes, precision=config.precision,  # type: ignore[arg-type]
         logger=loggers or False,
-        callbacks=[validation, EpochAugmentation(full), events],
+        callbacks=[DataOrder(loader), validation, EpochAugmentation(full), events],  # order first: last.ckpt has it
         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
         log_every_n_steps=max(1, config.log_every), num_sanity_val_steps=0,
         default_root_dir=str(folder), deterministic=False,
@@ -221,7 +236,8 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
     say(f"training on {len(dataset)} samples of {len(tasks)} task(s) for {config.max_steps} steps")
     start = time.perf_counter()
     try:
-        trainer.fit(policy, train_dataloaders=loader)
+        trainer.fit(policy, train_dataloaders=loader,
+                    ckpt_path=None if resume_from is None else str(resume_from))
     except (KeyboardInterrupt, SystemExit) as err:  # Lightning ends a Ctrl-C with sys.exit(1)
         if isinstance(err, SystemExit) and received() is None:
             raise
@@ -246,8 +262,7 @@ def _interrupted_note(trainer: Any, config: TrainConfig, validation: Any) -> str
     if validation.last_step < 0 or not validation.last_path.exists():
         return f"{stopped} before its first checkpoint; rerun the same command to start again"
     return (f"{stopped}; checkpoint of step {validation.last_step} kept in {validation.last_path}; "
-            f"rerun the same command to start again, or add --init-from {validation.last_path} "
-            "to start from its weights")
+            "rerun the same command with --resume to continue from it")
 
 
 def _training_curve(folder: Path, losses: list[tuple[int, float]], history: list[Any],

@@ -210,7 +210,7 @@ def test_train_interrupted_mid_training(tmp_path: Path, sig: signal.Signals) -> 
     cmd.wait_for(r"step 2: validation success")  # the checkpoint of step 2 is on disk
     rc, err = cmd.interrupt(sig, group=True)
     line = _assert_clean_interrupt(rc, err, sig, cmd,
-                                   r"training stopped at step \d+ of 100000; checkpoint of step \d+ kept in")
+                                   r"training stopped at step \d+ of 100000; checkpoint of step \d+ kept in .* --resume")
     checkpoint = Path(re.search(r"kept in (\S+last\.ckpt)", line).group(1))  # type: ignore[union-attr]
     assert checkpoint.is_file()
     import torch

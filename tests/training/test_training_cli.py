@@ -29,6 +29,7 @@ def _toy_recipe(tmp_path: Path) -> Path:
     (["train", "--tasks", "block-insertoin", "--demos", "1"], "block-insertion"),
     (["train", "--tasks", "block-insertion", "--max-steps", "0"], "max-steps"),
     (["train", "--config", "missing.yaml"], "no recipe file"),
+    (["train", "--tasks", "block-insertion", "--resume"], "nothing to resume"),
     (["eval", "--model", "nothing/here.ckpt", "--tasks", "block-insertion"], "no checkpoint file"),
     (["eval", "--model", "m:x", "--tasks", "block-insertion"], "bad model reference"),
     (["eval", "--model", "m.ckpt", "--tasks", "block-insertion", "--episodes", "0"], "episodes"),

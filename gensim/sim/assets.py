@@ -137,23 +137,48 @@ def fill_template(
     return write_filled(text, path.stem.replace(TEMPLATE_SUFFIX, ""), out_dir)
 
 
-def fill_size_placeholders(text: str, rng: Any) -> tuple[str, dict[str, float]]:
-    """Fill unfilled DIM<i> with 3 to 5 cm and HALF<i> with half of the matching DIM<i>.
+# The reference's fill of placeholders a task left unfilled: for each key in this order that
+# still occurs in the text, three draws in its range fill `<key>0..2`.
+REFERENCE_FILL = (("DIMH", 0.03, 0.05), ("DIMR", 0.03, 0.05), ("DIMX", 0.03, 0.05), ("DIMY", 0.03, 0.05),
+                  ("DIMZ", 0.03, 0.05), ("DIM", 0.03, 0.05), ("HALF", 0.01, 0.03))
+
+
+def reference_fill_draws(text: str, rng: Any) -> dict[str, float]:
+    """The values the reference's dummy fill gives `<key><i>` placeholders of `text`, with its
+    draws in its order (three per key still present, even if fewer are used: `DIMX` also
+    counts as `DIM` while it is unreplaced), so the episode's later draws stay the reference's."""
+    values: dict[str, float] = {}
+    for key, low, high in REFERENCE_FILL:
+        if key not in text:
+            continue
+        for i, value in enumerate(np.asarray(rng.uniform(low, high, size=3), dtype=float).tolist()):
+            values[f"{key}{i}"] = float(value)
+            text = text.replace(f"{key}{i}", repr(float(value)))
+    return values
+
+
+def fill_size_placeholders(text: str, rng: Any, original: str | None = None) -> tuple[str, dict[str, float]]:
+    """Fill unfilled DIM<i> (and DIMX<i> ...) with the reference's values for them (3 to 5 cm,
+    drawn as `reference_fill_draws`), and HALF<i> with half of the matching DIM<i> when that was
+    drawn too: the reference draws HALF independently (1 to 3 cm), which can make a container's
+    walls miss its floor; the draws are still made, and used when the size was the task's. `original` is the text before the task's own values went
+    in (the reference draws for what the file had), by default `text`.
 
     Returns the text and the values used (by placeholder), for the warning message.
     """
+    drawn = reference_fill_draws(text if original is None else original, rng)
     used: dict[str, float] = {}
-    dims: dict[str, float] = {}
 
-    def dim(axis: str, index: str) -> float:
-        key = f"{axis}{index}"
-        if key not in dims:
-            dims[key] = float(np.round(rng.uniform(0.03, 0.05), 4))
-        return dims[key]
+    def dim(axis: str, index: str) -> float | None:
+        return drawn.get(f"DIM{axis}{index}", drawn.get(f"DIM{index}"))
 
     def fill(match: re.Match[str]) -> str:
         kind, axis, index = match.groups()
-        value = dim(axis, index) if kind == "DIM" else dim(axis, index) / 2
+        full = dim(axis, index)
+        if kind == "DIM":
+            value = full if full is not None else 0.04
+        else:  # half the matching size; the reference's own draw when that size was given
+            value = full / 2 if full is not None else drawn.get(f"HALF{index}", 0.02)
         used[match.group(0)] = value
         return _format(value)
 

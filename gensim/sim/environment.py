@@ -213,9 +213,12 @@ class Environment:
         return self.observe()
 
     def build_scene(self) -> None:
-        """Let the task add its objects and goals (`task.reset(self)`); the gate's recording
-        environment hooks here to log the scene."""
+        """Let the task add its objects and goals (`task.reset(self)`, then its `finish_reset()`
+        when it has one); the gate's recording environment hooks here to log the scene."""
         self.task.reset(self)
+        finish = getattr(self.task, "finish_reset", None)
+        if callable(finish):
+            finish()
 
     def _ground(self, plane: int, table: int) -> render.Ground:
         shape = self.p.getVisualShapeData(table, physicsClientId=self.client)[0]

@@ -107,13 +107,13 @@ def fill_placeholders(env: Environment, path: Path, urdf: str, size: Any) -> Pat
     """`path` itself, or a filled copy when its text still has DIM/HALF placeholders."""
     if path.suffix.lower() != ".urdf":
         return path
-    text = path.read_text(errors="replace")
+    original = text = path.read_text(errors="replace")
     if not SIZE_PLACEHOLDER.search(text):
         return path
     if size is not None:
         dims = _size_values(size)
         text = fill_text(text, {"DIM": dims, "HALF": [d / 2 for d in dims]})
-    text, used = fill_size_placeholders(text, env.rng)
+    text, used = fill_size_placeholders(text, env.rng, original)
     if used:
         shown = ", ".join(f"{k}={v * 100:.1f} cm" for k, v in sorted(used.items()))
         env.warnings.append(f"unfilled placeholders in {urdf}: filled {shown}")

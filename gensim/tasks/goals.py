@@ -70,6 +70,37 @@ class Goal:
             raise ValueError("add_goal: metric 'zone' needs params=[(zone_pose, zone_size)]")
 
 
+@dataclass
+class GoalSource:
+    """What `add_goal` was given, kept as the reference keeps it: the caller's own target list,
+    match matrix and zone list (task code may change them after the call), the object list
+    itself only when it holds `(id, (symmetry, None))` pairs (the reference copies a list of
+    plain ids), and a copy of the symmetries."""
+
+    objs: Any
+    matches: Any
+    targ_poses: Any
+    metric: str
+    params: Any
+    symmetries: Any
+
+    @classmethod
+    def keep(cls, objs: Any, matches: Any, targ_poses: Any, metric: str, params: Any,
+             symmetries: Any) -> GoalSource:
+        paired = isinstance(objs, list) and len(objs) > 0 and type(objs[0]) is tuple
+        if not paired and isinstance(objs, (list, tuple, np.ndarray)):
+            objs = list(objs)
+        if isinstance(symmetries, (list, tuple, np.ndarray)):
+            symmetries = list(symmetries)
+        return cls(objs, matches, targ_poses, str(metric), params, symmetries)
+
+
+def same_goal(a: Goal, b: Goal) -> bool:
+    """Whether two goals have the same objects, matches, targets, symmetries and zones."""
+    return (a.objs == b.objs and a.matches.shape == b.matches.shape and bool(np.array_equal(a.matches, b.matches))
+            and a.targ_poses == b.targ_poses and a.symmetries == b.symmetries and a.zones == b.zones)
+
+
 def is_number_seq(value: Any, length: int | None = None) -> bool:
     """True for a flat sequence (or 1-D array) of numbers, optionally of a given length."""
     try:

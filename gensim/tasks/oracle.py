@@ -4,8 +4,10 @@ For the first goal it looks at the scene from above (exact top-down segmentation
 drops objects already on a target (and, when `replace` is False, the targets they took), picks
 the object farthest from its nearest allowed target, grasps it at the most interior point of its
 visible top surface and places it so that the object lands on that target, carrying the grasp
-offset (yaw only unless `sixdof`; no rotation when `rotations` is False or the object's yaw
-symmetry is 0, i.e. its yaw is not checked: it keeps its current yaw). "zone" targets are
+offset (yaw only unless `sixdof`; with `rotations` the object turns to the target's yaw,
+the nearest one modulo its symmetry, as the reference's expert turns it (also for a symmetry
+of 0, whose yaw the reward does not check: side-by-side blocks then stay parallel); without,
+it keeps its current yaw). "zone" targets are
 reached at the free-most point inside the zone. With a push primitive (piles) it sweeps the
 outlying piece farthest from the zone towards the zone centre. No randomness: the same scene
 gives the same action.
@@ -54,20 +56,19 @@ class Oracle:
         poses = {obj: self.env.get_object_pose(obj) for obj in goal.objs}
         z_max = float(task.zone_bounds[2][1])
         matches = goal.matches.copy()
-        done = np.zeros(len(goal.objs), dtype=bool)
-        for i, obj in enumerate(goal.objs):
-            if goal.metric == "zone":
-                done[i] = rewards.zone_fraction(goal, obj, poses[obj], z_max) > 0.999
-                continue
-            for j in np.flatnonzero(matches[i]):
-                if rewards.is_match(poses[obj], goal.targ_poses[j], goal.symmetries[i],
-                                    task.pos_eps, task.rot_eps, goal.rotations):
-                    done[i] = True
-                    if not goal.replace:
+        if goal.metric == "zone":
+            done = np.array([rewards.zone_fraction(goal, obj, poses[obj], z_max) > 0.999 for obj in goal.objs],
+                            dtype=bool)
+        else:
+            hits = rewards.match_table(goal, poses.__getitem__, task.pos_eps, task.rot_eps)
+            done = np.asarray(hits.any(axis=1), dtype=bool)
+            if not goal.replace:  # each target takes one object: placed ones keep theirs
+                taken = rewards.max_assignment(hits)
+                done = np.array([j >= 0 for j in taken], dtype=bool)
+                for j in taken:
+                    if j >= 0:
                         matches[:, j] = False
-                    break
-        if not goal.replace:
-            matches[done, :] = False
+                matches[done, :] = False
 
         candidates = []
         for i, obj in enumerate(goal.objs):
@@ -119,9 +120,9 @@ class Oracle:
         if not self.task.sixdof:
             obj_pose = (obj_pose[0], _yaw_quat(rewards.yaw_of(obj_pose[1])))
         obj_yaw = rewards.yaw_of(obj_pose[1])
-        if not goal.rotations or (goal.symmetries[i] == 0 and not self.task.sixdof):
-            # No rotation, or a yaw the goal does not check: land with the current yaw (a
-            # demonstration then shows no turn the observation cannot explain).
+        if not goal.rotations:
+            # No rotation allowed: land with the current yaw (the reward still checks the yaw
+            # of an object with a symmetry, as the reference's does).
             target = (target[0], _yaw_quat(obj_yaw))
         elif not self.task.sixdof:
             yaw = _nearest_symmetric_yaw(rewards.yaw_of(target[1]), obj_yaw, goal.symmetries[i])

@@ -25,54 +25,76 @@ def yaw_error(yaw0: float, yaw1: float, symmetry: float) -> float:
     return float(min(diff, period - diff))
 
 
-def is_match(
-    pose: Pose, target: Pose, symmetry: float, pos_eps: float, rot_eps: float, check_yaw: bool
-) -> bool:
-    """Object within `pos_eps` of the target in xy, and (if checked) within `rot_eps` in yaw.
+def is_match(pose: Pose, target: Pose, symmetry: float, pos_eps: float, rot_eps: float) -> bool:
+    """Object within `pos_eps` of the target in xy and, when it has a yaw symmetry (> 0), within
+    `rot_eps` of the target's yaw modulo that symmetry.
 
-    Height is not checked. Yaw is checked only when the goal asks for rotations and the object
-    has a symmetry (> 0).
+    Height is not checked. As in the reference, yaw is checked whenever the symmetry is above
+    0, whatever the goal's `rotations` says (that flag only tells the expert whether it may
+    turn the object).
     """
     dist = float(np.linalg.norm(np.asarray(pose[0][:2], dtype=np.float64) - np.asarray(target[0][:2], dtype=np.float64)))
     if dist >= pos_eps:
         return False
-    if not check_yaw or symmetry <= 0:
+    if symmetry <= 0:
         return True
     return yaw_error(yaw_of(pose[1]), yaw_of(target[1]), symmetry) < rot_eps
 
 
-def matched_objects(goal: Goal, pose_of: PoseOf, pos_eps: float, rot_eps: float) -> list[int]:
-    """For each object, the index of a matched target it sits on, or -1."""
-    out = []
+def match_table(goal: Goal, pose_of: PoseOf, pos_eps: float, rot_eps: float) -> np.ndarray:
+    """`hits[i, j]`: object i is allowed on target j (`matches`) and sits on it (`is_match`)."""
+    hits = np.zeros(goal.matches.shape, dtype=bool)
     for i, obj in enumerate(goal.objs):
         pose = pose_of(obj)
-        hit = -1
         for j in np.flatnonzero(goal.matches[i]):
-            if is_match(pose, goal.targ_poses[j], goal.symmetries[i], pos_eps, rot_eps, goal.rotations):
-                hit = int(j)
-                break
-        out.append(hit)
-    return out
+            hits[i, j] = is_match(pose, goal.targ_poses[j], goal.symmetries[i], pos_eps, rot_eps)
+    return hits
+
+
+def max_assignment(hits: np.ndarray) -> list[int]:
+    """For each row, the column it is assigned to (or -1) in a largest assignment of rows to
+    distinct columns along True cells (augmenting paths; a goal has at most a few dozen objects)."""
+    n_rows, n_cols = hits.shape
+    owner = [-1] * n_cols  # column -> row
+
+    def augment(i: int, seen: list[bool]) -> bool:
+        for j in np.flatnonzero(hits[i]):
+            if seen[j]:
+                continue
+            seen[j] = True
+            if owner[j] < 0 or augment(owner[j], seen):
+                owner[j] = i
+                return True
+        return False
+
+    for i in range(n_rows):
+        augment(i, [False] * n_cols)
+    assigned = [-1] * n_rows
+    for j, i in enumerate(owner):
+        if i >= 0:
+            assigned[i] = j
+    return assigned
+
+
+def placed_objects(goal: Goal, pose_of: PoseOf, pos_eps: float, rot_eps: float) -> np.ndarray:
+    """Which objects of a "pose" goal count as placed.
+
+    With `replace` True an object counts when it sits on any target it may go to; with
+    `replace` False each target takes at most one object, and the objects counted are a largest
+    set that can sit on distinct targets (so the count does not depend on the objects' order).
+    """
+    hits = match_table(goal, pose_of, pos_eps, rot_eps)
+    if goal.replace:
+        return np.asarray(hits.any(axis=1))
+    return np.asarray([j >= 0 for j in max_assignment(hits)], dtype=bool)
 
 
 def pose_step_reward(goal: Goal, pose_of: PoseOf, pos_eps: float, rot_eps: float) -> float:
-    """This goal's reward under the "pose" metric: its share times the fraction of objects placed.
-
-    When `replace` is False a target counts for at most one object.
-    """
+    """This goal's reward under the "pose" metric: its share times the fraction of objects placed
+    (`placed_objects`)."""
     if not goal.objs:
         return goal.step_max_reward
-    taken: set[int] = set()
-    placed = 0
-    for i, obj in enumerate(goal.objs):
-        pose = pose_of(obj)
-        for j in np.flatnonzero(goal.matches[i]):
-            if not goal.replace and int(j) in taken:
-                continue
-            if is_match(pose, goal.targ_poses[j], goal.symmetries[i], pos_eps, rot_eps, goal.rotations):
-                taken.add(int(j))
-                placed += 1
-                break
+    placed = int(placed_objects(goal, pose_of, pos_eps, rot_eps).sum())
     return goal.step_max_reward * placed / len(goal.objs)
 
 

@@ -64,6 +64,8 @@ class Task:
         self.rng: EpisodeRandom = EpisodeRandom()  # the global numpy.random state, see `seed`
         self.warnings: list[str] = []
         self.env: Any = None
+        # each goal with what add_goal was given (see `finish_reset`) and the warnings it gave
+        self._sources: list[tuple[Goal, goals.GoalSource, list[str]]] = []
 
     # ------------------------------------------------------------------ set-up
 
@@ -101,6 +103,7 @@ class Task:
         self.progress = 0.0
         self._rewards = 0.0
         self.warnings = []
+        self._sources = []
         assets_root = getattr(env, "assets_root", None)
         if assets_root:
             self.assets_root = assets_root
@@ -120,49 +123,98 @@ class Task:
     ) -> Goal:
         """Record one goal step (see the spec): objects, which targets they may go to, how it
         is measured and its share of the total reward. Returns the typed record."""
+        source = goals.GoalSource.keep(objs, matches, targ_poses, metric, params, symmetries)
         found: list[str] = []
-        ids, syms = goals.normalize_objects(objs, symmetries)
-        targets = goals.target_list(targ_poses, "add_goal target", found)
-        zones = goals.normalize_zones(params, found) if metric == "zone" else []
-        goal = Goal(
-            objs=ids, matches=goals.normalize_matches(matches, len(ids), len(targets), found),
-            targ_poses=targets, replace=bool(replace), rotations=bool(rotations),
-            metric=str(metric), step_max_reward=float(step_max_reward), symmetries=syms,
-            zones=zones, language_goal=goals.language_goals(language_goal), extra=dict(kwargs),
-        )
-        if metric == "zone":
-            goal.object_points = {i: self.get_box_object_points(i) for i in ids}
+        goal = self._make_goal(source, replace, rotations, step_max_reward, language_goal, kwargs, found)
         for message in found:
             self.warn(message)
         self.goals.append(goal)
         self.lang_goals.extend(goal.language_goal)
+        self._sources.append((goal, source, found))
         return goal
+
+    def _make_goal(self, source: goals.GoalSource, replace: bool, rotations: bool, share: float,
+                   language_goal: Any, extra: dict[str, Any], found: list[str]) -> Goal:
+        ids, syms = goals.normalize_objects(source.objs, source.symmetries)
+        targets = goals.target_list(source.targ_poses, "add_goal target", found)
+        zones = goals.normalize_zones(source.params, found) if source.metric == "zone" else []
+        goal = Goal(
+            objs=ids, matches=goals.normalize_matches(source.matches, len(ids), len(targets), found),
+            targ_poses=targets, replace=bool(replace), rotations=bool(rotations),
+            metric=str(source.metric), step_max_reward=float(share), symmetries=syms,
+            zones=zones, language_goal=goals.language_goals(language_goal), extra=dict(extra),
+        )
+        if source.metric == "zone":
+            goal.object_points = {i: self.get_box_object_points(i) for i in ids}
+        return goal
+
+    def finish_reset(self) -> None:
+        """Called by the environment once `reset` has returned: a goal whose target list, match
+        matrix, zones or (paired) objects the task code changed after `add_goal` (appending a
+        target per loop turn after the call, say) takes their final contents, as the reference,
+        which keeps those objects themselves, reads them; with a warning."""
+        changed = []
+        for k, (goal, source, found) in enumerate(self._sources):
+            again: list[str] = []
+            try:
+                fresh = self._make_goal(source, goal.replace, goal.rotations, goal.step_max_reward,
+                                        goal.language_goal, goal.extra, again)
+            except (TypeError, ValueError) as err:
+                self.warn(f"add_goal: goal {k} was changed after add_goal and no longer reads as a goal "
+                          f"({err}); kept as it was")
+                continue
+            if goals.same_goal(goal, fresh):
+                continue
+            changed.append(k)
+            for message in found:
+                if message not in again and message in self.warnings:
+                    self.warnings.remove(message)
+            for field_name in ("objs", "matches", "targ_poses", "symmetries", "zones", "object_points"):
+                setattr(goal, field_name, getattr(fresh, field_name))
+            for message in again:
+                self.warn(message)
+        if changed:
+            self.warn(f"add_goal: the objects, matches or targets of goal(s) {changed} were changed by the "
+                      "task code after add_goal; the goals use them as they are at the end of reset, as "
+                      "the reference does")
 
     def _pose_of(self, obj_id: int) -> Pose:
         return self.env.get_object_pose(obj_id)
 
     def is_match(self, pose0: Pose, pose1: Pose, symmetry: float) -> bool:
         """Whether `pose0` reaches `pose1` (xy within `pos_eps`, yaw within `rot_eps` mod symmetry)."""
-        return rewards.is_match(pose0, pose1, symmetry, self.pos_eps, self.rot_eps, True)
+        return rewards.is_match(pose0, pose1, symmetry, self.pos_eps, self.rot_eps)
 
     def reward(self) -> tuple[float, dict[str, Any]]:
         """`(delta_reward, info)` for the first goal; a completed goal is removed, `progress`
-        grows by its share and one language goal is popped."""
+        grows by its share and one language goal is popped; so are the goals after it that are
+        already reached as well."""
         if not self.goals:
             return 0.0, {}
         goal = self.goals[0]
-        if goal.metric == "zone":
-            step_reward = rewards.zone_step_reward(goal, self._pose_of, float(self.zone_bounds[2][1]))
-        else:
-            step_reward = rewards.pose_step_reward(goal, self._pose_of, self.pos_eps, self.rot_eps)
+        step_reward = self._step_reward(goal)
         delta = self.progress + step_reward - self._rewards
         self._rewards = self.progress + step_reward
-        if abs(goal.step_max_reward - step_reward) < 0.01:
+        while abs(goal.step_max_reward - step_reward) < 0.01:
             self.progress += goal.step_max_reward
             self.goals.pop(0)
             if self.lang_goals:
                 self.lang_goals.pop(0)
+            if not self.goals:
+                break
+            # The next goal, if already reached (its objects placed by the one just reached), is
+            # taken at once: the expert has nothing left to do for it.
+            goal = self.goals[0]
+            step_reward = self._step_reward(goal)
+            if abs(goal.step_max_reward - step_reward) < 0.01:
+                delta += goal.step_max_reward
+                self._rewards += goal.step_max_reward
         return float(delta), {}
+
+    def _step_reward(self, goal: Goal) -> float:
+        if goal.metric == "zone":
+            return rewards.zone_step_reward(goal, self._pose_of, float(self.zone_bounds[2][1]))
+        return rewards.pose_step_reward(goal, self._pose_of, self.pos_eps, self.rot_eps)
 
     def done(self) -> bool:
         """No goals left, or the total reward exceeds `SUCCESS_REWARD`.

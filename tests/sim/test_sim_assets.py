@@ -107,3 +107,26 @@ def test_colour_table_and_resolution():
     assert resolve_color((255, 128, 0, 255))[:2] == pytest.approx((1.0, 128 / 255))
     warnings: list[str] = []
     assert resolve_color("mauve-ish", warnings) == (1.0, 0.0, 0.0, 1.0) and len(warnings) == 1
+
+
+def test_unfilled_placeholders_take_the_references_draws():
+    # Three draws per key still in the text, in the reference's key order, whatever is used.
+    from gensim.sim.assets import fill_size_placeholders, reference_fill_draws
+
+    np.random.seed(3)
+    expected = np.random.uniform(0.03, 0.05, size=6).tolist() + np.random.uniform(0.01, 0.03, size=3).tolist()
+    after = np.random.random()
+    np.random.seed(3)
+    drawn = reference_fill_draws("<box size='DIMX0 DIM1 HALF2'/>", np.random)
+    assert [drawn[k] for k in ("DIMX0", "DIMX1", "DIMX2", "DIM0", "DIM1", "DIM2", "HALF0", "HALF1", "HALF2")] \
+        == pytest.approx(expected)
+    assert np.random.random() == after
+    np.random.seed(3)
+    assert set(reference_fill_draws("DIMX0 DIMY1", np.random)) == {f"DIM{a}{i}" for a in "XY" for i in range(3)}
+    np.random.seed(3)
+    text, used = fill_size_placeholders("DIM0 DIM1 HALF1 HALF0", np.random, original="DIM0 DIM1 HALF1 HALF0")
+    assert used["HALF1"] == pytest.approx(used["DIM1"] / 2) and used["DIM0"] == pytest.approx(expected[0])
+    np.random.seed(3)  # the size was the task's: the reference's own HALF draw
+    text, used = fill_size_placeholders("0.1 HALF2", np.random, original="DIMX0 HALF2")
+    u = np.random.RandomState(3).random_sample(6)  # DIMX0..2, then HALF0..2
+    assert text == f"0.1 {used['HALF2']:.6g}" and used["HALF2"] == pytest.approx(0.01 + 0.02 * u[5])

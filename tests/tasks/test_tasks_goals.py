@@ -149,14 +149,74 @@ def test_without_replacement_a_target_takes_one_object(task: Task, board: PoseBo
     targets = [((0.6, 0.0, 0.02), ID), ((0.6, 0.2, 0.02), ID)]
     task.add_goal([1, 2], np.ones((2, 2)), targets, False, False, "pose", None, 1.0)
     assert task.reward()[0] == pytest.approx(0.5)
+    task.reset(board)
+    task.add_goal([1, 2], np.ones((2, 2)), targets, True, False, "pose", None, 1.0)  # with replacement
+    assert task.reward()[0] == pytest.approx(1.0)
 
 
-def test_rotations_false_ignores_yaw_and_symmetry_zero_too(task: Task, board: PoseBoard) -> None:
+def test_without_replacement_the_count_is_a_largest_assignment(task: Task, board: PoseBoard) -> None:
+    # Object 1 sits within the (bowl-sized) tolerance of both targets, object 2 only of the first:
+    # taking objects in order would give object 1 the first target and leave object 2 out.
+    task.pos_eps = 0.05
+    board.poses = {1: ((0.6, 0.03, 0.02), ID), 2: ((0.6, -0.02, 0.02), ID)}
+    targets = [((0.6, 0.0, 0.02), ID), ((0.6, 0.06, 0.02), ID)]
+    task.add_goal([1, 2], np.ones((2, 2)), targets, False, False, "pose", None, 1.0)
+    assert task.reward()[0] == pytest.approx(1.0) and task.done()
+    from gensim.tasks import rewards
+
+    assert rewards.max_assignment(np.array([[1, 1, 0], [1, 0, 0], [0, 1, 0]], dtype=bool)) in ([1, 0, -1], [-1, 0, 1])
+    assert rewards.max_assignment(np.zeros((2, 0), dtype=bool)) == [-1, -1]
+
+
+def test_yaw_is_checked_modulo_the_symmetry_whatever_rotations_says(task: Task, board: PoseBoard) -> None:
+    # As in the reference: `rotations` only tells the expert whether it may turn the object.
     board.poses = {1: ((0.6, 0.0, 0.02), yaw(45)), 2: ((0.6, 0.2, 0.02), yaw(45))}
     task.add_goal([1], np.ones((1, 1)), [((0.6, 0.0, 0.02), ID)], False, False, "pose", None, 0.5, [np.pi / 2])
     task.add_goal([2], np.ones((1, 1)), [((0.6, 0.2, 0.02), ID)], False, True, "pose", None, 0.5, [0])
-    assert task.reward()[0] == pytest.approx(0.5)
-    assert task.reward()[0] == pytest.approx(0.5) and task.done()
+    assert task.reward()[0] == pytest.approx(0.0)  # 45 degrees off, modulo 90
+    board.poses[1] = ((0.6, 0.0, 0.02), yaw(90 + 80))  # 10 degrees off modulo 90
+    assert task.reward()[0] == pytest.approx(1.0) and task.done()  # goal 2: symmetry 0, yaw free
+    assert task.is_match(((0.6, 0, 0), yaw(179)), ((0.6, 0, 0), yaw(-179)), 2 * np.pi)
+    assert task.is_match(((0.6, 0, 0), yaw(100)), ((0.6, 0, 0), yaw(-80)), np.pi)
+    assert not task.is_match(((0.6, 0, 0), yaw(30)), ((0.6, 0, 0), ID), 2 * np.pi)
+
+
+def test_a_goal_reached_with_the_one_before_is_taken_at_once(task: Task, board: PoseBoard) -> None:
+    board.poses = {1: ((0.3, 0.0, 0.02), ID), 2: ((0.6, 0.2, 0.02), ID)}
+    t1, t2 = ((0.6, 0.0, 0.02), ID), ((0.6, 0.2, 0.02), ID)
+    task.add_goal([1], np.ones((1, 1)), [t1], False, False, "pose", None, 0.5, language_goal="a")
+    task.add_goal([1, 2], np.ones((2, 2)), [t1, t2], False, False, "pose", None, 0.5, language_goal="b")
+    assert task.reward()[0] == pytest.approx(0.0) and not task.done()
+    board.poses[1] = t1
+    delta, _ = task.reward()  # goal a, then goal b already reached too
+    assert delta == pytest.approx(1.0) and task.done() and task.goals == [] and task.lang_goals == []
+    assert task.get_reward() == pytest.approx(1.0)
+
+
+def test_targets_appended_after_add_goal_are_read_at_the_end_of_reset(task: Task, board: PoseBoard) -> None:
+    # A habit of model-written code: add_goal inside the loop that fills the target list. The
+    # reference keeps the list itself, so every such goal sees all the targets.
+    board.poses = {i: ((0.3, 0.1 * i, 0.02), ID) for i in range(3)}
+    targets: list[Any] = []
+    for i in range(3):
+        targets.append(((0.6, 0.1 * i, 0.02), ID))
+        task.add_goal([0, 1, 2], np.eye(3), targets, False, True, "pose", None, 1.0)
+    assert task.goals[0].targ_poses == targets[:1] and any("matches has shape" in w for w in task.warnings)
+    task.finish_reset()
+    assert all(g.targ_poses == targets and g.matches.tolist() == np.eye(3, dtype=bool).tolist() for g in task.goals)
+    assert not any("matches has shape" in w for w in task.warnings)
+    assert any("changed by the task code after add_goal" in w and "[0, 1]" in w for w in task.warnings)
+    # a list of plain ids is copied (the reference zips it into pairs); pairs are kept
+    ids = [0]
+    task.reset(board)
+    task.add_goal(ids, np.ones((1, 1)), [((0.6, 0.0, 0.02), ID)], False, True, "pose", None, 1.0)
+    ids.append(1)
+    pairs = [(0, (0.0, None))]
+    task.add_goal(pairs, np.ones((2, 1)), [((0.6, 0.0, 0.02), ID)], True, True, "pose", None, 1.0)
+    pairs.append((1, (0.0, None)))
+    task.finish_reset()
+    assert task.goals[0].objs == [0] and task.goals[1].objs == [0, 1]
+    assert task.goals[1].matches.tolist() == [[True], [True]]
 
 
 def test_zone_metric_counts_points_inside(task: Task, board: PoseBoard) -> None:

@@ -154,7 +154,8 @@ def _containers_body(design: D.Design) -> str:
                 obj = env.add_object(urdf, pose, color=utils.COLORS[color])
                 objs.setdefault(color, []).append(obj)
 
-        # Then one {container} per colour, placed clear of the objects; one goal per colour.
+        # Then one {container} per colour, placed clear of the objects; one goal per colour (the
+        # yaw of an object in a container does not matter: symmetry 0, not checked).
         container_size = {_size(cont_size)}
         for color in colors:
             container_pose = self.get_random_pose(env, container_size)
@@ -162,6 +163,6 @@ def _containers_body(design: D.Design) -> str:
             n = len(objs[color])
             self.add_goal(objs=objs[color], matches=np.ones((n, 1)), targ_poses=[container_pose],
                           replace=True, rotations=False, metric={metric}, params={params},
-                          step_max_reward=n / n_objects, symmetries=[{shape.symmetry}] * n,
+                          step_max_reward=n / n_objects, symmetries=[0] * n,
                           language_goal=self.lang_template.format(color=color))
 '''

@@ -34,6 +34,7 @@ ASSETS = Path(__file__).resolve().parents[1] / "gensim" / "assets"
 # Coordinates and sizes; a string is a template placeholder such as "DIM0" or "-HALF1".
 Vec = Sequence[float | str]
 
+INERTIA_SCALING = 3.0  # the reference's <inertia_scaling> of (almost) every object
 # The convention's kitting scale: mesh units * (0.003, 0.003, 0.001) = metres.
 KIT_SCALE = (0.003, 0.003, 0.001)
 KIT_TARGET_SCALE = (0.003, 0.003, 0.0001)
@@ -166,6 +167,9 @@ def urdf(
     out += [f'<robot name="{name}">', '  <link name="base">']
     out += ["    <contact>", f'      <lateral_friction value="{_n(friction)}"/>']
     out += [f'      <rolling_friction value="{_n(rolling)}"/>', '      <spinning_friction value="0.001"/>']
+    # The reference's assets triple every body's inertia (PyBullet's URDF contact setting): bodies
+    # turn less readily, so balls roll less and stacked blocks tip less, as there.
+    out += [f'      <inertia_scaling value="{_n(INERTIA_SCALING)}"/>']
     out += ["    </contact>", "    <inertial>", '      <origin xyz="0 0 0" rpy="0 0 0"/>']
     out += [f'      <mass value="{_n(mass)}"/>']
     out += [f'      <inertia ixx="{ixx:.3g}" ixy="0" ixz="0" iyy="{iyy:.3g}" iyz="0" izz="{izz:.3g}"/>']
@@ -204,12 +208,10 @@ def make_templates() -> None:
     write_text("cylinder/cylinder-template.urdf", urdf(
         "cylinder", [Shape(mesh("unit-cylinder.obj", "DIM0 DIM0 DIM2"))], 0.1, RGBA["red"],
         note="Upright cylinder: DIM0 = radius, DIM2 = height (m), as the reference's template."))
-    unit_sphere = trimesh.creation.icosphere(subdivisions=2, radius=1.0)
     for folder in ("ball", "sphere"):
-        write_obj(f"{folder}/unit-sphere.obj", [unit_sphere], "sphere of radius 1")
         write_text(f"{folder}/{folder}-template.urdf", urdf(
-            folder, [Shape(mesh("unit-sphere.obj", "DIM0 DIM0 DIM0"))], 0.1, RGBA["red"],
-            note="Ball: DIM0 = radius (m), as the reference's template."))
+            folder, [Shape(sphere("DIM0"))], 0.1, RGBA["red"],
+            note="Ball: DIM0 = radius (m), a true sphere, as the reference's template."))
     line_note = "Flat visual line along x: DIM0 = length, 1 cm wide, 1 mm thick, bottom at z = 0."
     write_text("line/line-template.urdf", marker_urdf(
         "line", [Shape(box(("DIM0", 0.01, 0.001)), (0, 0, 0.0005))], RGBA["green"], line_note))
@@ -258,7 +260,8 @@ def make_blocks() -> None:
         friction=0.5, note="1 cm cube of 1 g (pile piece), red: the reference's mass, friction, colour."))
     for folder in ("ball", "sphere"):
         write_text(f"{folder}/{folder}.urdf", urdf(
-            folder, [Shape(sphere(0.02))], 0.05, RGBA["red"], rolling=0.002, note="4 cm ball."))
+            folder, [Shape(sphere(0.03))], 0.1, RGBA["red"], size=(0.06,) * 3,
+            note="6 cm ball of 100 g (the reference's radius, mass, rolling friction)."))
 
 
 def make_stands() -> None:

@@ -13,7 +13,7 @@ Call order of `step(action)` (a task never steps the simulation itself):
   5. read `info` (poses and sizes of all objects, the language goal).
 
 `reset()`: reset the simulation, load the ground and the workspace surface, create the end
-effector from `task.ee` (default `Suction`), call `task.reset(env)` (`build_scene`), choose the solver
+effector from `task.ee` (default `Suction`), call `task.reset(env)` then `task.finish_reset()` (`build_scene`), choose the solver
 iterations (fewer in crowded scenes such as piles, where contact solving dominates the step
 time), settle (step 2), render. Seeding is the caller's job: the task owns its generator.
 

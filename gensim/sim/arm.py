@@ -2,11 +2,13 @@
 
 With `Environment(robot="panda")` the end effector is no longer pulled by a free constraint to
 the world: it is fixed to the arm's grasp-target link (`TOOL_OFFSET` below it) and the arm moves
-it. `Gripper.set_target(pose)` then asks `Arm.command(pose)`, which solves inverse kinematics
-for the flange (joint limits, rest pose, null space) and sets the joint position motors; the
-physics steps of the primitive move the arm. The primitives already approach from above and
-lift to a safe height (`PickPlace.height`, `Push.height`) before every lateral move, so the arm
-never sweeps through the scene at table height.
+it. `Gripper.set_target(pose)` then asks `Arm.command(pose)`, which solves inverse kinematics for
+the tip link (`gensim.sim.kinematics`: from the previous solution, within the joint limits less
+`LIMIT_MARGIN`, a first-order update for the small steps of a motion) and sets the joint
+position motors; the physics steps of the primitive move the arm. The primitives approach from
+above and lift to a safe height (`PickPlace.height`, `Push.height`; with the arm at most
+`APPROACH_TOP`, see `primitives.approach`) before every lateral move, so the arm never sweeps
+through the scene at table height.
 
 Per-step state API (for recorders; see `Environment.robot_state` and
 `Environment.set_control_hook`): `RobotState` holds the joint positions and velocities (rad,
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gensim.errors import UsageError
+from gensim.sim.kinematics import Kinematics, Solution
 
 if TYPE_CHECKING:
     from gensim.sim.environment import Environment
@@ -35,18 +38,22 @@ Pose = tuple[tuple[float, float, float], tuple[float, float, float, float]]
 
 ROBOTS = ("none", "panda")  # accepted values of `robot=` / `--robot`; "none" is the floating tool
 PANDA_URDF = "franka_panda/panda.urdf"  # relative to pybullet_data
-PANDA_BASE = (0.12, 0.0, 0.0)  # m: base position (the workspace is x 0.25..0.75, y -0.5..0.5);
-# the best of x = -0.05 .. 0.18 for `measure_reach` (92% of the grid within 5 mm)
+PANDA_BASE = (0.06, 0.0, 0.0)  # m: base position (the workspace is x 0.25..0.75, y -0.5..0.5):
+# closer, the elbow cannot fold enough for the near edge; further, the far corners are lost
+# (x 0.0 .. 0.12 tried on the built-in experts' poses; see BENCHMARKS.md)
 PANDA_ARM_JOINTS = 7
 PANDA_TIP_LINK = 11  # panda_grasptarget: between the fingertips, z out of the hand
 PANDA_REST = (0.0, -0.3, 0.0, -2.2, 0.0, 2.0, 0.785)  # rad: a top-down pose over the workspace
 TOOL_OFFSET = 0.10  # m: the tool point (cup tip, blade edge) lies this far along the tip link's z
 FLIP = (1.0, 0.0, 0.0, 0.0)  # tip-link frame relative to the tool frame (z reversed)
-JOINT_FORCE_SCALE = 2.0  # x the URDF effort limits: the motors of this sim arm carry the tool
+JOINT_FORCE_SCALE = (2.0, 2.0, 2.0, 2.0, 8.0, 8.0, 8.0)  # x the URDF effort limits (87 Nm, 12 Nm): the
+# motors of this sim arm carry the tool; at 2x the wrist saturates and oscillates when the elbow is folded
 POSITION_GAIN = 0.3  # of the position motors (Bullet's default is 0.1: too soft to track)
-IK_ITERATIONS = 60
+LIMIT_MARGIN = 0.05  # rad: IK keeps this far inside the joint limits (at a limit, the joint motors and
+# the limit constraint together make the wrist oscillate)
+APPROACH_TOP = 0.30  # m: primitives approach and lift the tool at most this high with the arm
+IK_ITERATIONS = 30  # per solve from the previous solution (a restart from the rest pose gets 3x)
 MAX_TOOL_STEP = 0.002  # m per physics step (0.96 m/s at 480 Hz): the fastest the arm moves the tool
-IK_THRESHOLD = 1e-4  # m
 
 
 def check_robot(robot: str) -> str:
@@ -86,6 +93,7 @@ class Arm:
     """A fixed-base Panda whose tip link carries `gripper` (see the module docstring)."""
 
     name = "panda"
+    approach_top = APPROACH_TOP
 
     def __init__(self, env: Environment, gripper: Gripper, base: tuple[float, float, float] = PANDA_BASE) -> None:
         import pybullet_data
@@ -102,7 +110,7 @@ class Arm:
         self.arm_joints = self.movable[:PANDA_ARM_JOINTS]
         self.lower = [float(infos[j][8]) for j in self.movable]
         self.upper = [float(infos[j][9]) for j in self.movable]
-        self.forces = [JOINT_FORCE_SCALE * float(infos[j][10]) for j in self.arm_joints]
+        self.forces = [k * float(infos[j][10]) for k, j in zip(JOINT_FORCE_SCALE, self.arm_joints, strict=True)]
         self.rest = [*PANDA_REST, 0.01, 0.01]  # fingers nearly closed, out of the cup's way
         for j, q in zip(self.movable, self.rest, strict=True):
             p.resetJointState(self.body, j, q, physicsClientId=c)
@@ -111,6 +119,10 @@ class Arm:
             physicsClientId=c,
         )
         self.targets: tuple[float, ...] = tuple(PANDA_REST)
+        self.kinematics = Kinematics(
+            base, [v + LIMIT_MARGIN for v in self.lower], [v - LIMIT_MARGIN for v in self.upper], PANDA_REST
+        )
+        self.last_solution: Solution | None = None  # of the last `solve` (its errors say how well)
         self.gripper = gripper
         self._attach(gripper)
         self.command(gripper.target)
@@ -145,17 +157,19 @@ class Arm:
         """A primitive's travel per physics step, capped at what the arm tracks (`MAX_TOOL_STEP`)."""
         return min(speed, MAX_TOOL_STEP)
 
-    def solve(self, pose: Pose) -> tuple[float, ...]:
-        """Joint angles (7) that put the tool point at `pose`, within the joint limits."""
-        p, c = self.p, self.client
+    def solve(self, pose: Pose, seed: tuple[float, ...] | None = None) -> tuple[float, ...]:
+        """Joint angles (7) within the joint limits that put the tool point at `pose`, or as
+        near as the arm gets (`gensim.sim.kinematics`), solved from `seed` (default: the last
+        commanded targets, so that a motion stays continuous)."""
         pos, orn = self.tip_pose_for(pose)
-        ranges = [u - lo for lo, u in zip(self.lower, self.upper, strict=True)]
-        q = p.calculateInverseKinematics(
-            self.body, PANDA_TIP_LINK, pos, orn, lowerLimits=self.lower, upperLimits=self.upper,
-            jointRanges=ranges, restPoses=self.rest, maxNumIterations=IK_ITERATIONS,
-            residualThreshold=IK_THRESHOLD, physicsClientId=c,
-        )
-        return tuple(float(np.clip(v, lo, u)) for v, lo, u in zip(q[:7], self.lower, self.upper, strict=False))
+        target = np.eye(4)
+        target[:3, :3] = np.reshape(self.p.getMatrixFromQuaternion(orn, physicsClientId=self.client), (3, 3))
+        target[:3, 3] = pos
+        tracked = self.kinematics.track(target) if seed is None else None
+        if tracked is not None:
+            return tracked.q
+        self.last_solution = self.kinematics.solve(target, self.targets if seed is None else seed, IK_ITERATIONS)
+        return self.last_solution.q
 
     def command(self, pose: Pose) -> None:
         """Solve IK for `pose` and set the arm's position-motor targets (physics moves it)."""
@@ -185,11 +199,10 @@ class Arm:
         pos, orn = p.multiplyTransforms(tip_pos, tip_orn, (0, 0, TOOL_OFFSET), FLIP, physicsClientId=c)
         return tuple(pos), tuple(orn)  # type: ignore[return-value]
 
-    def reach_error(self, pose: Pose, rounds: int = 3) -> float:
-        """Distance (m) between `pose` and where IK puts the tool (joints reset to each solution
-        in turn, `rounds` times, as a controller converging on it would); leaves the arm there."""
-        for _ in range(rounds):
-            self.set_joints(self.solve(pose))
+    def reach_error(self, pose: Pose) -> float:
+        """Distance (m) between `pose` and where the IK solution (from the arm's current joints)
+        puts the tool by PyBullet's forward kinematics; leaves the arm there, at rest."""
+        self.set_joints(self.solve(pose, self.joint_states()[0]))
         return float(np.linalg.norm(np.subtract(self.tool_pose_fk()[0], pose[0])))
 
 

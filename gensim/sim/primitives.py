@@ -52,6 +52,18 @@ def offset_along_tool(pose: Pose, distance: float) -> Pose:
     return pos, pose[1]  # type: ignore[return-value]
 
 
+def approach(env: Environment, pose: Pose, height: float) -> Pose:
+    """`pose` moved `height` up its tool axis: where a primitive approaches and lifts. With an
+    arm the lift stops at `gensim.sim.arm.APPROACH_TOP` (the far corners of the workspace are
+    out of the arm's reach higher up); the floating end effector goes the whole `height`."""
+    arm = env.require_ee().arm
+    if arm is not None:
+        axis_z = float(quaternion_to_matrix(pose[1])[2, 2])
+        if axis_z > 1e-6:
+            height = max(0.0, min(height, (arm.approach_top - pose[0][2]) / axis_z))
+    return offset_along_tool(pose, height)
+
+
 def descend(env: Environment, pose: Pose, speed: float) -> bool:
     """Move down the tool axis from the current target until contact; True if none came
     within `DESCEND_OVERSHOOT` below `pose` (for a tool pointing down: before the table). On contact the target is set to where the
@@ -92,7 +104,7 @@ class PickPlace:
     def __call__(self, env: Environment, pose0: Any, pose1: Any) -> bool:
         pick, place = as_pose(pose0), as_pose(pose1)
         ee = env.require_ee()
-        over_pick = offset_along_tool(pick, self.height)
+        over_pick = approach(env, pick, self.height)
         timeout = env.movep(over_pick, self.speed)
         timeout |= descend(env, pick, self.speed)
         if timeout:
@@ -103,7 +115,7 @@ class PickPlace:
         if not ee.check_grasp():
             ee.release()
             return timeout
-        over_place = offset_along_tool(place, self.height)
+        over_place = approach(env, place, self.height)
         timeout |= env.movep(over_place, self.speed)
         timeout |= descend(env, place, self.speed)
         ee.release()
@@ -156,7 +168,8 @@ class Push:
         def at(xy: np.ndarray, z: float) -> Pose:
             return (float(xy[0]), float(xy[1]), z), rot
 
-        timeout = env.movep(at(start, self.height), self.speed)
+        top = approach(env, at(start, 0.0), self.height)[0][2]  # self.height, or lower with an arm
+        timeout = env.movep(at(start, top), self.speed)
         timeout |= env.movep(at(start, self.blade_z), self.speed)
         decel_steps = int(np.ceil(self.push_speed * env.hz * env.hz / self.decel))
         ee = env.require_ee()
@@ -167,7 +180,7 @@ class Push:
             env.step_physics()
         # The blade may be held back by what it pushes; that is not a failure of the push.
         env.movep(at(here, self.blade_z), self.push_speed)
-        timeout |= env.movep(at(here, self.height), self.speed)
+        timeout |= env.movep(at(here, top), self.speed)
         return timeout
 
 

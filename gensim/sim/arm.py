@@ -52,6 +52,7 @@ POSITION_GAIN = 0.3  # of the position motors (Bullet's default is 0.1: too soft
 LIMIT_MARGIN = 0.05  # rad: IK keeps this far inside the joint limits (at a limit, the joint motors and
 # the limit constraint together make the wrist oscillate)
 APPROACH_TOP = 0.30  # m: primitives approach and lift the tool at most this high with the arm
+TURN_MARGIN = 0.5  # rad: `best_turn` keeps a primitive's own tool yaw with the last joint this far inside
 IK_ITERATIONS = 30  # per solve from the previous solution (a restart from the rest pose gets 3x)
 MAX_TOOL_STEP = 0.002  # m per physics step (0.96 m/s at 480 Hz): the fastest the arm moves the tool
 
@@ -153,6 +154,38 @@ class Arm:
         pos = tuple(np.asarray(pos) - TOOL_OFFSET * _z_axis(orn))
         return pos, tuple(orn)  # type: ignore[return-value]
 
+    def _target(self, pose: Pose) -> np.ndarray:
+        pos, orn = self.tip_pose_for(pose)
+        target = np.eye(4)
+        target[:3, :3] = np.reshape(self.p.getMatrixFromQuaternion(orn, physicsClientId=self.client), (3, 3))
+        target[:3, 3] = pos
+        return target
+
+    def best_turn(self, poses: list[Pose], turns: tuple[float, ...]) -> float:
+        """Of `turns` (rad about each pose's tool axis, the first preferred), one for which IK
+        reaches every pose with the last joint (which turns the tool) farthest from its limits.
+
+        The suction cup is round and the spatula's blade the same both ways round, so turning
+        all the poses of one primitive together changes nothing of what it does to the objects;
+        but the last joint only turns 5.9 rad, so some tool yaws are out of reach at some places.
+        The first turn is kept while its margin is at least `TURN_MARGIN`."""
+        kin, best, best_margin = self.kinematics, turns[0], -np.inf
+        for turn in turns:
+            spin = np.eye(4)
+            spin[:2, :2] = ((np.cos(turn), np.sin(turn)), (-np.sin(turn), np.cos(turn)))  # tip z is reversed
+            margin = np.inf
+            for pose in poses:
+                target = self._target(pose) @ spin
+                rest = kin.facing_rest(target[:3, 3])
+                solution = kin.iterate(target, rest, rest, 3 * IK_ITERATIONS)
+                q7 = solution.q[6]
+                margin = min(margin, q7 - kin.lower[6], kin.upper[6] - q7) if solution.converged else -np.inf
+            if margin >= TURN_MARGIN and turn == turns[0]:
+                return turn
+            if margin > best_margin:
+                best, best_margin = turn, margin
+        return best
+
     def limit_speed(self, speed: float) -> float:
         """A primitive's travel per physics step, capped at what the arm tracks (`MAX_TOOL_STEP`)."""
         return min(speed, MAX_TOOL_STEP)
@@ -161,10 +194,7 @@ class Arm:
         """Joint angles (7) within the joint limits that put the tool point at `pose`, or as
         near as the arm gets (`gensim.sim.kinematics`), solved from `seed` (default: the last
         commanded targets, so that a motion stays continuous)."""
-        pos, orn = self.tip_pose_for(pose)
-        target = np.eye(4)
-        target[:3, :3] = np.reshape(self.p.getMatrixFromQuaternion(orn, physicsClientId=self.client), (3, 3))
-        target[:3, 3] = pos
+        target = self._target(pose)
         tracked = self.kinematics.track(target) if seed is None else None
         if tracked is not None:
             return tracked.q

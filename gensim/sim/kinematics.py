@@ -171,12 +171,15 @@ class Kinematics:
     def solve(self, target: np.ndarray, seed: Vector, iterations: int = 30) -> Solution:
         """Joint angles within the limits that put the tip at `target` (4x4): iterate from
         `seed` (the previous solution keeps a motion continuous); if that does not converge,
-        restart from the rest pose facing the target and keep the better of the two."""
+        restart from the rest pose facing the target and keep that if it converges."""
         rest = self.facing_rest(target[:3, 3])
         first = self.iterate(target, seed, rest, iterations)
         if not first.converged:
+            # Only a converged restart replaces the continuous solution: the nearest point of an
+            # unreachable target on another branch would swing the arm from branch to branch.
             second = self.iterate(target, rest, rest, 3 * iterations)
-            first = min(first, second, key=lambda s: s.pos_error + ROT_WEIGHT * s.rot_error)
+            if second.converged:
+                first = second
         self._anchor = (target, np.array(first.q), self._inverse) if first.converged and self._inverse is not None else None
         return first
 

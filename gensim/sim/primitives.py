@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 Pose = tuple[tuple[float, float, float], tuple[float, float, float, float]]
 IDENTITY = (0.0, 0.0, 0.0, 1.0)
 DESCEND_OVERSHOOT = 0.05  # m below the expected contact before a descent gives up
+SUCTION_TURNS = tuple(np.pi * k / 4 for k in (0, 2, -2, 4, 1, -1, 3, -3))  # rad, tried in this order
 FLOOR_Z = -0.01  # a vertical descent goes on down to the table (as the reference's) before giving up
 
 
@@ -50,6 +51,13 @@ def offset_along_tool(pose: Pose, distance: float) -> Pose:
     axis = quaternion_to_matrix(pose[1])[:, 2]
     pos = tuple(float(c) for c in np.asarray(pose[0]) + distance * axis)
     return pos, pose[1]  # type: ignore[return-value]
+
+
+def turn_about_tool(pose: Pose, angle: float) -> Pose:
+    """`pose` turned by `angle` (rad) about its own tool (z) axis."""
+    x, y, z, w = pose[1]
+    s, c = float(np.sin(angle / 2)), float(np.cos(angle / 2))  # q * (0, 0, s, c)
+    return pose[0], (x * c + y * s, y * c - x * s, z * c + w * s, w * c - z * s)
 
 
 def approach(env: Environment, pose: Pose, height: float) -> Pose:
@@ -104,6 +112,10 @@ class PickPlace:
     def __call__(self, env: Environment, pose0: Any, pose1: Any) -> bool:
         pick, place = as_pose(pose0), as_pose(pose1)
         ee = env.require_ee()
+        if ee.arm is not None:  # the cup is round: both poses may turn together (`Arm.best_turn`)
+            poses = [pick, approach(env, pick, self.height), place, approach(env, place, self.height)]
+            turn = ee.arm.best_turn(poses, SUCTION_TURNS)
+            pick, place = turn_about_tool(pick, turn), turn_about_tool(place, turn)
         over_pick = approach(env, pick, self.height)
         timeout = env.movep(over_pick, self.speed)
         timeout |= descend(env, pick, self.speed)
@@ -169,6 +181,10 @@ class Push:
             return (float(xy[0]), float(xy[1]), z), rot
 
         top = approach(env, at(start, 0.0), self.height)[0][2]  # self.height, or lower with an arm
+        arm = env.require_ee().arm
+        if arm is not None:  # the blade pushes the same turned half a turn (`Arm.best_turn`)
+            poses = [at(start, top), at(start, self.blade_z), at(end - 0.03 * vec, self.blade_z)]
+            rot = turn_about_tool(at(start, 0.0), arm.best_turn(poses, (0.0, np.pi)))[1]
         timeout = env.movep(at(start, top), self.speed)
         timeout |= env.movep(at(start, self.blade_z), self.speed)
         decel_steps = int(np.ceil(self.push_speed * env.hz * env.hz / self.decel))

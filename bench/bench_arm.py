@@ -5,12 +5,16 @@ with the floating end effector and with the arm, on the train seeds 0, 2, ...; t
 arm / floating; and the arm's reach over the workspace grid (x, y every 5 cm at z = 2, 15 and
 30 cm, tool pointing down, within 5 mm). Targets: arm success >= 0.9 (0.75 rope, piles, packing).
 
-    python bench/bench_arm.py [--episodes 3] [--tasks a,b,...] [--all]
+    python bench/bench_arm.py [--episodes 5] [--tasks a,b,...] [--all] [--shard I/N] [--json out.jsonl]
+
+`--shard I/N` runs every N-th task from the I-th (0-based; the reach only in shard 0), so that
+a long run can be split over processes; `--json` appends one line per task.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from typing import Any
 
@@ -54,18 +58,23 @@ def reach() -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--episodes", type=int, default=3)
+    parser.add_argument("--episodes", type=int, default=5)
     parser.add_argument("--tasks", default=",".join(DEFAULT_TASKS))
     parser.add_argument("--all", action="store_true", help="every built-in task")
+    parser.add_argument("--shard", default="0/1", help="I/N: every N-th task from the I-th")
+    parser.add_argument("--json", default="", help="append one JSON line per task to this file")
     args = parser.parse_args()
     tasks = args.tasks.split(",")
     if args.all:
         from gensim.tasks.registry import builtin_specs
 
         tasks = [s.name for s in builtin_specs()]
-    r = reach()
-    print(f"reach: {r['reached']}/{r['points']} grid points = {r['share']:.1%} within {r['tol_m'] * 1000:.0f} mm "
-          f"(median error {r['median_error_m'] * 1000:.1f} mm)", flush=True)
+    index, count = (int(v) for v in args.shard.split("/"))
+    tasks = tasks[index::count]
+    if index == 0:
+        r = reach()
+        print(f"reach: {r['reached']}/{r['points']} grid points = {r['share']:.1%} within {r['tol_m'] * 1000:.0f} mm "
+              f"(median error {r['median_error_m'] * 1000:.1f} mm); missed: {r['missed']}", flush=True)
     print(f"{'task':40s} {'float ok':>8s} {'float s':>8s} {'arm ok':>8s} {'arm s':>8s} {'ratio':>6s}  target")
     total_f = total_a = 0.0
     for task in tasks:
@@ -75,6 +84,10 @@ def main() -> None:
         target = 0.75 if any(word in task for word in RELAXED) else 0.9
         flag = "ok" if ok_a >= target else "BELOW"
         print(f"{task:40s} {ok_f:8.2f} {s_f:8.2f} {ok_a:8.2f} {s_a:8.2f} {s_a / s_f:6.2f}  {target} {flag}", flush=True)
+        if args.json:
+            with open(args.json, "a") as out:
+                out.write(json.dumps({"task": task, "episodes": args.episodes, "floating_ok": ok_f, "floating_s": s_f,
+                                      "arm_ok": ok_a, "arm_s": s_a}) + "\n")
     print(f"mean seconds per episode: floating {total_f / len(tasks):.2f}, arm {total_a / len(tasks):.2f}, "
           f"ratio {total_a / total_f:.2f}")
 

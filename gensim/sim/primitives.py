@@ -28,6 +28,10 @@ Pose = tuple[tuple[float, float, float], tuple[float, float, float, float]]
 IDENTITY = (0.0, 0.0, 0.0, 1.0)
 DESCEND_OVERSHOOT = 0.05  # m below the expected contact before a descent gives up
 SUCTION_TURNS = tuple(np.pi * k / 4 for k in (0, 2, -2, 4, 1, -1, 3, -3))  # rad, tried in this order
+ARM_DESCEND_STEP = 0.00025  # m per physics step of an arm's last centimetres (0.12 m/s): it stops
+# on contact with less overshoot than at the floating tool's `DESCEND_STEP`
+REST_SPEED = 0.01  # m/s: the tool counts as at rest after a contact below this speed ...
+REST_STEPS = 48  # ... or after this many physics steps (0.1 s)
 FLOOR_Z = -0.01  # a vertical descent goes on down to the table (as the reference's) before giving up
 
 
@@ -87,15 +91,29 @@ def descend(env: Environment, pose: Pose, speed: float) -> bool:
         # the table (an object placed above where it will rest, e.g. the top of a pyramid whose
         # base is not built yet, lands lower instead of timing the episode out)
         limit = max(limit, float((start[2] - FLOOR_Z) / axis[2]))
-    travelled, fine = 0.0, min(speed, DESCEND_STEP)
+    travelled, fine = 0.0, min(speed, DESCEND_STEP if ee.arm is None else ARM_DESCEND_STEP)
     while travelled < limit:
         travelled += speed if to_pose - travelled > DESCEND_MARGIN else fine
         ee.set_target((tuple(start - travelled * axis), pose[1]))  # type: ignore[arg-type,misc]
         env.step_physics()
         if ee.detect_contact():
             ee.set_target(ee.pose())
+            if ee.arm is not None:
+                _come_to_rest(env)
             return False
     return True
+
+
+def _come_to_rest(env: Environment) -> None:
+    """Hold the tool where it touched until it moves slower than `REST_SPEED` (at most
+    `REST_STEPS` physics steps): an arm carries momentum past the contact, and releasing an
+    object it still presses into another throws it."""
+    ee = env.require_ee()
+    for _ in range(REST_STEPS):
+        env.step_physics()
+        velocity = env.p.getBaseVelocity(ee.body, physicsClientId=env.client)[0]
+        if float(np.dot(velocity, velocity)) < REST_SPEED**2:
+            break
 
 
 class PickPlace:

@@ -91,6 +91,8 @@ class ControlEpisode:
 
 
 MAX_JOINTS = 16  # a control stream with more joints is not one gensim recorded
+MAX_SAMPLES = CONTROL_HZ * 1800  # 30 minutes of simulated time: a longer stream is not an episode
+NPY_HEADERS = 16 * 1024  # bytes allowed for the .npy headers of the control members
 JOINT_LIMIT_SLACK = 1e-2  # rad: joint positions may overshoot their limits this much in simulation
 
 
@@ -238,6 +240,37 @@ def check_control(members: dict[str, np.ndarray], meta: Any, robot: str) -> str 
     return None
 
 
+def control_bytes_limit(meta: dict[str, Any]) -> int:
+    """What the `control_*` members of an episode with `meta["samples"]` samples decompress to at
+    most (every array at its widest: `MAX_JOINTS` joints, 8-byte steps, one front image each)."""
+    rows, cols = IMAGE_SIZE
+    per_sample = 8 + 4 + 3 * 4 * MAX_JOINTS + 4 * 7 + 2 + rows * cols * 3
+    return min(int(meta["samples"]), MAX_SAMPLES) * per_sample + NPY_HEADERS
+
+
+def read_control(episode: Any, robot: str) -> tuple[dict[str, np.ndarray], str | None]:
+    """The control stream of an `EpisodeFile` that may come from untrusted code, and why it is not
+    what gensim records for `robot` (None: it is). The members are decompressed only when the
+    sizes the file declares fit its sample count (`control_bytes_limit`): a deflate bomb in a
+    control member is refused before it is read."""
+    from gensim.data.format import EpisodeReadError
+
+    meta = episode.meta.get("control")
+    if robot == "none":
+        return {}, "a control stream in an episode made without a robot" if meta or episode.has_control() else None
+    if not isinstance(meta, dict) or not episode.has_control():
+        return {}, f"no control stream (made with --robot {robot}, one is required)"
+    try:
+        if not 0 <= int(meta["samples"]) <= MAX_SAMPLES:
+            return {}, f"control stream of {meta['samples']} samples (at most {MAX_SAMPLES})"
+        members = episode.control(max_bytes=control_bytes_limit(meta))
+    except (KeyError, TypeError, ValueError) as err:
+        return {}, f"control meta malformed ({type(err).__name__})"
+    except EpisodeReadError as err:
+        return {}, str(err).split(" is unreadable (", 1)[-1].split("); `gensim", 1)[0]
+    return members, check_control(members, meta, robot)
+
+
 def record_control_episode(task_name: str, seed: int, *, robot: str = "panda", fps: int = CONTROL_HZ,
                            images: bool = True) -> ControlEpisode:
     """Run the expert of built-in task `task_name` with `seed` and sample it at `fps`."""
@@ -383,8 +416,8 @@ def export_dataset_control(source: Path, out: Path) -> dict[str, Any]:
     for index in range(len(reader)):
         episode = reader.episode(index)
         try:
-            members, meta = episode.control(), episode.meta
-            why = check_control(members, meta.get("control"), robot)
+            meta = episode.meta
+            members, why = read_control(episode, robot)
             if why is not None:
                 raise UsageError(f"{reader.paths[index]}: {why}; `gensim demos verify {source}` checks it")
             episodes.append(control_episode(members, meta["control"], task=str(meta.get("task", reader.task)),

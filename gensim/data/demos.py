@@ -89,8 +89,8 @@ def _peak_rss_mb() -> float:
 
 def _verified(seed: int, outcome: dict[str, Any], pinned: PinnedTask, robot: str = "none") -> bytes | None:
     """The episode bytes if they decode, their own rewards say success and they hold the control
-    stream `robot` records (`gensim.data.control.check_control`); else None."""
-    from gensim.data.control import check_control
+    stream `robot` records (`gensim.data.control.read_control`, bounded); else None."""
+    from gensim.data.control import read_control
 
     data = outcome.get("data")
     if not outcome.get("success") or not isinstance(data, bytes | bytearray):
@@ -100,7 +100,7 @@ def _verified(seed: int, outcome: dict[str, Any], pinned: PinnedTask, robot: str
         ok = (int(episode.meta.get("seed", -1)) == seed and float(episode.reward.sum()) > SUCCESS_REWARD
               and episode.meta.get("version_id") == pinned.version_id
               and episode.meta.get("robot", "none") == robot
-              and check_control(episode.control(), episode.meta.get("control"), robot) is None)
+              and read_control(episode, robot)[1] is None)
         episode.close()
     except Exception:  # noqa: BLE001 - undecodable bytes are a failed attempt
         return None

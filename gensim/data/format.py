@@ -246,9 +246,19 @@ class EpisodeFile:
         """Whether the file holds a control-rate stream (episodes made with `--robot`)."""
         return f"{CONTROL_PREFIX}step" in self._npz.files
 
-    def control(self) -> dict[str, np.ndarray]:
-        """The `control_*` arrays (empty when the file has none); see `gensim.data.control`."""
-        return {key: self._get(key) for key in self._npz.files if key.startswith(CONTROL_PREFIX)}
+    def control(self, max_bytes: int | None = None) -> dict[str, np.ndarray]:
+        """The `control_*` arrays (empty when the file has none); see `gensim.data.control`.
+
+        `max_bytes` bounds what they may decompress to (the sizes the zip directory declares,
+        which also cap what is read): more raises `EpisodeReadError` before anything is read.
+        """
+        keys = [key for key in self._npz.files if key.startswith(CONTROL_PREFIX)]
+        if max_bytes is not None:
+            size = sum(self._npz.zip.getinfo(f"{key}.npy").file_size for key in keys)
+            if size > max_bytes:
+                raise EpisodeReadError(self.path or "<bytes>", f"control stream of {size} bytes, "
+                                       f"more than the {max_bytes} its sample count allows")
+        return {key: self._get(key) for key in keys}
 
     def close(self) -> None:
         self._npz.close()

@@ -88,13 +88,13 @@ def _control_problem(root: Path, problem: Problem) -> Problem:
     import json
 
     from gensim.data.catalog import dataset_robot
-    from gensim.data.control import check_control
+    from gensim.data.control import read_control
     from gensim.data.format import EpisodeFile
 
     robot = dataset_robot(json.loads((root / HEADER).read_text()))
     episode = EpisodeFile(root / "episodes" / problem.file)
     try:
-        why = check_control(episode.control(), episode.meta.get("control"), robot)
+        why = read_control(episode, robot)[1]
     finally:
         episode.close()
     if why is None:

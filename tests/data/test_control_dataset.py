@@ -88,6 +88,20 @@ def test_the_parent_refuses_episodes_whose_control_stream_is_wrong(arm_outcome: 
     assert _verified(0, {"success": True, "data": encode(episode)}, pinned, "panda") is None  # no stream
 
 
+def test_a_control_member_that_would_inflate_beyond_its_samples_is_never_read(arm_outcome: dict[str, Any]) -> None:
+    """Untrusted bytes: the sizes the zip directory declares are checked against the sample count
+    before anything is decompressed (a deflate bomb in `control_front` is refused unread)."""
+    from gensim.data.control import read_control
+
+    episode = EpisodeFile(arm_outcome["data"]).to_episode()
+    assert episode.control is not None
+    episode.control["control_front"] = np.zeros((1000, 96, 128, 3), np.uint8)  # 37 MB, ~40 KB deflated
+    bomb = EpisodeFile(encode(episode))
+    members, why = read_control(bomb, "panda")
+    assert members == {} and why is not None and "more than the" in why
+    assert read_control(EpisodeFile(arm_outcome["data"]), "panda")[1] is None
+
+
 def _flip_in_member(path: Path, member: str) -> None:
     """Flip one byte in the middle of a zip member's compressed data (same size)."""
     import struct

@@ -192,3 +192,13 @@ def test_panda_dataset_made_verified_repaired_and_exported(gensim_home: Path, tm
                                    "lerobot-control", "--out", str(out), "--json"])
     assert exported.exit_code == 0, exported.output
     assert json.loads(exported.stdout)["episodes"] == 2
+
+
+@pytest.mark.parametrize("args", [["demos", "block-insertion", "--robot", "ur5"],
+                                  ["tasks", "check", "--file", "tests/fixtures/convention/blocks_into_zone.py",
+                                   "--robot", "ur5"]])
+def test_an_unknown_robot_is_one_line(gensim_home: Path, args: list[str]) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "unknown robot 'ur5'; expected one of: none, panda" in result.output and "Traceback" not in result.output
+    assert not (gensim_home / "datasets").exists()

@@ -62,6 +62,29 @@ def probe(python: str, side: str, target: dict[str, str], seeds: list[int], ref_
     return out
 
 
+def cached_ref(folder: str, label: str, seeds: list[int]) -> dict[int, dict[str, Any]] | None:
+    """The reference's records of a task from `--ref-cache` when every seed is there without
+    an error (the reference's scenes do not change between runs; its probe is the slow side)."""
+    path = Path(folder) / f"{label}.jsonl" if folder else None
+    if path is None or not path.is_file():
+        return None
+    records = {}
+    for line in path.read_text().splitlines():
+        if MARK in line:
+            record = json.loads(line.split(MARK, 1)[1])
+            records[int(record["seed"])] = record
+    if any(seed not in records or "error" in records[seed] for seed in seeds):
+        return None
+    return {seed: records[seed] for seed in seeds}
+
+
+def store_ref(folder: str, label: str, records: dict[int, dict[str, Any]]) -> None:
+    """Keep the reference's records of a task for later runs (`--ref-cache`)."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    lines = [MARK + json.dumps(r) for r in records.values() if "error" not in r]
+    (Path(folder) / f"{label}.jsonl").write_text("\n".join(lines) + "\n")
+
+
 def compare(ref: list[dict[str, Any]], ours: list[dict[str, Any]]) -> dict[str, int]:
     """Counts of matching bodies per column, pairing bodies by category and order."""
     counts = {"bodies": len(ref), "ours": len(ours), "object": 0, "size": 0, "color": 0, "pose": 0}
@@ -117,6 +140,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600.0, help="s per task and side")
     parser.add_argument("--json", default="", help="also write the per-task counts here")
     parser.add_argument("--jobs", type=int, default=1, help="tasks probed at the same time")
+    parser.add_argument("--ref-cache", default="",
+                        help="folder of the reference's probe records, one LABEL.jsonl per task: read "
+                             "when complete for the seeds, written after probing otherwise")
     parser.add_argument("--their-assets", action="store_true",
                         help="also probe ours with the task objects loaded from the reference's asset "
                              "folder (read in place, never copied): separates asset from logic gaps")
@@ -130,7 +156,10 @@ def main() -> None:
         sides, spent = {}, {}
         for side, python in (("ref", args.ref_python), ("ours", sys.executable)):
             start = time.perf_counter()
-            sides[side] = probe(python, side, target, args.seeds, args.ref_root, args.timeout)
+            cached = cached_ref(args.ref_cache, label, args.seeds) if side == "ref" else None
+            sides[side] = cached or probe(python, side, target, args.seeds, args.ref_root, args.timeout)
+            if side == "ref" and args.ref_cache and not cached:
+                store_ref(args.ref_cache, label, sides[side])
             spent[side] = time.perf_counter() - start
         if args.their_assets:
             assets = str(Path(args.ref_root) / "cliport" / "environments" / "assets")

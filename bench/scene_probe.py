@@ -152,9 +152,16 @@ def use_assets_from(env, root):
         other = os.path.join(root, str(path))
         return other if not os.path.isabs(str(path)) and os.path.exists(other) else path
 
+    def inside(value):  # a mesh path into our assets (kitting shapes' FNAME) -> theirs
+        if isinstance(value, str) and value.startswith(env.assets_root + os.sep):
+            return resolved(os.path.relpath(value, env.assets_root))
+        return value
+
     add, fill = env.add_object, env.fill_template
     env.add_object = lambda urdf, pose, *a, **k: add(resolved(urdf), pose, *a, **k)
-    env.fill_template = lambda template, replace: fill(resolved(template), replace)
+    env.fill_template = lambda template, replace: fill(
+        resolved(template),
+        {k: [inside(x) for x in v] if isinstance(v, (list, tuple)) else inside(v) for k, v in replace.items()})
 
 
 def run_ours(args):

@@ -197,12 +197,12 @@ def make_templates() -> None:
     write_text("box/box-template.urdf", urdf(
         "box", [Shape(box(("DIM0", "DIM1", "DIM2")))], 0.1, RGBA["red"],
         note="Solid box; DIM0-2 = full sizes (m)."))
-    container = [Shape(box(("DIM0", "DIM1", 0.004)), (0, 0, "-HALF2"))]
-    container += [Shape(box(("DIM0", 0.004, "DIM2")), (0, sign + "HALF1", 0)) for sign in ("-", "")]
-    container += [Shape(box((0.004, "DIM1", "DIM2")), (sign + "HALF0", 0, 0)) for sign in ("-", "")]
+    container = [Shape(box(("DIM0", "DIM1", 0.002)), (0, 0, "-HALF2"))]
+    container += [Shape(box(("DIM0", 0.002, "DIM2")), (0, sign + "HALF1", 0)) for sign in ("-", "")]
+    container += [Shape(box((0.002, "DIM1", "DIM2")), (sign + "HALF0", 0, 0)) for sign in ("-", "")]
     write_text("container/container-template.urdf", urdf(
         "container", container, 0.1, RGBA["brown"], size=(0.2, 0.2, 0.05), friction=0.3,
-        note="Open box: floor at -HALF2, four 4 mm walls centred on +-HALF0 / +-HALF1; DIM = full sizes."))
+        note="Open box: floor at -HALF2, 2 mm floor and walls (the reference's), walls centred on +-HALF0 / +-HALF1; DIM = full sizes."))
     unit_cyl = prism(regular_polygon(24, 1.0), -0.5, 0.5)
     write_obj("cylinder/unit-cylinder.obj", [unit_cyl], "cylinder of radius 1 and height 1")
     write_text("cylinder/cylinder-template.urdf", urdf(

@@ -15,7 +15,7 @@ import pytest
 from gensim.checking.gate import check_task
 from gensim.tasks import utils
 from gensim.tasks.builtin.group_b import SPECS
-from gensim.tasks.builtin.packing_boxes import split_volume
+from gensim.tasks.builtin.packing_boxes import WALL, split_container
 from gensim.tasks.registry import builtin_specs, make_task
 
 NAMES = [spec.name for spec in SPECS]
@@ -107,22 +107,25 @@ def test_expert_success_over_20_seeds(name: str) -> None:
     assert rate >= _min_success(name), (verdict.rewards, verdict.steps)
 
 
-def test_split_volume_tiles_the_floor() -> None:
-    rng = np.random.default_rng(7)
-    size, min_dim, margin = (0.23, 0.19, 0.05), 0.05, 0.01
-    for _ in range(20):
-        cells = split_volume(size, min_dim, margin, rng)
-        assert len(cells) >= 2
+def test_split_container_tiles_the_inside() -> None:
+    min_dim, margin = 0.05, 0.01
+    for seed in range(20):
+        np.random.seed(seed)
+        size = (0.05 + 0.25 * np.random.rand(), 0.05 + 0.25 * np.random.rand(), 0.05)
+        boxes = split_container(size, min_dim, margin)
+        inner = np.array(size[:2]) - 2 * WALL
         area = 0.0
-        for centre, extent in cells:
-            assert np.all(extent[:2] >= min_dim - 1e-9)
-            assert np.all(np.abs(centre[:2]) + extent[:2] / 2 <= np.array(size[:2]) / 2 + 1e-9)
+        for box in boxes:
+            extent = box[3:] - box[:3]
+            assert extent[2] == pytest.approx(size[2])  # never cut across the height
+            assert np.all(extent[:2] <= 2 * min_dim + 1e-9)  # cut while longer than twice min_dim
+            assert np.all(box[:2] >= WALL - 1e-9) and np.all(box[3:5] <= np.array(size[:2]) - WALL + 1e-9)
             area += (extent[0] + margin) * (extent[1] + margin)
-        # The cells grown by the margin tile the floor grown by the margin: no overlap, no hole.
-        assert area == pytest.approx((size[0] + margin) * (size[1] + margin))
-        for i, (c0, e0) in enumerate(cells):
-            for c1, e1 in cells[i + 1 :]:
-                gap = np.abs(c0[:2] - c1[:2]) - (e0[:2] + e1[:2]) / 2
+        # The boxes grown by the margin tile the inside grown by the margin: no overlap, no hole.
+        assert area == pytest.approx((inner[0] + margin) * (inner[1] + margin))
+        for i, b0 in enumerate(boxes):
+            for b1 in boxes[i + 1 :]:
+                gap = np.maximum(b1[:2] - b0[3:5], b0[:2] - b1[3:5])
                 assert gap.max() >= margin - 1e-9
 
 

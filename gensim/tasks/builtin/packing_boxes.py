@@ -2,97 +2,112 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gensim.tasks import utils
-from gensim.tasks.randomness import RandomSource
 from gensim.tasks.task import Task
 
 if TYPE_CHECKING:
     from gensim.sim.environment import Environment
 
-Cell = tuple[np.ndarray, np.ndarray]  # (centre xyz, size xyz) in the container's frame
+MIN_DIM = 0.05  # m: a side is cut only while it is longer than twice this
+MARGIN = 0.01  # m: gap left between the two halves of a cut
+WALL = 0.01  # m: room left for the container's walls on each side
 
 
-def split_volume(
-    size: tuple[float, float, float], min_dim: float, margin: float, rng: RandomSource
-) -> list[Cell]:
-    """Cut a box of `size` into cells by recursive random cuts across x or y.
+def split_container(zone_size: Any, min_dim: float = MIN_DIM, margin: float = MARGIN) -> list[np.ndarray]:
+    """Cut the inside of a container of `zone_size` into boxes, as the reference does.
 
-    A side is cut only while both halves stay at least `min_dim` long; each cut leaves a gap of
-    `margin` between its two halves, so the cells fit side by side inside `size`.
-    """
-    cells: list[Cell] = []
-    pending = [(np.zeros(3), np.array(size, dtype=float))]
+    Boxes are `(x0, y0, z0, x1, y1, z1)` from the container's lower corner. A box is cut
+    across one of its axes longer than `2 * min_dim` (chosen with one `choice` weighted
+    evenly over them), at one `rand` along it, leaving `margin` between the halves; the first
+    half is cut further before the second (the reference's depth-first order of draws)."""
+    inner = np.array(zone_size, dtype=np.float64)
+    inner[:2] -= WALL
+    pending = [np.array((WALL, WALL, 0.0, *inner))]
+    boxes: list[np.ndarray] = []
     while pending:
-        low, high = pending.pop()
-        extent = high - low
-        cuttable = extent[:2] > 2 * min_dim + margin
+        box = pending.pop()
+        size = box[3:] - box[:3]
+        cuttable = size > 2 * min_dim
         if not cuttable.any():
-            cells.append(((low + high) / 2, extent))
+            boxes.append(box)
             continue
-        axis = int(rng.choice(np.flatnonzero(cuttable)))
-        cut = rng.uniform(low[axis] + min_dim + margin / 2, high[axis] - min_dim - margin / 2)
-        first_high, second_low = high.copy(), low.copy()
-        first_high[axis] = cut - margin / 2
-        second_low[axis] = cut + margin / 2
-        pending += [(low, first_high), (second_low, high)]
-    return [(centre - np.array(size) / 2, extent) for centre, extent in cells]
+        weights = np.float32(cuttable) / np.sum(cuttable)
+        axis = int(np.random.choice(range(3), 1, p=weights)[0])
+        cut = np.random.rand() * (size[axis] - 2 * min_dim) + box[axis] + min_dim
+        first, second = box.copy(), box.copy()
+        first[3 + axis] = cut - margin / 2
+        second[axis] = cut + margin / 2
+        pending += [second, first]  # the first half is taken next
+    return boxes
+
+
+def box_in_container(box: np.ndarray, zone_pose: Any, zone_size: Any) -> tuple[tuple[float, ...], Any]:
+    """The size of a cut box and its pose inside the container (the world frame)."""
+    size = box[3:] - box[:3]
+    position = size / 2 + box[:3]
+    position[:2] -= np.asarray(zone_size[:2], dtype=np.float64) / 2
+    return tuple(float(v) for v in size), utils.multiply(zone_pose, (position, (0, 0, 0, 1)))
+
+
+def scatter(env: Environment, task: Task, objs: list[int]) -> list[Any]:
+    """Move each object from its place in the container to a random free pose on the table,
+    one after the other; returns the places they left (their goal poses)."""
+    places = []
+    for obj in objs:
+        places.append(env.get_object_pose(obj))
+        position, rotation = task.get_random_pose(env, env.p.getVisualShapeData(obj, physicsClientId=env.client)[0][3])
+        env.p.resetBasePositionAndOrientation(obj, position, rotation, physicsClientId=env.client)
+    return places
 
 
 class PackingBoxes(Task):
     """An open brown container lies on the table, and around it lie several boxes of random
-    colours and sizes that together fill the container's floor exactly, as if its volume had
-    been cut into pieces. Pack all the boxes into the container, each one into its own slot."""
+    colours and sizes that together fill the container exactly, as if its volume had been cut
+    into pieces. Pack all the boxes into the container."""
 
     def __init__(self) -> None:
         super().__init__()
         self.max_steps = 20
         self.lang_template = "pack all the boxes inside the brown box"
         self.task_completed_desc = "done packing boxes."
+        self.zone_bounds = np.array([[0.25, 0.75], [-0.5, 0.5], [0, 0.08]])
         self.additional_reset()
 
     def reset(self, env: Environment) -> None:
         super().reset(env)
-
-        zone_size = self.get_random_size(0.15, 0.25, 0.15, 0.25, 0.05, 0.05)
+        zone_size = self.get_random_size(0.05, 0.3, 0.05, 0.3, 0.05, 0.05)
         zone_pose = self.get_random_pose(env, zone_size)
-        half = np.array(zone_size) / 2
         container_urdf = self.fill_template(
-            "container/container-template.urdf", {"DIM": zone_size, "HALF": half}
+            "container/container-template.urdf", {"DIM": zone_size, "HALF": np.array(zone_size) / 2}
         )
-        container_id = env.add_object(container_urdf, zone_pose, "fixed")
-        self.color_random_brown(container_id)
+        env.add_object(container_urdf, zone_pose, "fixed")
 
-        # Slots inside the walls: cut the inner floor, leave 5 mm of play around each box.
-        inner = (zone_size[0] - 0.02, zone_size[1] - 0.02, zone_size[2])
-        cells = split_volume(inner, min_dim=0.05, margin=0.01, rng=self.rng)
-
-        color_names = [name for name in utils.COLORS if name != "brown"]
-        # One zone per slot (the slots tile the floor), so each box is measured in its own slot.
-        boxes, targets, slots = [], [], []
-        for centre, extent in cells:
-            box_size = (extent[0], extent[1], 0.04)
-            box_urdf = self.fill_template("box/box-template.urdf", {"DIM": box_size})
-            box_pose = self.get_random_pose(env, box_size)
-            color = color_names[self.rng.integers(len(color_names))]
-            boxes.append(env.add_object(box_urdf, box_pose, color=color))
-            slot = utils.apply(zone_pose, (centre[0], centre[1], box_size[2] / 2 - half[2]))
-            targets.append((slot, zone_pose[1]))
-            slot_size = (extent[0] + 0.01, extent[1] + 0.01, zone_size[2])
-            slots.append(((slot, zone_pose[1]), slot_size))
+        # The boxes start in the container (one colour draw each, any colour but brown), then
+        # leave it one by one for a free place on the table.
+        colors = [utils.COLORS[name] for name in utils.PALETTE if name != "brown"]
+        boxes = []
+        for box in split_container(zone_size):
+            size, pose = box_in_container(box, zone_pose, zone_size)
+            urdf = self.fill_template("box/box-template.urdf", {"DIM": size})
+            color = colors[int(np.random.choice(range(len(colors)), 1).squeeze())]
+            boxes.append(env.add_object(urdf, pose, color=color))
+        places = scatter(env, self, boxes)
 
         self.add_goal(
             objs=boxes,
             matches=np.eye(len(boxes)),
-            targ_poses=targets,
+            targ_poses=places,
             replace=False,
             rotations=True,
             metric="zone",
-            params=slots,
+            params=[(zone_pose, zone_size)],
             step_max_reward=1,
+            # The reference passes no symmetries (its expert turns every box to its target yaw
+            # anyway); ours turns an object only for a symmetry above 0, and a box has pi.
             symmetries=[np.pi] * len(boxes),
             language_goal=self.lang_template,
         )

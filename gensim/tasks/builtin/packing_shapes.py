@@ -22,41 +22,47 @@ class PackingShapes(Task):
     def __init__(self) -> None:
         super().__init__()
         self.max_steps = 1
+        self.homogeneous = False
         self.lang_template = "pack the {obj} in the brown box"
         self.task_completed_desc = "done packing shapes."
         self.additional_reset()
 
     def reset(self, env: Environment) -> None:
         super().reset(env)
+        # The reference's draws, in its order: five distinct shapes (one shape five times in a
+        # homogeneous evaluation split), the box's size and pose, then one pose per shape.
         n_objects = 5
-        shape_set = self.train_set if self.mode == "train" else self.test_set
-        shapes = [int(s) for s in self.rng.choice(shape_set, n_objects, replace=False)]
-        colors = [str(c) for c in self.rng.choice(utils.TRAIN_COLORS, n_objects, replace=False)]
+        if self.mode == "train":
+            shapes = [int(s) for s in np.random.choice(self.train_set, n_objects, replace=False)]
+        elif self.homogeneous:
+            shapes = [int(np.random.choice(self.test_set, replace=False))] * n_objects
+        else:
+            shapes = [int(s) for s in np.random.choice(self.test_set, n_objects, replace=False)]
+        colors, _ = utils.get_colors(self.mode)  # the split's colours in order: no draw
 
-        zone_size = self.get_random_size(0.12, 0.18, 0.12, 0.18, 0.05, 0.05)
+        zone_size = self.get_random_size(0.1, 0.15, 0.1, 0.15, 0.05, 0.05)
         zone_pose = self.get_random_pose(env, zone_size)
         container_urdf = self.fill_template(
             "container/container-template.urdf",
             {"DIM": zone_size, "HALF": np.array(zone_size) / 2},
         )
-        container_id = env.add_object(container_urdf, zone_pose, "fixed")
-        self.color_random_brown(container_id)
+        env.add_object(container_urdf, zone_pose, "fixed")  # the template's brown
 
         objects = []
-        for shape, color in zip(shapes, colors, strict=True):
-            mesh = os.path.join(self.assets_root, "kitting", f"{shape:02d}.obj")
-            replace = {"FNAME": (mesh,), "SCALE": (0.003, 0.003, 0.001), "COLOR": color}
-            urdf = self.fill_template("kitting/object-template.urdf", replace)
+        for i, shape in enumerate(shapes):
             pose = self.get_random_pose(env, (0.08, 0.08, 0.02))
+            mesh = os.path.join(self.assets_root, "kitting", f"{shape:02d}.obj")
+            replace = {"FNAME": (mesh,), "SCALE": (0.003, 0.003, 0.001), "COLOR": colors[i]}
+            urdf = self.fill_template("kitting/object-template.urdf", replace)
             objects.append(env.add_object(urdf, pose))
 
         # The first shape is the one to pack; the others are distractors.
         self.add_goal(
             objs=[objects[0]],
-            matches=np.ones((1, 1)),
+            matches=np.ones((1, 1), dtype=np.int32),
             targ_poses=[zone_pose],
             replace=False,
-            rotations=False,
+            rotations=True,
             metric="zone",
             params=[(zone_pose, zone_size)],
             step_max_reward=1,

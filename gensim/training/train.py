@@ -215,7 +215,8 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
             run.log_dataset({"episodes": np.arange(data.episodes)}, name=f"{data.task}-v{data.version}-train",
                             source=data.dataset_path, digest=data.digest[:36])
     policy = _initial_policy(config)
-    validation = ValidationRollouts(tasks, folder, config.val_interval, config.val_episodes, say)
+    validation = ValidationRollouts(tasks, folder, config.val_interval, config.val_episodes, say,
+                                    robot=config.robot)
     if resume_from is not None:
         validation.restore(stopped_step(resume_from))
     events = ProgressEvents(progress, validation, window=max(1, config.log_every * 5))

@@ -76,15 +76,34 @@ def json_run(folder: Path, home: Path) -> dict[str, Any]:
 
 
 def fidelity_passes(cache: Path) -> set[str] | None:
-    """Tasks (kebab names) whose per-file check passed both seeds in bench/fidelity.py's cache."""
+    """Tasks (kebab names) whose per-file `gensim tasks check` passed the whole gate (stage
+    `done`) in bench/fidelity.py's cache; None without a cache."""
     ours = cache / "ours"
     if not ours.is_dir():
         return None
-    out = set()
-    for path in ours.glob("*.json"):
-        doc = json.loads(path.read_text())
-        if all(s.get("ok") for s in doc.get("seeds", {}).values()):
-            out.add(path.stem.lower())
+    return {p.stem.lower() for p in ours.glob("*.json") if json.loads(p.read_text()).get("stage") == "done"}
+
+
+def fidelity_check(cache: Path, entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The admitted set against the per-file check verdicts of bench/fidelity.py's cache."""
+    passes = fidelity_passes(cache)
+    if passes is None:
+        return None
+    final = {e["name"]: e for e in entries}
+    names = {n for n, e in final.items() if e.get("status") == "admitted"}
+    passes &= set(final)  # the cache also holds built-ins
+    return {"passing_there": len(passes), "admitted_here": len(names), "both": len(names & passes),
+            "only_import": sorted(names - passes), "only_check": sorted(passes - names)}
+
+
+def gate_stages(entries: list[dict[str, Any]]) -> dict[str, int]:
+    """Rejections per gate stage (the reason's first word: `success`, `bounds`, `budget`...;
+    the pipeline files them all under its coarser stage `success`)."""
+    out: dict[str, int] = {}
+    for e in entries:
+        if e.get("status") == "rejected":
+            stage = str(e.get("reason") or e.get("stage") or "?").split(":")[0].strip() or "?"
+            out[stage] = out.get(stage, 0) + 1
     return out
 
 
@@ -94,9 +113,7 @@ def summarise(args: argparse.Namespace, first: dict[str, Any], second: dict[str,
     final = {e["name"]: e for e in entries}
     admitted = sorted(n for n, e in final.items() if e.get("status") == "admitted")
     rejected = {n: e for n, e in final.items() if e.get("status") == "rejected"}
-    stages: dict[str, int] = {}
-    for e in rejected.values():
-        stages[e.get("stage") or "?"] = stages.get(e.get("stage") or "?", 0) + 1
+    stages = gate_stages(entries)
     seconds = [e["seconds"] for e in entries if e.get("seconds")]
     warned = [n for n, e in final.items() if e.get("warnings")]
     again = third["report"]["entries"]
@@ -117,13 +134,9 @@ def summarise(args: argparse.Namespace, first: dict[str, Any], second: dict[str,
         "rejections": {n: f"{e.get('stage')}: {' '.join(str(e.get('reason')).split())[:140]}"
                        for n, e in sorted(rejected.items())},
     }
-    passes = fidelity_passes(Path(args.fidelity_cache)) if args.fidelity_cache else None
-    if passes is not None:
-        names = set(admitted)
-        passes &= set(final)  # the cache also holds built-ins
-        result["fidelity_check"] = {"passing_there": len(passes), "admitted_here": len(names),
-                                    "both": len(names & passes), "only_import": sorted(names - passes),
-                                    "only_check": sorted(passes - names)}
+    fc = fidelity_check(Path(args.fidelity_cache), entries) if args.fidelity_cache else None
+    if fc is not None:
+        result["fidelity_check"] = fc
     return result
 
 
@@ -135,7 +148,7 @@ def markdown(r: dict[str, Any]) -> str:
         "| | value |", "|---|---|",
         f"| files | {r['files']} |",
         f"| admitted | {r['admitted']} |",
-        f"| rejected (one line each, stored with the verdict) | {r['rejected']}: "
+        f"| rejected (one line each, stored with the verdict), by gate stage | {r['rejected']}: "
         + ", ".join(f"{k} {v}" for k, v in sorted(r["rejected_by_stage"].items())) + " |",
         f"| files whose check recorded warnings (absorbed habits) | {r['with_warnings']} |",
         f"| run 1, SIGINT after {r['run1']['wall_s']:.0f} s | exit {r['run1']['rc']}, "
@@ -150,10 +163,11 @@ def markdown(r: dict[str, Any]) -> str:
     ]
     fc = r.get("fidelity_check")
     if fc:
-        lines += ["", f"Against bench/fidelity.py's per-file `gensim tasks check --seeds 2` verdicts (its cache): "
-                  f"{fc['passing_there']} pass there, {fc['admitted_here']} admitted here, {fc['both']} both; "
-                  f"admitted only by the import: {', '.join(fc['only_import']) or 'none'}; passing only in the "
-                  f"per-file check: {', '.join(fc['only_check']) or 'none'}."]
+        lines += ["", f"Against bench/fidelity.py's per-file `gensim tasks check --seeds 2` verdicts (its cache, "
+                  f"possibly from older code): {fc['passing_there']} pass the whole gate there, {fc['admitted_here']} "
+                  f"admitted here, {fc['both']} both; admitted only by the import: "
+                  f"{', '.join(fc['only_import']) or 'none'}; passing only in the cached check: "
+                  f"{', '.join(fc['only_check']) or 'none'}."]
     return "\n".join(lines)
 
 
@@ -170,13 +184,27 @@ def write(md: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ref-root", required=True, help="reference checkout (GenSim), read only")
-    parser.add_argument("--home", required=True, help="GENSIM_HOME to create (must not exist yet)")
+    parser.add_argument("--ref-root", help="reference checkout (GenSim), read only")
+    parser.add_argument("--home", help="GENSIM_HOME to create (must not exist yet)")
     parser.add_argument("--interrupt-after", type=float, default=300.0, help="seconds before run 1's SIGINT")
     parser.add_argument("--fidelity-cache", default=None, help="bench/fidelity.py's --cache folder")
     parser.add_argument("--out", default=None, help="write the results here as JSON")
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
+    parser.add_argument("--from-json", default=None, help="only render the results of an earlier --out file")
     args = parser.parse_args()
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        result = saved["result"]
+        result["rejected_by_stage"] = gate_stages(saved["entries"])
+        fc = fidelity_check(Path(args.fidelity_cache), saved["entries"]) if args.fidelity_cache else None
+        if fc is not None:
+            result["fidelity_check"] = fc
+        print(markdown(result))
+        if args.write:
+            write(markdown(result))
+        return
+    if not args.ref_root or not args.home:
+        parser.error("--ref-root and --home are required (except with --from-json)")
     folder = Path(args.ref_root) / "cliport" / "generated_tasks"
     home = Path(args.home)
     if not folder.is_dir():

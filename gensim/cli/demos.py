@@ -73,7 +73,7 @@ def make(
       gensim demos make put-block-in-bowl-seen-colors -n 50 --split val --workers 2 --json
       gensim demos make place-red-in-green -n 10 --robot panda
     """
-    from gensim.data.demos import check_request, make_demos
+    from gensim.data.splits import check_request
     from gensim.tasks.registry import get_spec
 
     show = not (quiet or json_out)
@@ -87,6 +87,8 @@ def make(
 
         def progress(event: dict[str, Any]) -> None:
             bar.update(event["episodes"], f"seed {event['seed']}, {event['failures']} failed")
+
+        from gensim.data.demos import make_demos
 
         try:
             report = make_demos(name, n, split, workers=workers, executor=executor, views=views,

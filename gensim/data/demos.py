@@ -28,9 +28,9 @@ from typing import Any
 
 from gensim.checking.conventions import SUCCESS_REWARD
 from gensim.data.catalog import PinnedTask, dataset_name, default_root, pin_task
-from gensim.data.format import EpisodeFile, seed_at, split_seeds
+from gensim.data.format import EpisodeFile, seed_at
+from gensim.data.splits import check_request as check_request  # the CLI's early check, here too
 from gensim.data.writer import DatasetWriter, dataset_digest, dataset_size
-from gensim.errors import UsageError
 from gensim.interrupts import Interrupted
 
 WINDOW_PER_WORKER = 4  # jobs in flight or waiting to be written, per worker
@@ -111,22 +111,6 @@ def episode_meta(pinned: PinnedTask, split: str, robot: str) -> dict[str, Any]:
     """What every episode's meta records about its making (the robot only with an arm: episodes
     of the floating end effector keep the bytes they had before robots existed)."""
     return {**pinned.header(), "split": split, **({"robot": robot} if robot != "none" else {})}
-
-
-def check_request(n: int, split: str, workers: int, executor: str, robot: str = "none") -> None:
-    """UsageError for a request `make_demos` would refuse: cheap, called before any progress."""
-    from gensim.data.executors import EXECUTORS
-    from gensim.sim.arm import check_robot
-
-    check_robot(robot)
-
-    if n < 1:
-        raise UsageError("-n must be at least 1")
-    if workers < 1:
-        raise UsageError("--workers must be at least 1")
-    split_seeds(split)
-    if executor not in EXECUTORS:
-        raise UsageError(f"unknown executor '{executor}'; expected one of {', '.join(EXECUTORS)}")
 
 
 def make_demos(

@@ -29,13 +29,14 @@ from typing import Any
 
 import numpy as np
 
+from gensim.data.splits import SPLITS as SPLITS  # named there, light to import; re-exported
+from gensim.data.splits import split_seeds
 from gensim.errors import GensimError, UsageError
 from gensim.sim.constants import BOUNDS, IMAGE_SHAPE, PIX_SIZE
 
 FORMAT_VERSION = 1
 CONTROL_PREFIX = "control_"  # members of the control-rate stream (gensim.data.control)
 THETA_BINS = 36  # place-rotation classes (10 degrees each)
-SPLITS = ("train", "val", "test")
 EPISODE_GLOB = "ep-*.npz"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # every member's timestamp: equal content, equal bytes
 # What reading a damaged episode file raises (zip structure, deflate stream, npy header, JSON).
@@ -52,17 +53,6 @@ class EpisodeReadError(GensimError):
         super().__init__(f"episode file {path} is unreadable ({reason}); `gensim demos verify "
                          f"{dataset} --repair` finds and regenerates bad episodes")
         self.path = Path(path)
-
-
-def split_seeds(split: str) -> tuple[int, int]:
-    """(first seed, stride) of a split: train 0, 2, 4...; val 1, 3, 5...; test 10001, 10003..."""
-    if split == "train":
-        return 0, 2
-    if split == "val":
-        return 1, 2
-    if split == "test":
-        return 10001, 2
-    raise UsageError(f"unknown split '{split}'; expected one of {', '.join(SPLITS)}")
 
 
 def seed_at(split: str, index: int) -> int:

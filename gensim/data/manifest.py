@@ -118,9 +118,14 @@ def read_manifest(root: Path) -> dict[str, ManifestEntry]:
 
 
 def append_entry(root: Path, entry: ManifestEntry) -> None:
-    """Append one line, flushed and fsynced (the caller holds the dataset's lock)."""
+    """Append one line, flushed and fsynced (the caller holds the dataset's lock). A line cut by
+    a kill is closed first, so that it cannot swallow this one."""
     line = json.dumps(entry.to_json(), sort_keys=True) + "\n"
-    with open(Path(root) / MANIFEST, "ab") as fh:
+    with open(Path(root) / MANIFEST, "ab+") as fh:
+        if fh.seek(0, os.SEEK_END) > 0:
+            fh.seek(-1, os.SEEK_END)
+            if fh.read(1) != b"\n":
+                line = "\n" + line
         fh.write(line.encode())
         fh.flush()
         os.fsync(fh.fileno())

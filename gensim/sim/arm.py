@@ -29,6 +29,8 @@ import numpy as np
 
 from gensim.errors import UsageError
 from gensim.sim.kinematics import Kinematics, Solution
+from gensim.sim.robots import ROBOTS as ROBOTS  # named there, light to import; re-exported
+from gensim.sim.robots import check_robot as check_robot
 
 if TYPE_CHECKING:
     from gensim.sim.environment import Environment
@@ -36,7 +38,6 @@ if TYPE_CHECKING:
 
 Pose = tuple[tuple[float, float, float], tuple[float, float, float, float]]
 
-ROBOTS = ("none", "panda")  # accepted values of `robot=` / `--robot`; "none" is the floating tool
 PANDA_URDF = "franka_panda/panda.urdf"  # relative to pybullet_data
 PANDA_BASE = (0.06, 0.0, 0.0)  # m: base position (the workspace is x 0.25..0.75, y -0.5..0.5):
 # closer, the elbow cannot fold enough for the near edge; further, the far corners are lost
@@ -55,13 +56,6 @@ APPROACH_TOP = 0.30  # m: primitives approach and lift the tool at most this hig
 TURN_MARGIN = 0.5  # rad: `best_turn` keeps a primitive's own tool yaw with the last joint this far inside
 IK_ITERATIONS = 30  # per solve from the previous solution (a restart from the rest pose gets 3x)
 MAX_TOOL_STEP = 0.002  # m per physics step (0.96 m/s at 480 Hz): the fastest the arm moves the tool
-
-
-def check_robot(robot: str) -> str:
-    """`robot` if known, else a `UsageError` naming the known values."""
-    if robot not in ROBOTS:
-        raise UsageError(f"unknown robot '{robot}'; expected one of: {', '.join(ROBOTS)}")
-    return robot
 
 
 @dataclass(frozen=True)

@@ -328,10 +328,12 @@ def remember_model_version(uri: str, name: str, version: str, home: Path | None 
 @contextmanager
 def deferred_run(experiment: str, name: str, *, tags: Mapping[str, Any] | None = None,
                  params: Mapping[str, Any] | None = None, started_at: float | None = None,
-                 home: Path | None = None, foreground: bool = False) -> Iterator[DeferredRun]:
+                 home: Path | None = None, foreground: bool = False,
+                 background: bool = False) -> Iterator[DeferredRun]:
     """A run logged after the block (see the module docstring); FINISHED when the block
     completes, FAILED when it raises, KILLED on Ctrl-C, as `Tracker.run`. `foreground` logs it
-    before returning, as `GENSIM_TRACKING_SYNC=1` does."""
+    before returning, as `GENSIM_TRACKING_SYNC=1` does; `background` never does (unless that
+    variable asks), also in a new home (for a command that is being interrupted)."""
     from gensim.config import get_settings
     from gensim.tracking.tracker import get_tracker
 
@@ -363,7 +365,8 @@ def deferred_run(experiment: str, name: str, *, tags: Mapping[str, Any] | None =
         os.replace(folder, published)
         home_dir = get_settings().home_dir if home is None else home
         handle.experiment_id = cached_experiment_id(tracker.uri, experiment, home_dir)
-        if handle.experiment_id is None or foreground or os.environ.get(SYNC_ENV) == "1":
+        sync = os.environ.get(SYNC_ENV) == "1"
+        if sync or foreground or (handle.experiment_id is None and not background):
             try:
                 logged = _log_folder(published, home_dir)
                 if logged is not None:

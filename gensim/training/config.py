@@ -53,7 +53,7 @@ class TrainConfig:
         if self.val_interval < 0 or self.val_episodes < 0 or self.cpu_threads < 0:
             raise UsageError("val-interval, val-episodes and cpu-threads must not be negative")
         self.policy_config()  # unknown or bad policy settings fail here
-        from gensim.sim.arm import check_robot
+        from gensim.sim.robots import check_robot
 
         check_robot(self.robot)
 

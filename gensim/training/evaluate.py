@@ -18,6 +18,7 @@ from typing import Any
 
 from gensim.checking import conventions
 from gensim.errors import UsageError
+from gensim.interrupts import Interrupted
 from gensim.training.rollout import Outcome, rollouts, summary
 
 Report = Callable[[str], None]
@@ -97,6 +98,35 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
     seeds = test_seeds(episodes)
     start = time.perf_counter()
     outcomes: dict[str, list[Outcome]] = {}
+    try:
+        _play(agent, resolved, fields, names, seeds, gif_episodes, robot, outcomes, say, progress)
+    except KeyboardInterrupt as err:
+        if isinstance(err, Interrupted):
+            raise
+        kept = _keep_partial(resolved, fields, outcomes, episodes, started_at, robot) if track else None
+        raise Interrupted(_interrupted_note(resolved.ref, outcomes, len(names) * episodes, kept)) from None
+    result = EvalReport(model=resolved.ref, checkpoint=str(resolved.checkpoint),
+                        results={n: summary(o) for n, o in outcomes.items()},
+                        seconds=round(time.perf_counter() - start, 3),
+                        episodes={n: [x.to_json() for x in o] for n, o in outcomes.items()}, robot=robot)
+    if track:
+        try:
+            _record(result, resolved, fields, outcomes, started_at, defer_tracking)
+        except KeyboardInterrupt as err:
+            if isinstance(err, Interrupted):
+                raise
+            raise Interrupted(f"evaluation of {resolved.ref} stopped while recording its results (all "
+                              f"{len(names) * episodes} episodes played): its MLflow run ends KILLED, the "
+                              "task DB keeps each write whole or not at all; rerun the same command to "
+                              "evaluate again") from None
+    return result
+
+
+def _play(agent: Any, resolved: Any, fields: dict[str, dict[str, Any]], names: list[str], seeds: list[int],
+          gif_episodes: int, robot: str, outcomes: dict[str, list[Outcome]], say: Report,
+          progress: Progress | None) -> None:
+    """Play every task's test seeds into `outcomes` (filled as episodes end: an interrupt leaves
+    what was played)."""
     done = successes = 0
     for name in names:
         # Built-in tasks play here one episode at a time (progress after each); a task with code
@@ -110,20 +140,55 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
             done += len(played)
             successes += sum(o.success for o in played)
             if progress is not None:
-                progress({"done": done, "total": len(names) * episodes, "successes": successes,
+                progress({"done": done, "total": len(names) * len(seeds), "successes": successes,
                           "task": name})
         stats = summary(outcomes[name])
         errors = sum(o.error is not None for o in outcomes[name])
         say(f"{name}: success {stats['success_rate']:.0%} ({sum(o.success for o in outcomes[name])}"
             f"/{len(outcomes[name])}), mean reward {stats['mean_reward']:.3f}"
             + (f", {errors} episode(s) failed with an error" if errors else ""))
-    result = EvalReport(model=resolved.ref, checkpoint=str(resolved.checkpoint),
-                        results={n: summary(o) for n, o in outcomes.items()},
-                        seconds=round(time.perf_counter() - start, 3),
-                        episodes={n: [x.to_json() for x in o] for n, o in outcomes.items()}, robot=robot)
-    if track:
-        _record(result, resolved, fields, outcomes, started_at, defer_tracking)
-    return result
+
+
+def _interrupted_note(model: str, outcomes: dict[str, list[Outcome]], total: int, kept: str | None) -> str:
+    """What an interrupted evaluation had measured, and where that is kept."""
+    played = {task: items for task, items in outcomes.items() if items}
+    done = sum(len(items) for items in played.values())
+    so_far = ", ".join(f"{task} {sum(o.success for o in items)}/{len(items)} succeeded"
+                       for task, items in played.items())
+    where = f"kept in {kept}" if kept else "nothing recorded"
+    return (f"evaluation of {model} stopped after {done} of {total} episodes"
+            + (f" ({so_far})" if so_far else "") + f"; {where}; the checkpoint's metrics are unchanged; "
+            "rerun the same command to evaluate again")
+
+
+def _keep_partial(resolved: Any, fields: dict[str, dict[str, Any]], outcomes: dict[str, list[Outcome]],
+                  episodes: int, started_at: float, robot: str | None) -> str | None:
+    """The episodes played so far as a KILLED run of gensim/eval, through the outbox (no MLflow
+    import here; a detached writer logs it); where it is, or None when nothing was played."""
+    from gensim.tracking import EVAL
+    from gensim.tracking.outbox import deferred_run
+
+    played = {task: items for task, items in outcomes.items() if items}
+    if not played:
+        return None
+    results = {task: summary(items) for task, items in played.items()}
+    run: Any = None
+    try:
+        with deferred_run(EVAL, f"eval {resolved.ref} (stopped)", started_at=started_at, background=True,
+                          tags={"gensim.model": resolved.ref, "gensim.tasks": ",".join(results),
+                                "gensim.robot": robot},
+                          params={"model": resolved.ref, "checkpoint": str(resolved.checkpoint),
+                                  "tasks": ",".join(fields), "episodes": episodes}) as run:
+            run.log_metrics({f"success_rate/{task}": r["success_rate"] for task, r in results.items()}
+                            | {f"episodes/{task}": r["episodes"] for task, r in results.items()})
+            run.log_dict({"model": resolved.ref, "results": results,
+                          "episodes": {t: [o.to_json() for o in items] for t, items in played.items()}},
+                         "eval.json")
+            raise KeyboardInterrupt  # the run ends KILLED
+    except KeyboardInterrupt:
+        pass
+    return f"the MLflow run {run.url} (KILLED)" if run is not None and run.url else \
+        "the home's MLflow outbox (`gensim runs sync` logs it)"
 
 
 def _record(result: EvalReport, resolved: Any, fields: dict[str, dict[str, Any]],

@@ -151,6 +151,7 @@ class EpisodeRecord:
     error_stage: str | None = None  # "reset" | "runtime" when task code raised
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    max_steps: int | None = None  # the task's max_steps after this seed's reset (None: the run's)
 
     @classmethod
     def from_json(cls, doc: Any, what: str) -> EpisodeRecord:
@@ -174,6 +175,7 @@ class EpisodeRecord:
             error_stage=stage,
             error=d.opt(doc, "error", lambda v, w: None if v is None else d.as_str(v, w), what, None),
             warnings=d.opt(doc, "warnings", d.list_of(d.as_str, 1000), what, []),
+            max_steps=d.opt(doc, "max_steps", lambda v, w: None if v is None else d.as_int(v, w), what, None),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -304,8 +304,9 @@ def record_episode(env: RecordingEnvironment, task: Any, seed: int, filename: st
             episode.task_rewards.append(float(reward))
 
     try:
-        result = run_episode(env, task, seed, max_steps=step_budget(int(task.max_steps)), record=note)
+        result = run_episode(env, task, seed, max_steps=step_budget, record=note)
         episode.warnings = list(result.warnings)
+        episode.max_steps = int(task.max_steps)
     except EpisodeError as err:
         inner = getattr(err, "error", err)
         where = f"seed {seed}" + (f", step {err.step}" if err.phase != "reset" else "")

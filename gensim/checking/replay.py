@@ -376,11 +376,13 @@ def _score(run: RunRecord, episodes: list[EpisodeRecord], results: list[Any], ve
         if fell:
             verdict.fail(Stage.BOUNDS, f"bounds: seed {episode.seed}: objects {fell[:10]} fell off the table")
             return
-    slow = [e.seed for e, r, ok in zip(episodes, results, verdict.successes, strict=True)
-            if ok and r is not None and r.steps > run.max_steps]
+    # the budget of a seed is the task's max_steps after that seed's reset (tasks size it to the
+    # scene they drew); records without it fall back to the value after __init__
+    slow = [(e.seed, e.max_steps or run.max_steps) for e, r, ok in zip(episodes, results, verdict.successes, strict=True)
+            if ok and r is not None and r.steps > (e.max_steps or run.max_steps)]
     if slow:
-        verdict.fail(Stage.BUDGET, f"budget: the expert needed more than max_steps={run.max_steps} actions "
-                     f"on seeds {slow}")
+        verdict.fail(Stage.BUDGET, "budget: the expert needed more actions than the task's max_steps on "
+                     + ", ".join(f"seed {seed} (max_steps={limit})" for seed, limit in slow))
 
 
 def replay_job(payload: dict[str, Any]) -> dict[str, Any]:

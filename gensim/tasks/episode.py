@@ -5,7 +5,8 @@ Call order of one episode:
    `env.set_task(task)`;
 2. inside `episode_context(env.client, warnings)`: `obs = env.reset()` (the environment calls
    `task.reset(env)` and lets the scene settle), `info = env.info`;
-3. `agent = policy or task.oracle(env)`; then up to `max_steps` times:
+3. `agent = policy or task.oracle(env)`; then up to `max_steps` times (read after the reset,
+   as the reference's loop reads it):
    `action = agent.act(obs, info)` (None ends the episode: the agent gives up),
    `obs, reward, done, info = env.step(action)`; stop when `done`;
 4. collect the total reward, success (total > `SUCCESS_REWARD`), object poses and warnings.
@@ -92,12 +93,14 @@ def _plain_action(action: dict[str, Any]) -> dict[str, Pose]:
 
 
 def run_episode(
-    env: Any, task: Any, seed: int, *, policy: Agent | None = None, max_steps: int | None = None,
-    render: bool = False, record: Recorder | None = None,
+    env: Any, task: Any, seed: int, *, policy: Agent | None = None,
+    max_steps: int | Callable[[int], int] | None = None, render: bool = False, record: Recorder | None = None,
 ) -> EpisodeResult:
     """Run one episode of `task` in `env` with `seed` (see the module docstring for the order).
 
-    `policy` defaults to the task's expert; `max_steps` to `task.max_steps`; `render` collects
+    `policy` defaults to the task's expert; `max_steps` to `task.max_steps` as it stands after
+    the reset (tasks often size it to the scene they drew, e.g. one step per block plus one: read
+    before the reset it would be the previous episode's), or a function of that value; `render` collects
     the top-down colour image after reset, during each step's motion (every
     `env.frame_every` physics steps, at most `MAX_FRAMES` in all) and after every step in
     `frames`. Exceptions of task
@@ -107,7 +110,6 @@ def run_episode(
     warnings: list[str] = []
     task.seed(seed)
     env.set_task(task)
-    budget = int(task.max_steps if max_steps is None else max_steps)
     with context.episode_context(getattr(env, "client", None), warnings):
         start = time.perf_counter()
         phases.enter("reset")  # in a sandbox: each reset, and each act below, has its own budget
@@ -117,6 +119,12 @@ def run_episode(
         except Exception as err:
             raise EpisodeError("reset", 0, err) from err
         timings["reset"] = time.perf_counter() - start
+        if max_steps is None:
+            budget = int(task.max_steps)
+        elif callable(max_steps):
+            budget = int(max_steps(int(task.max_steps)))
+        else:
+            budget = int(max_steps)
         result = EpisodeResult(
             seed=seed, total_reward=0.0, success=False, steps=0, max_steps=budget, done=False,
             lang_goal=str(task.get_lang_goal()), reset_poses=object_poses(env),

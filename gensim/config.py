@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     )
     sandbox_bwrap: str = Field(
         "bwrap", description="bubblewrap executable (name or path) that confines untrusted task code")
+    sandbox_warm: bool = Field(
+        True, description="check task code in warm sandboxes (bwrap started once, a fresh forked child "
+        "per job; see gensim/sandbox/pool.py); false starts bwrap and the interpreter for every job")
     workers: int = Field(
         default_factory=lambda: max(1, os.cpu_count() or 1),
         description="worker processes for validation and demos",

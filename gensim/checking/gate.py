@@ -12,6 +12,9 @@ the same stages (`gensim.checking.stages`):
 4. everything after runtime is the verdict of the trusted replayer (`gensim.checking.replay`),
    its own sandboxed process that never loads task code; the verdict crosses back as JSON and
    is decoded with `CheckVerdict.from_json`.
+Both jobs run in warm sandboxes by default (`settings.sandbox_warm`, `gensim.sandbox.pool`): one
+per job module, so the replayer's sandbox never holds task code; each job is a fresh child
+forked there.
 Code that is not built in always runs in the sandbox; built-in code (gensim's own) runs the same
 two jobs in this process, which gives the same verdict on the same code, faster.
 """
@@ -42,6 +45,12 @@ def _limits(limits: Any) -> Any:
     from gensim.sandbox.runner import Limits
 
     return limits if limits is not None else Limits(wall_s=CHECK_TIMEOUT_S, cpu_s=int(CHECK_TIMEOUT_S) + 30)
+
+
+def _warm() -> bool:
+    from gensim.config import get_settings
+
+    return bool(get_settings().sandbox_warm)
 
 
 def _static(code: str, verdict: CheckVerdict) -> bool:
@@ -89,7 +98,12 @@ def _check_code(code: str, name: str, seeds: list[int], threshold: float, limits
     verdict = CheckVerdict(name=name, version=version, seeds=seeds, robot=robot)
     if not _static(code, verdict):
         return verdict
-    res = run_in_sandbox(RECORD_JOB, {"code": code, "name": name, "seeds": seeds, "robot": robot}, limits)
+    warm = _warm()
+    if warm:  # the replayer's sandbox starts while the recording runs
+        from gensim.sandbox.pool import prewarm
+
+        prewarm(REPLAY_JOB, limits)
+    res = run_in_sandbox(RECORD_JOB, {"code": code, "name": name, "seeds": seeds, "robot": robot}, limits, warm=warm)
     verdict.violations, verdict.isolation = list(res.violations), dict(res.isolation)
     if not res.ok:
         return _sandbox_failure(res, verdict, Stage.RUNTIME if res.timed_out else Stage.LOAD)
@@ -101,7 +115,7 @@ def _check_code(code: str, name: str, seeds: list[int], threshold: float, limits
         return verdict
     payload = {"record": res.result, "name": name, "version": version, "seeds": seeds, "threshold": float(threshold),
                "robot": robot}
-    replayed = run_in_sandbox(REPLAY_JOB, payload, limits)
+    replayed = run_in_sandbox(REPLAY_JOB, payload, limits, warm=warm)
     if not replayed.ok:
         return _sandbox_failure(replayed, verdict, Stage.REPLAY)
     try:

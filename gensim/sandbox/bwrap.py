@@ -4,8 +4,11 @@
 mount namespace that holds only read-only binds of what the child needs (the system libraries
 under /usr, the interpreter's prefix, the virtual environment, the gensim package, folders the
 caller names) and, writable, a size-capped tmpfs at /tmp (scratch, HOME and working folder) plus
-the caller's `out_dir`; a fresh /proc, a minimal /dev; a cleared environment; the child killed
-with its parent and in a new session; a seccomp filter (`seccomp_filter`).
+the caller's `out_dir`; a fresh /proc, a minimal /dev; the root and /dev remounted read-only (the
+tmpfs is the only place the child can create files); a cleared environment; the child killed
+with its parent and in a new session; a seccomp filter (`seccomp_filter`). `as_pid_1` runs the
+command as the pid namespace's init (the warm sandbox's fork server, `gensim.sandbox.forkserver`:
+its children cannot signal it).
 
 `ensure_available(path)` checks once per process that bwrap exists and can create the
 namespaces; where it cannot, `SandboxUnavailable` says in one line how to enable it. There is
@@ -94,7 +97,7 @@ def read_only_roots(package_dir: str, extra: Iterable[str] = ()) -> list[str]:
 
 def command(bwrap: str, argv: Sequence[str], *, env: dict[str, str], package_dir: str,
             read_only: Iterable[str] = (), writable: Iterable[str] = (), scratch_mb: int = 256,
-            seccomp_fd: int | None = None) -> list[str]:
+            seccomp_fd: int | None = None, as_pid_1: bool = False) -> list[str]:
     """The bwrap command line that runs `argv` inside the boundary."""
     args = [bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--uid", str(UID), "--gid", str(UID), "--hostname", "sandbox",
@@ -106,7 +109,9 @@ def command(bwrap: str, argv: Sequence[str], *, env: dict[str, str], package_dir
         args += ["--ro-bind", root, root]
     for folder in writable:
         args += ["--bind", folder, folder]
-    args += ["--proc", "/proc", "--dev", "/dev", "--chdir", SCRATCH]
+    args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", SCRATCH]
+    if as_pid_1:
+        args += ["--as-pid-1"]
     for key, value in sorted(env.items()):
         args += ["--setenv", key, value]
     if seccomp_fd is not None:
@@ -125,12 +130,14 @@ _ARCH = {
     "x86_64": (0xC000003E, {"fork": 57, "vfork": 58, "ptrace": 101, "setns": 308, "unshare": 272, "mount": 165,
                             "pivot_root": 155, "bpf": 321, "perf_event_open": 298, "keyctl": 250,
                             "add_key": 248, "request_key": 249, "userfaultfd": 323,
-                            "process_vm_readv": 310, "process_vm_writev": 311, "kexec_load": 246},
+                            "process_vm_readv": 310, "process_vm_writev": 311, "kexec_load": 246,
+                            "shmget": 29, "semget": 64, "msgget": 68, "mq_open": 240},
                56, 435),
     "aarch64": (0xC00000B7, {"ptrace": 117, "setns": 268, "unshare": 97, "mount": 40, "pivot_root": 41,
                              "bpf": 280, "perf_event_open": 241, "keyctl": 219, "add_key": 217,
                              "request_key": 218, "userfaultfd": 282, "process_vm_readv": 270,
-                             "process_vm_writev": 271, "kexec_load": 104},
+                             "process_vm_writev": 271, "kexec_load": 104, "shmget": 194, "semget": 190,
+                             "msgget": 186, "mq_open": 180},
                 220, 435),
 }
 
@@ -139,18 +146,23 @@ def _ins(code: int, jt: int, jf: int, k: int) -> bytes:
     return struct.pack("=HBBI", code, jt, jf, k)
 
 
-def seccomp_filter() -> bytes | None:
+def seccomp_filter(processes: bool = False) -> bytes | None:
     """The child's seccomp program, or None on an architecture it does not know.
 
     No new processes (fork, vfork, clone without CLONE_THREAD: threads are allowed; clone3 says
     ENOSYS so that the C library falls back to clone), no namespace changes (setns, unshare),
-    no ptrace or reading other processes' memory, no mount, bpf, perf, keyrings, userfaultfd.
+    no ptrace or reading other processes' memory, no mount, bpf, perf, keyrings, userfaultfd,
+    no System V or POSIX message queue IPC objects (they would outlive the process).
     A call from another architecture's table (x32) kills the process.
+    `processes=True` leaves out the process rules: the program of a warm sandbox's fork server,
+    whose forked children each add the full program before they load any job.
     """
     entry = _ARCH.get(platform.machine())
     if entry is None:
         return None
     arch, refused, clone, clone3 = entry
+    if processes:
+        refused = {k: v for k, v in refused.items() if k not in ("fork", "vfork")}
     numbers = sorted(refused.values())
     prog = [_ins(_LD_W_ABS, 0, 0, 4), _ins(_JEQ_K, 1, 0, arch), _ins(_RET_K, 0, 0, _RET_KILL),
             _ins(_LD_W_ABS, 0, 0, 0)]
@@ -159,6 +171,8 @@ def seccomp_filter() -> bytes | None:
     for nr in numbers:
         prog += [_ins(_JEQ_K, 0, 1, nr), _ins(_RET_K, 0, 0, 0x00050000 | _EPERM)]
     prog += [_ins(_JEQ_K, 0, 1, clone3), _ins(_RET_K, 0, 0, 0x00050000 | _ENOSYS)]
+    if processes:
+        return b"".join([*prog, _ins(_RET_K, 0, 0, _RET_ALLOW)])
     prog += [_ins(_JEQ_K, 1, 0, clone), _ins(_RET_K, 0, 0, _RET_ALLOW)]
     # clone: flags are args[0]; its low 32 bits are at offset 16 on a little-endian machine.
     offset = 16 if sys.byteorder == "little" else 20

@@ -1,4 +1,5 @@
-"""The child side of the sandbox, started by `runner.py` inside bwrap (request on stdin).
+"""The child side of the sandbox, started by `runner.py` inside bwrap (request on stdin), or
+forked by a warm sandbox's fork server (`gensim.sandbox.forkserver`, which did steps 1-3 once).
 
 Order, all before any task code is loaded:
 1. read the request (job, payload, token, verdict and phase fds, scratch folder, rlimits) from
@@ -42,7 +43,7 @@ def _signal_state() -> dict[int, Any]:
     return state
 
 
-def _apply_rlimits(limits: dict[str, list[int]]) -> None:
+def apply_rlimits(limits: dict[str, list[int]]) -> None:
     import resource
 
     for name, (soft, hard) in limits.items():
@@ -52,24 +53,59 @@ def _apply_rlimits(limits: dict[str, list[int]]) -> None:
             pass  # a limit already lower than asked stays as it is
 
 
-def main() -> int:
-    request = json.loads(sys.stdin.buffer.read())
-    token, verdict_fd = str(request.pop("token")), int(request["verdict_fd"])
-    scratch = str(request["scratch"])
-    from gensim.sandbox import guard, phases
+def _quiet_pybullet() -> None:
+    """Import pybullet without the build-date banner its C module writes to descriptor 2 (it
+    would otherwise be the last line of every job's stderr, and of the verdicts that quote it)."""
+    if "pybullet" in sys.modules:
+        return
+    saved = os.dup(2)
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+        importlib.import_module("pybullet")
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
-    _apply_rlimits(request.get("rlimits") or {})
-    phases.configure(request.get("phase_fd"))
-    info: dict[str, Any] = {"boundary": str(request.get("boundary")), "network": "netns",
-                            "user": f"uid {os.getuid()} in a user namespace"}
-    module, _, func = str(request["job"]).partition(":")
-    out: dict[str, Any]
+
+def load_job(job: str) -> tuple[Any, dict[str, Any] | None]:
+    """Import the job's module and the preloaded modules: (the job function, None), or (None,
+    the error answer) when the job cannot be loaded. Runs before any task code."""
+    _quiet_pybullet()
+    module, _, func = job.partition(":")
+    fn: Any = None
+    failed: dict[str, Any] | None = None
     try:
         fn = getattr(importlib.import_module(module), func)
     except BaseException as err:  # noqa: BLE001
-        fn, out = None, {"ok": False, "error": f"job {request['job']!r} cannot be loaded: {err}"}
+        failed = {"ok": False, "error": f"job {job!r} cannot be loaded: {err}"}
     for name in (*PRELOAD, "numpy", "pybullet"):
         importlib.import_module(name)
+    return fn, failed
+
+
+def main() -> int:
+    request = json.loads(sys.stdin.buffer.read())
+    from gensim.sandbox import guard, phases  # noqa: F401 - the guard is imported before any job
+
+    apply_rlimits(request.get("rlimits") or {})
+    phases.configure(request.get("phase_fd"))
+    fn, failed = load_job(str(request["job"]))
+    serve(request, fn, failed)
+    return 0
+
+
+def serve(request: dict[str, Any], fn: Any, failed: dict[str, Any] | None) -> None:
+    """Arm the guard, run the job on the request's payload, write the answer; never returns.
+    The request's rlimits and phase fd are already in force (`main`, or the fork server)."""
+    token, verdict_fd = str(request.pop("token")), int(request["verdict_fd"])
+    scratch = str(request["scratch"])
+    from gensim.sandbox import guard
+
+    info: dict[str, Any] = {"boundary": str(request.get("boundary")), "network": "netns",
+                            "user": f"uid {os.getuid()} in a user namespace"}
+    out: dict[str, Any] = failed or {}
     writable = tuple(str(p) for p in request.get("writable") or ())
     policy = guard.Policy(scratch=scratch, read_roots=writable, write_roots=writable,
                           output_bytes=int(request.get("output_bytes", 256 * 1024)),
@@ -107,7 +143,6 @@ def main() -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     _exit(0)
-    return 0
 
 
 if __name__ == "__main__":

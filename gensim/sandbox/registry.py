@@ -24,6 +24,15 @@ _state = {"interrupted": False, "installed": False, "atexit": False}
 _previous: dict[int, Any] = {}
 
 
+def _forget_after_fork() -> None:
+    global _lock
+    _lock = threading.Lock()
+    _live.clear()  # the parent's sandboxes: a forked copy must not kill them when it exits
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def register(pid: int) -> None:
     """Track a child whose process group id is its pid."""
     with _lock:

@@ -33,7 +33,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,13 +165,16 @@ def _tail(fd: int, limit_kb: int, lines: int = 40) -> str:
 
 
 def run_in_sandbox(job: str, payload: dict[str, Any], limits: Limits | None = None, *,
-                   packages: Sequence[str] = (), guard: bool = True) -> SandboxResult:
+                   packages: Sequence[str] = (), guard: bool = True, warm: bool = False) -> SandboxResult:
     """Run `job` ("module:function") on `payload` in a limited child process behind bwrap.
 
     A payload key `out_dir` names a folder the job may write into (besides its tmpfs).
     `packages` are more package folders the child sees (read-only) and can import (their parent
     folders go on its path): tests bind in their own jobs this way. `guard=False` leaves the
-    in-process guard off (tests use it to show that the kernel boundary holds by itself). Raises `bwrap.SandboxUnavailable` when the boundary cannot be set up.
+    in-process guard off (tests use it to show that the kernel boundary holds by itself).
+    `warm=True` runs the job in a fresh child forked inside a warm sandbox of the job's module
+    (`gensim.sandbox.pool`: same boundary, same result, no start-up); a job with an `out_dir`
+    always runs cold. Raises `bwrap.SandboxUnavailable` when the boundary cannot be set up.
     """
     limits = limits or Limits()
     exe = _bwrap_path()
@@ -182,6 +185,10 @@ def run_in_sandbox(job: str, payload: dict[str, Any], limits: Limits | None = No
     # The child's uid 65534 is this process's uid outside its namespace: it writes out_dir as us.
     writable = [str(Path(payload["out_dir"]).resolve())] if payload.get("out_dir") else []
     extra = [str(Path(p).resolve()) for p in packages]
+    if warm and not writable:
+        from gensim.sandbox import pool
+
+        return pool.run_warm(exe, job, payload, limits, extra, guard, start)
     fds: list[int] = []
     try:
         return _run(exe, job, payload, limits, writable, extra, start, fds, guard)
@@ -191,6 +198,25 @@ def run_in_sandbox(job: str, payload: dict[str, Any], limits: Limits | None = No
                 os.close(fd)
             except OSError:
                 pass
+
+
+def child_env(extra: Sequence[str]) -> dict[str, str]:
+    """The environment inside the sandbox: scrubbed, with gensim and `extra` packages on the path."""
+    env = scrubbed_env(bwrap.SCRATCH)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(PACKAGE_DIR).parent), *(str(Path(p).parent) for p in extra)])
+    return env
+
+
+def request_doc(job: str, payload: dict[str, Any], token: str, limits: Limits, writable: list[str],
+                extra: list[str], guard: bool, verdict_fd: int | None = None,
+                phase_fd: int | None = None) -> dict[str, Any]:
+    """What the child is asked to do (`gensim.sandbox.child`)."""
+    return {
+        "job": job, "payload": payload, "token": token, "verdict_fd": verdict_fd, "phase_fd": phase_fd,
+        "scratch": bwrap.SCRATCH, "writable": writable, "output_bytes": limits.output_kb * 1024,
+        "boundary": "bwrap", "rlimits": _rlimits(limits), "packages": extra,
+        "guard": guard,
+    }
 
 
 def _run(exe: str, job: str, payload: dict[str, Any], limits: Limits, writable: list[str], extra: list[str],
@@ -203,16 +229,12 @@ def _run(exe: str, job: str, payload: dict[str, Any], limits: Limits, writable: 
     seccomp_fd = _memfd("seccomp", program) if program else None
     if seccomp_fd is not None:
         fds.append(seccomp_fd)
-    env = scrubbed_env(bwrap.SCRATCH)
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(PACKAGE_DIR).parent), *(str(Path(p).parent) for p in extra)])
-    request = json.dumps({
-        "job": job, "payload": payload, "token": token, "verdict_fd": verdict_fd, "phase_fd": phase_w,
-        "scratch": bwrap.SCRATCH, "writable": writable, "output_bytes": limits.output_kb * 1024,
-        "boundary": "bwrap", "rlimits": _rlimits(limits), "packages": extra,
-        "guard": guard,
-    }).encode()
-    argv = bwrap.command(exe, [sys.executable, "-I", "-B", "-u", "-c", _BOOT], env=env, package_dir=PACKAGE_DIR,
-                         read_only=extra, writable=writable, scratch_mb=limits.scratch_mb, seccomp_fd=seccomp_fd)
+    env = child_env(extra)
+    request = json.dumps(request_doc(job, payload, token, limits, writable, extra, guard, verdict_fd,
+                                     phase_w)).encode()
+    argv = bwrap.command(exe, [sys.executable, "-I", "-B", "-u", "-c", boot("gensim.sandbox.child")], env=env,
+                         package_dir=PACKAGE_DIR, read_only=extra, writable=writable, scratch_mb=limits.scratch_mb,
+                         seccomp_fd=seccomp_fd)
     keep = tuple(fd for fd in (verdict_fd, phase_w, seccomp_fd) if fd is not None)
     proc = subprocess.Popen(argv, cwd="/", env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
                             stdin=subprocess.PIPE, stdout=out_fd, stderr=err_fd, start_new_session=True,
@@ -229,20 +251,31 @@ def _run(exe: str, job: str, payload: dict[str, Any], limits: Limits, writable: 
             proc.stdin.close()
         except (BrokenPipeError, OSError):
             pass  # the child died before reading: its exit status says why
-        timeout, phase = _watch(proc, phase_r, limits, start)
+        timeout, phase = watch(lambda wait: _ended(proc, wait), phase_r, limits, start)
     finally:
         _kill_group(proc)  # anything the job left running goes too (and with bwrap, its namespace)
         registry.unregister(proc.pid)
     raw = _read_fd(verdict_fd, VERDICT_MAX_BYTES + 1)
-    res = _result(proc, raw, token, timeout, limits, out_fd, err_fd, start)
+    res = result(proc.returncode, raw, token, timeout, limits, out_fd, err_fd, start)
     res.phase = phase
     return res
 
 
-# The child's first instructions, with `-I` (isolated mode: no PYTHONPATH, no user site): put
-# the folders the parent bound in on the path, then run the trusted start-up.
-_BOOT = ("import os, sys; sys.path[:0] = [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]; "
-         "import runpy; runpy.run_module('gensim.sandbox.child', run_name='__main__')")
+def boot(module: str) -> str:
+    """The child's first instructions, with `-I` (isolated mode: no PYTHONPATH, no user site): put
+    the folders the parent bound in on the path, then run the trusted start-up `module`."""
+    return ("import os, sys; sys.path[:0] = [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p]; "
+            f"import runpy; runpy.run_module({module!r}, run_name='__main__')")
+
+
+def _ended(proc: subprocess.Popen[bytes], wait: float) -> bool:
+    if wait <= 0:
+        return proc.poll() is not None
+    try:
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def _rlimits(limits: Limits) -> dict[str, list[int]]:
@@ -251,14 +284,16 @@ def _rlimits(limits: Limits) -> dict[str, list[int]]:
             "RLIMIT_CORE": [0, 0], "RLIMIT_NPROC": [limits.processes] * 2}
 
 
-def _watch(proc: subprocess.Popen[bytes], phase_fd: int, limits: Limits, start: float) -> tuple[str | None, str | None]:
-    """Wait for the child, reading its phase announcements; (why it was stopped or None, last phase)."""
+def watch(ended: Callable[[float], bool], phase_fd: int, limits: Limits,
+          start: float) -> tuple[str | None, str | None]:
+    """Wait until `ended(seconds)` (which waits up to `seconds`) says the job is over, reading its
+    phase announcements; (why it was stopped or None, last phase)."""
     deadline = start + limits.wall_s
     phase: str | None = None
     phase_deadline = deadline
     buffer = b""
     listening = True
-    while proc.poll() is None:
+    while not ended(0):
         now = time.perf_counter()
         if now >= deadline:
             return f"timed out after {limits.wall_s:g} s (wall clock)" + (f" in phase {phase}" if phase else ""), phase
@@ -266,10 +301,7 @@ def _watch(proc: subprocess.Popen[bytes], phase_fd: int, limits: Limits, start: 
             return f"timeout in phase {phase}: over {limits.phase_s:g} s", phase
         wait = min(deadline, phase_deadline) - now
         if not listening:
-            try:
-                proc.wait(timeout=min(wait, 0.5))
-            except subprocess.TimeoutExpired:
-                pass
+            ended(min(wait, 0.5))
             continue
         ready, _, _ = select.select([phase_fd], [], [], min(wait, 0.5))
         if not ready:
@@ -278,24 +310,36 @@ def _watch(proc: subprocess.Popen[bytes], phase_fd: int, limits: Limits, start: 
         if not chunk:
             listening = False
             continue
-        buffer = (buffer + chunk)[-4096:]
-        *lines, buffer = buffer.split(b"\n")
-        for line in lines:
-            name = line.decode("ascii", "replace").strip()
-            if name in phases.PHASES:
-                phase = name
-                phase_deadline = deadline if name in UNBUDGETED_PHASES else time.perf_counter() + limits.phase_s
+        buffer, announced = _phase_lines(buffer, chunk)
+        for name in announced:
+            phase = name
+            phase_deadline = deadline if name in UNBUDGETED_PHASES else time.perf_counter() + limits.phase_s
+    while listening and select.select([phase_fd], [], [], 0)[0]:  # what it announced just before the end
+        chunk = os.read(phase_fd, 4096)
+        buffer, announced = _phase_lines(buffer, chunk)
+        phase = announced[-1] if announced else phase
+        listening = bool(chunk)
     return None, phase
 
 
-def _result(proc: subprocess.Popen[bytes], raw: bytes, token: str, timeout: str | None, limits: Limits,
-            out_fd: int, err_fd: int, start: float) -> SandboxResult:
+def _phase_lines(buffer: bytes, chunk: bytes) -> tuple[bytes, list[str]]:
+    buffer = (buffer + chunk)[-4096:]
+    *lines, buffer = buffer.split(b"\n")
+    names = [line.decode("ascii", "replace").strip() for line in lines]
+    return buffer, [n for n in names if n in phases.PHASES]
+
+
+def result(returncode: int | None, raw: bytes, token: str, timeout: str | None, limits: Limits,
+           out_fd: int, err_fd: int, start: float) -> SandboxResult:
+    """The `SandboxResult` of a child that exited with `returncode` (bwrap's convention: 128 + N
+    for signal N) and wrote `raw` to its verdict channel."""
     res = SandboxResult(
-        ok=False, exit_code=proc.returncode, timed_out=timeout is not None, seconds=time.perf_counter() - start,
+        ok=False, exit_code=returncode, timed_out=timeout is not None, seconds=time.perf_counter() - start,
         stdout_tail=_tail(out_fd, limits.output_kb), stderr_tail=_tail(err_fd, limits.output_kb),
     )
     # bwrap reports a child killed by signal N as exit code 128 + N.
-    died_by = -proc.returncode if (proc.returncode or 0) < 0 else (proc.returncode or 0) - 128
+    code = returncode or 0
+    died_by = -code if code < 0 else code - 128
     if 0 < died_by < 65:
         try:
             res.signal = signal.Signals(died_by).name
@@ -311,10 +355,10 @@ def _result(proc: subprocess.Popen[bytes], raw: bytes, token: str, timeout: str 
         doc, malformed = None, str(err)
     if not isinstance(doc, dict) or doc.get("token") != token:
         last = res.stderr_tail.strip().splitlines()[-1:] or [""]
-        how = f"signal {res.signal}" if res.signal else f"exit code {proc.returncode}"
+        how = f"signal {res.signal}" if res.signal else f"exit code {returncode}"
         what = ("without a verdict" if not raw else f"with a malformed verdict ({malformed})" if malformed
                 else "with a verdict that is not the sandbox's")
-        if proc.returncode == 0 and raw and not malformed and isinstance(doc, dict):
+        if returncode == 0 and raw and not malformed and isinstance(doc, dict):
             what = "with a verdict that is not the sandbox's"
         res.error = f"the sandboxed process died ({how}) {what}: {printable(last[0], 300)}"
         return res

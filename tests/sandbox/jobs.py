@@ -121,3 +121,63 @@ def setns_parent(payload: dict[str, Any]) -> str:
     if libc.setns(fd, 0) != 0:
         return f"refused: errno {ctypes.get_errno()}"
     return "entered"
+
+
+def poison(payload: dict[str, Any]) -> dict[str, str]:
+    """Everything a job could try to leave for the next job of a warm sandbox (run with the guard
+    off: only the kernel boundary and the fork server stand in its way). What each try gave."""
+    import ctypes
+    import json
+    import signal
+    import threading
+
+    import gensim.sandbox.child as child_module
+
+    tried: dict[str, str] = {}
+
+    def attempt(name: str, action: Any) -> None:
+        try:
+            tried[name] = f"done {action()}"
+        except BaseException as err:  # noqa: BLE001
+            tried[name] = f"refused {type(err).__name__}: {err}"
+
+    os.makedirs("/tmp/locked/deeper")
+    with open("/tmp/locked/deeper/poison.py", "w") as fh:
+        fh.write("POISONED = True\n")
+    os.symlink("/", "/tmp/root-link")
+    os.mkfifo("/tmp/fifo")
+    os.chmod("/tmp/locked/deeper", 0)
+    os.chmod("/tmp/locked", 0)
+    attempt("chmod_scratch", lambda: os.chmod("/tmp", 0o500))
+    attempt("root_file", lambda: open("/poison", "w").close())
+    attempt("dev_file", lambda: open("/dev/shm/poison", "w").close())
+    attempt("package_file", lambda: open(os.path.join(os.path.dirname(child_module.__file__), "x.py"), "w").close())
+    child_module.PRELOAD = ("poisoned",)  # type: ignore[assignment]
+    json.dumps = lambda *a, **k: "poisoned"  # type: ignore[assignment]
+    os.environ["POISON"] = "1"
+    libc = ctypes.CDLL(None, use_errno=True)
+    attempt("shmget", lambda: libc.shmget(0, 4096, 0o1666) if libc.shmget(0, 4096, 0o1666) >= 0
+            else (_ for _ in ()).throw(OSError(ctypes.get_errno(), "shmget")))
+    attempt("proc1_mem", lambda: open("/proc/1/mem", "r+b").close())
+    attempt("kill_server_term", lambda: os.kill(1, signal.SIGTERM))
+    attempt("kill_server", lambda: os.kill(1, signal.SIGKILL))
+    attempt("fork", lambda: os.fork())
+    threading.Thread(target=time.sleep, args=(3600,)).start()  # a thread that would outlive the job
+    return tried
+
+
+def probe(payload: dict[str, Any]) -> dict[str, Any]:
+    """What a job finds when it starts (see `poison`)."""
+    import json
+    import random
+
+    import numpy as np
+
+    import gensim.sandbox.child as child_module
+
+    return {"tmp": sorted(os.listdir("/tmp")), "root": sorted(os.listdir("/")),
+            "shm": sorted(os.listdir("/dev/shm")), "env": "POISON" in os.environ,
+            "preload_intact": child_module.PRELOAD != ("poisoned",), "json_intact": json.dumps(1) == "1",
+            "pid": os.getpid(), "ppid": os.getppid(), "threads": len(os.listdir("/proc/self/task")),
+            "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+            "numpy": float(np.random.random()), "random": random.random(), "tmp_mode": os.stat("/tmp").st_mode}

@@ -18,6 +18,7 @@ _REPO = str(Path(__file__).resolve().parents[2])
 if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
+from gensim.sandbox import pool  # noqa: E402
 from tests.sandbox.corpus import manifest, matches, run_corpus  # noqa: E402
 
 DECOY = Path("/tmp/gensim-hostile-decoy")  # the fixed paths the corpus files attack
@@ -103,7 +104,7 @@ def _leftovers(before: set[int] = frozenset()) -> list[str]:  # type: ignore[ass
     # one under a live parent may belong to another test run sharing the machine.
     for proc in psutil.process_iter(["pid", "ppid", "cmdline"]):
         cmd = " ".join(proc.info.get("cmdline") or [])
-        if "gensim.sandbox.child" in cmd and proc.info.get("ppid") in (0, 1):
+        if ("gensim.sandbox.child" in cmd or "gensim.sandbox.forkserver" in cmd) and proc.info.get("ppid") in (0, 1):
             found.append(f"sandbox {proc.info['pid']}")
     return found
 
@@ -118,6 +119,7 @@ def _check(files: list[str], decoy: Path) -> None:
     home_before = {p.name for p in Path.home().iterdir()}
     children_before = {p.pid for p in psutil.Process().children(recursive=True)}
     rows = run_corpus(files)
+    pool.shutdown()  # the warm sandboxes the gate kept: none may outlive their shutdown
     wrong = [f"{r['file']}: got {r['outcome']} (refused={r['refused']}), want {wanted[r['file']]['expect']} "
              f"(refused={wanted[r['file']]['refused']}); {r['errors'][:2]} {r['violations'][:2]}"
              for r in rows if not matches(r, wanted[r["file"]])]
@@ -146,27 +148,31 @@ def test_hostile_corpus_slow_entries(decoy: Path, listener: socket.socket) -> No
     _assert_nobody_called(listener)
 
 
-def _record_unguarded(file: str) -> str:
+def _record_unguarded(file: str, warm: bool) -> str:
     from gensim.checking.gate import RECORD_JOB
     from gensim.sandbox import run_in_sandbox
     from tests.sandbox.corpus import CORPUS, LIMITS
 
     code = (CORPUS / file).read_text()
-    res = run_in_sandbox(RECORD_JOB, {"code": code, "name": "kernel-only", "seeds": [0]}, LIMITS, guard=False)
+    res = run_in_sandbox(RECORD_JOB, {"code": code, "name": "kernel-only", "seeds": [0]}, LIMITS, guard=False,
+                         warm=warm)
     return f"{file}: ok={res.ok} {res.error or ''}"
 
 
-def test_the_kernel_boundary_alone_leaves_no_trace(decoy: Path, listener: socket.socket) -> None:
+@pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
+def test_the_kernel_boundary_alone_leaves_no_trace(decoy: Path, listener: socket.socket, warm: bool) -> None:
     # The same attacks with the in-process guard switched off: only bwrap (namespaces, binds,
-    # tmpfs quota, seccomp) stands in the way, and still nothing outside changes.
+    # tmpfs quota, seccomp; warm: the fork server too) stands in the way, and still nothing
+    # outside changes.
     import psutil
 
     files = sorted(f for f in manifest() if f.startswith(KERNEL_FILES))
     assert len(files) >= 25
     before = _tree_digest(decoy)
     children_before = {p.pid for p in psutil.Process().children(recursive=True)}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(_record_unguarded, files))
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        list(threads.map(lambda f: _record_unguarded(f, warm), files))
+    pool.shutdown()
     assert _tree_digest(decoy) == before
     assert not (decoy / "pwned").exists()
     _assert_nobody_called(listener)

@@ -1,83 +1,122 @@
-"""Seconds per sandboxed check of one candidate: this tree's gate against a baseline revision,
-side by side in the same run.
+"""The gate's overhead per candidate: the sandboxed check (recording behind bwrap, verdict from
+the trusted replayer behind bwrap) against the same check unsandboxed in one process, side by
+side in the same run.
 
-The baseline (default: c37d307, the last revision before the gate, whose sandboxed check ran the
-checker and a shadow reward in one child) is checked out into a temporary git worktree. For
-each task file, each side runs the sandboxed check of the file's code on the check seeds in a
-fresh interpreter (`--repeats` times, alternating, median); only the check call is timed.
-Run: `python -m bench.bench_gate [--baseline REV] [--repeats 3]`; prints a table and the ratios.
+Three sides per task file, alternating, in this one process (its imports done, one untimed
+warm-up round per file, then `--repeats` rounds; medians):
+- `in-process` (the baseline): the task class loaded here and checked by `check_trusted`: the
+  same static checks, recording and replay (through JSON), no sandbox, no second process;
+- `warm`: `check_code` with warm sandboxes (the default): a forked child per job in a bwrap
+  sandbox started once per job module;
+- `cold`: `check_code` with `GENSIM_SANDBOX_WARM=false`: bwrap, the interpreter and the job's
+  imports started for each of the two jobs (the path before warm sandboxes).
+Every round checks that warm and cold give the same verdict (all but `seconds`) and the
+in-process check the same stage. Then the one-time cost: the first warm check in a fresh
+interpreter against the next ones (the two sandboxes' start-up).
+Run: `python -m bench.bench_gate [--repeats 3] [--seeds 0 2 4 6]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.sidebyside import alternate, in_process, ratio, run_script  # noqa: E402
+
 FILES = (
     "tests/fixtures/convention/place_red_block_in_green_bowl.py",
     "tests/fixtures/convention/blocks_into_zone.py",
     "tests/fixtures/convention/stack_blocks_on_pallet.py",
     "gensim/tasks/builtin/build_car.py",
 )
-CALL = """import json, sys, time
+FIRST = """import json, sys, time
+from gensim.checking.gate import check_code
 code = open(sys.argv[1]).read()
-if sys.argv[2] == "gate":
-    from gensim.checking.gate import check_code
+times = []
+for _ in range(3):
     start = time.perf_counter()
-    stage = check_code(code, "bench").stage
-else:  # a revision before the gate
-    from gensim.sandbox.check import check_code as old_check
-    start = time.perf_counter()
-    stage = old_check(code, "bench")["stage"]
-print(json.dumps([time.perf_counter() - start, stage]))
+    check_code(code, "bench", seeds=json.loads(sys.argv[2]))
+    times.append(time.perf_counter() - start)
+print(json.dumps(times))
 """
 
 
-def timed(root: Path, file: str, home: str) -> tuple[float, str]:
-    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "GENSIM_HOME": home}
-    api = "gate" if (root / "gensim" / "checking" / "gate.py").is_file() else "sandbox.check"
-    proc = subprocess.run([sys.executable, "-c", CALL, str(ROOT / file), api], cwd=root, env=env,
-                          capture_output=True, text=True, check=False)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("[")]
-    if not lines:
-        raise SystemExit(f"{root.name}: the check of {file} printed nothing: {proc.stderr[-300:]}")
-    seconds, stage = json.loads(lines[-1])
-    if api == "sandbox.check" and (root / "gensim" / "checking").exists():
-        raise SystemExit("the baseline must be a revision before gensim/checking")
-    return float(seconds), str(stage)
+def _set_warm(warm: bool) -> None:
+    from gensim.config import get_settings
+
+    os.environ["GENSIM_SANDBOX_WARM"] = "true" if warm else "false"
+    get_settings.cache_clear()
+
+
+def _plain(doc: dict[str, Any]) -> str:
+    doc = dict(doc)
+    doc.pop("seconds", None)
+    return json.dumps(doc, sort_keys=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--baseline", default="c37d307")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 2, 4, 6])
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="gensim-bench-gate-") as tmp:
-        base = Path(tmp) / "baseline"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(base), args.baseline],
-                       check=True)
-        try:
-            ratios = []
-            print(f"{'task file':<36} {'baseline s':>10} {'gate s':>8} {'ratio':>6}  stages")
-            for file in FILES:
-                old, new = [], []
-                for _ in range(args.repeats):
-                    s_old, st_old = timed(base, file, f"{tmp}/home-old")
-                    s_new, st_new = timed(ROOT, file, f"{tmp}/home-new")
-                    old.append(s_old)
-                    new.append(s_new)
-                m_old, m_new = statistics.median(old), statistics.median(new)
-                ratios.append(m_new / m_old)
-                print(f"{Path(file).name:<36} {m_old:>10.2f} {m_new:>8.2f} {m_new / m_old:>6.2f}  {st_old}/{st_new}")
-            print(f"median ratio gate/baseline: {statistics.median(ratios):.2f}")
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False)
+    home = tempfile.mkdtemp(prefix="gensim-bench-gate-")
+    os.environ["GENSIM_HOME"] = home
+    from gensim.checking.gate import check_code, check_trusted
+    from gensim.sandbox import pool
+    from gensim.tasks.loader import load_task_class
+
+    print(f"seeds {args.seeds}, {args.repeats} rounds after one warm-up, load average "
+          f"{os.getloadavg()[0]:.1f}\n")
+    print("| task file | in-process s | warm gate s | cold gate s | warm / in-process | cold / in-process | stage |")
+    print("|---|---|---|---|---|---|---|")
+    warm_ratios, cold_ratios = [], []
+    for file in FILES:
+        code = (ROOT / file).read_text()
+        name = Path(file).stem.replace("_", "-")
+        cls = load_task_class(code, f"{name}.py")
+        verdicts: dict[str, str] = {}
+
+        def gate(warm: bool, code: str = code, name: str = name, file: str = file,
+                 verdicts: dict[str, str] = verdicts) -> str:
+            _set_warm(warm)
+            verdict = check_code(code, name, seeds=args.seeds)
+            side = "warm" if warm else "cold"
+            plain = _plain(verdict.to_json())
+            if verdicts.setdefault(side, plain) != plain:
+                raise SystemExit(f"{file}: the {side} gate gave two different verdicts")
+            return verdict.stage
+
+        def trusted(cls: Any = cls, code: str = code, name: str = name) -> str:
+            return check_trusted(cls, name, code=code, seeds=args.seeds).stage
+
+        sides = alternate({"in-process": in_process(trusted), "warm": in_process(lambda: gate(True)),
+                           "cold": in_process(lambda: gate(False))}, args.repeats, warmup=1)
+        if verdicts["warm"] != verdicts["cold"]:
+            raise SystemExit(f"{file}: warm and cold verdicts differ:\n{verdicts['warm']}\n{verdicts['cold']}")
+        stages = {s.label for s in sides.values()}
+        if len(stages) != 1:
+            raise SystemExit(f"{file}: the sides disagree on the stage: {stages}")
+        base, warm, cold = sides["in-process"], sides["warm"], sides["cold"]
+        warm_ratios.append(ratio(warm, base))
+        cold_ratios.append(ratio(cold, base))
+        print(f"| {Path(file).name} | {base.median:.2f} | {warm.median:.2f} | {cold.median:.2f} | "
+              f"{ratio(warm, base):.2f} | {ratio(cold, base):.2f} | {base.label} |")
+    print(f"\nmedian ratio warm gate / in-process: {statistics.median(warm_ratios):.2f} (aim <= 1.3); "
+          f"cold gate / in-process: {statistics.median(cold_ratios):.2f}")
+    pool.shutdown()
+    first = run_script(ROOT, home, FIRST, str(ROOT / FILES[0]), json.dumps(args.seeds))
+    print(f"fresh interpreter, {Path(FILES[0]).name}: first warm check {first[0]:.2f} s (both sandboxes "
+          f"start), then {statistics.median(first[1:]):.2f} s")
 
 
 if __name__ == "__main__":

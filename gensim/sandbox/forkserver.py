@@ -137,6 +137,9 @@ def main() -> None:
     from gensim.sandbox import guard  # noqa: F401 - as a cold child: the guard before any job
 
     child.load_job(str(init["job"]))
+    import numpy
+
+    numpy.random.seed()  # its first call in a process costs ~40 ms: paid once here, not per job
     cold_view = set(sys.modules)
     import socket
 

@@ -11,7 +11,8 @@ the start-up of bwrap, the interpreter and the job's imports:
   SCM_RIGHTS on a control socket; the parent reads the phases and enforces the same wall-clock
   and phase budgets. On a timeout the whole sandbox is killed (never reused);
 - after each job the server wipes the tmpfs and checks that nothing of the job remains before it
-  says "ready" again; a sandbox that cannot is discarded. `docs/sandbox.md` gives the argument
+  says "ready" again (the result is returned meanwhile; the next job waits for "ready"); a
+  sandbox that cannot is discarded and the job goes to a new one. `docs/sandbox.md` gives the argument
   that one job cannot affect the next.
 Up to `MAX_IDLE` sandboxes per module wait between jobs; `prewarm` starts one ahead of need (the
 gate starts its replayer's while the recording runs); `shutdown()` ends them all (they also die
@@ -153,7 +154,7 @@ class WarmSandbox:
             raw = runner._read_fd(verdict_fd, runner.VERDICT_MAX_BYTES + 1)
             res = runner.result(returncode, raw, token, timeout, limits, out_fd, err_fd, start)
             res.phase = phase
-            return res, reusable and self.wait_ready() is None
+            return res, reusable  # the wipe goes on meanwhile: the next job waits for its "ready"
         finally:
             for fd in fds:
                 os.close(fd)
@@ -250,11 +251,14 @@ def run_warm(exe: str, job: str, payload: dict[str, Any], limits: Limits, packag
              start: float) -> SandboxResult:
     """`run_in_sandbox` in a warm sandbox (see the module docstring)."""
     key = _key(exe, job, packages, limits)
-    for attempt in range(2):  # a waiting sandbox that ended meanwhile is replaced once
-        box = (_take(key) if attempt == 0 else None) or WarmSandbox(key, job)
+    for attempt in range(2):  # a waiting sandbox that ended or failed its wipe is replaced once
+        taken = _take(key) if attempt == 0 else None
+        box = taken or WarmSandbox(key, job)
         problem = box.wait_ready(max(1.0, min(READY_TIMEOUT_S, start + limits.wall_s - time.perf_counter())))
         if problem is not None:
             box.close()
+            if taken is not None:
+                continue
             return SandboxResult(ok=False, error=f"the sandboxed process died without a verdict: {problem}",
                                  seconds=time.perf_counter() - start)
         try:

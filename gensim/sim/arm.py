@@ -54,6 +54,7 @@ LIMIT_MARGIN = 0.05  # rad: IK keeps this far inside the joint limits (at a limi
 # the limit constraint together make the wrist oscillate)
 APPROACH_TOP = 0.30  # m: primitives approach and lift the tool at most this high with the arm
 TURN_MARGIN = 0.5  # rad: `best_turn` keeps a primitive's own tool yaw with the last joint this far inside
+TRANSIT_JOINT_STEP = 0.003  # rad per physics step (1.4 rad/s) of a joint-space transit (`primitives.transit`)
 IK_ITERATIONS = 30  # per solve from the previous solution (a restart from the rest pose gets 3x)
 MAX_TOOL_STEP = 0.002  # m per physics step (0.96 m/s at 480 Hz): the fastest the arm moves the tool
 
@@ -194,6 +195,24 @@ class Arm:
             return tracked.q
         self.last_solution = self.kinematics.solve(target, self.targets if seed is None else seed, IK_ITERATIONS)
         return self.last_solution.q
+
+    def solve_fresh(self, pose: Pose) -> tuple[float, ...]:
+        """Joint angles for `pose` solved from the rest pose facing it (not from the last
+        solution): the arm's usual posture there, as `best_turn` assumes."""
+        target = self._target(pose)
+        return self.solve(pose, tuple(self.kinematics.facing_rest(target[:3, 3])))
+
+    def joint_path(self, q1: tuple[float, ...], min_steps: int) -> list[tuple[float, ...]]:
+        """Joint targets from the last commanded ones to `q1`, one per physics step, each joint
+        moving at most `TRANSIT_JOINT_STEP` per step (and in no fewer than `min_steps` steps)."""
+        q0, q1_ = np.array(self.targets), np.array(q1)
+        n = max(min_steps, int(np.ceil(float(np.max(np.abs(q1_ - q0))) / TRANSIT_JOINT_STEP)), 1)
+        return [tuple(float(v) for v in q0 + (k / n) * (q1_ - q0)) for k in range(1, n + 1)]
+
+    def set_targets(self, q: tuple[float, ...]) -> None:
+        """Set the arm's position-motor targets to joint angles `q` directly."""
+        self.targets = q
+        self._motors()
 
     def command(self, pose: Pose) -> None:
         """Solve IK for `pose` and set the arm's position-motor targets (physics moves it)."""

@@ -76,6 +76,24 @@ def approach(env: Environment, pose: Pose, height: float) -> Pose:
     return offset_along_tool(pose, height)
 
 
+def transit(env: Environment, pose: Pose, speed: float) -> bool:
+    """Move to `pose` above the scene (an approach or lift pose) -> timed out. The floating end
+    effector goes in a straight line (`movep`). The arm moves in joint space to its usual
+    posture at `pose` (`Arm.solve_fresh`): a straight line can turn the tool the short way
+    round into the limit of the last joint, where IK contorts the arm or swings it to another
+    branch; a joint-space move unwinds the wrist instead."""
+    ee = env.require_ee()
+    if ee.arm is None:
+        return env.movep(pose, speed)
+    q1 = ee.arm.solve_fresh(pose)
+    distance = float(np.linalg.norm(np.subtract(pose[0], ee.target[0])))
+    for q in ee.arm.joint_path(q1, int(np.ceil(distance / ee.arm.limit_speed(speed)))):
+        ee.arm.set_targets(q)
+        env.step_physics()
+    ee.target = (tuple(pose[0]), tuple(pose[1]))  # type: ignore[assignment]
+    return env.movep(pose, speed)  # the wait for arrival (the target is already there)
+
+
 def descend(env: Environment, pose: Pose, speed: float) -> bool:
     """Move down the tool axis from the current target until contact; True if none came
     within `DESCEND_OVERSHOOT` below `pose` (for a tool pointing down: before the table). On contact the target is set to where the
@@ -135,7 +153,7 @@ class PickPlace:
             turn = ee.arm.best_turn(poses, SUCTION_TURNS)
             pick, place = turn_about_tool(pick, turn), turn_about_tool(place, turn)
         over_pick = approach(env, pick, self.height)
-        timeout = env.movep(over_pick, self.speed)
+        timeout = transit(env, over_pick, self.speed)
         timeout |= descend(env, pick, self.speed)
         if timeout:
             ee.release()
@@ -146,7 +164,7 @@ class PickPlace:
             ee.release()
             return timeout
         over_place = approach(env, place, self.height)
-        timeout |= env.movep(over_place, self.speed)
+        timeout |= transit(env, over_place, self.speed)
         timeout |= descend(env, place, self.speed)
         ee.release()
         timeout |= env.movep(over_place, self.speed)
@@ -203,7 +221,7 @@ class Push:
         if arm is not None:  # the blade pushes the same turned half a turn (`Arm.best_turn`)
             poses = [at(start, top), at(start, self.blade_z), at(end - 0.03 * vec, self.blade_z)]
             rot = turn_about_tool(at(start, 0.0), arm.best_turn(poses, (0.0, np.pi)))[1]
-        timeout = env.movep(at(start, top), self.speed)
+        timeout = transit(env, at(start, top), self.speed)
         timeout |= env.movep(at(start, self.blade_z), self.speed)
         decel_steps = int(np.ceil(self.push_speed * env.hz * env.hz / self.decel))
         ee = env.require_ee()

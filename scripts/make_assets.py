@@ -138,8 +138,11 @@ def mesh(filename: str, scale: str = "1 1 1") -> str:
     return f'<mesh filename="{filename}" scale="{scale}"/>'
 
 
-def cylinder(radius: float, length: float) -> str:
-    return f'<cylinder radius="{_n(radius)}" length="{_n(length)}"/>'
+def cylinder(radius: float | str, length: float | str) -> str:
+    def text(v: float | str) -> str:
+        return v if isinstance(v, str) else _n(v)
+
+    return f'<cylinder radius="{text(radius)}" length="{text(length)}"/>'
 
 
 def sphere(radius: float | str) -> str:
@@ -203,10 +206,11 @@ def make_templates() -> None:
     write_text("container/container-template.urdf", urdf(
         "container", container, 0.1, RGBA["brown"], size=(0.2, 0.2, 0.05), friction=0.3,
         note="Open box: floor at -HALF2, 2 mm floor and walls (the reference's), walls centred on +-HALF0 / +-HALF1; DIM = full sizes."))
-    unit_cyl = prism(regular_polygon(24, 1.0), -0.5, 0.5)
-    write_obj("cylinder/unit-cylinder.obj", [unit_cyl], "cylinder of radius 1 and height 1")
+    # A cylinder primitive, as the reference's (whose collision swaps radius and length; not here):
+    # PyBullet draws it as there, so the free space seen after placing one, and every later
+    # random pose, are the reference's.
     write_text("cylinder/cylinder-template.urdf", urdf(
-        "cylinder", [Shape(mesh("unit-cylinder.obj", "DIM0 DIM0 DIM2"))], 0.1, RGBA["red"],
+        "cylinder", [Shape(cylinder("DIM0", "DIM2"))], 0.1, RGBA["red"],
         note="Upright cylinder: DIM0 = radius, DIM2 = height (m), as the reference's template."))
     for folder in ("ball", "sphere"):
         write_text(f"{folder}/{folder}-template.urdf", urdf(

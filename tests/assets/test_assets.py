@@ -22,9 +22,11 @@ REPO = Path(__file__).resolve().parents[2]
 ASSETS = REPO / "gensim" / "assets"
 PLACEHOLDER = re.compile(r"\b(DIMX|DIMY|DIM|HALF|FNAME|SCALE|COLOR)(\d)\b")
 # PyBullet's AABB of a mesh (convex hull) body is this much larger on each side, that of a body
-# made of several primitives 1 mm larger, that of a single primitive exact.
+# made of several primitives 1 mm larger, that of a cylinder primitive 2 mm, that of another single
+# primitive exact.
 MESH_AABB_MARGIN = 0.003
 COMPOUND_AABB_MARGIN = 0.001
+CYLINDER_AABB_MARGIN = 0.002
 # A mesh body keeps this collision margin around its hull: it rests that much higher.
 MESH_CONTACT_MARGIN = 0.001
 
@@ -32,6 +34,8 @@ MESH_CONTACT_MARGIN = 0.001
 def aabb_margin(urdf_text: str) -> float:
     if "<mesh" in urdf_text:
         return MESH_AABB_MARGIN
+    if urdf_text.count("<collision>") == 1 and "<cylinder" in urdf_text:
+        return CYLINDER_AABB_MARGIN
     return COMPOUND_AABB_MARGIN if urdf_text.count("<collision>") > 1 else 0.0
 
 # Template -> (exact placeholders, a sensible filling, expected AABB extents or None).
@@ -145,12 +149,12 @@ def test_filled_template_loads_with_documented_size(rel: str, sim: Any, tmp_path
             assert hi[axis] - lo[axis] - margin == pytest.approx(size[axis], abs=0.0015), (rel, axis)
 
 
-def test_unit_meshes_keep_the_template_frame_centred(sim: Any, tmp_path: Path) -> None:
+def test_cylinder_template_keeps_its_frame_centred(sim: Any, tmp_path: Path) -> None:
     # A cylinder placed at z = height / 2 must rest with its bottom on the table.
     body = load(sim, fill("cylinder/cylinder-template.urdf", {"DIM": (0.05, 0.05, 0.1)}, tmp_path), (0, 0, 0.05))
     lo, hi = aabb(sim, body)
-    assert lo[2] + MESH_AABB_MARGIN == pytest.approx(0.0, abs=0.001)
-    assert hi[2] - MESH_AABB_MARGIN == pytest.approx(0.1, abs=0.001)
+    assert lo[2] + CYLINDER_AABB_MARGIN == pytest.approx(0.0, abs=0.001)
+    assert hi[2] - CYLINDER_AABB_MARGIN == pytest.approx(0.1, abs=0.001)
     step(sim, 0.5)
     assert position(sim, body)[2] == pytest.approx(0.05, abs=0.002)
 
@@ -315,15 +319,16 @@ def test_committed_assets_match_the_generator(tmp_path: Path, monkeypatch: pytes
     assert not stale, f"re-run scripts/make_assets.py: {stale[:5]}"
 
 
-@pytest.mark.parametrize("rel", ["cylinder/cylinder-template.urdf"])
-def test_mesh_templates_load_through_the_simulators_fill_template(rel: str, sim: Any) -> None:
-    # These templates scale unit meshes stored next to them; the simulator's filled copies live
-    # in a scratch folder, so they rely on fill_template making relative mesh paths absolute.
+@pytest.mark.parametrize("rel", ["cylinder/cylinder-template.urdf", "ball/ball-template.urdf"])
+def test_primitive_templates_load_through_the_simulators_fill_template(rel: str, sim: Any) -> None:
+    # Cylinder and ball templates are PyBullet primitives, as the reference's (its renderer then
+    # draws them as there): DIM0 is the radius; the filled copy lives in a scratch folder.
     from gensim.sim import assets
     urdf = assets.fill_template(str(ASSETS), rel, {"DIM": (0.025, 0.025, 0.08), "COLOR": "blue"})
     assert Path(urdf).parent != (ASSETS / rel).parent
+    assert "<mesh" not in Path(urdf).read_text()
     lo, hi = aabb(sim, load(sim, urdf, (0, 0, 0.2)))
-    assert hi[0] - lo[0] - 2 * MESH_AABB_MARGIN == pytest.approx(0.05, abs=0.001)
+    assert hi[0] - lo[0] - 2 * aabb_margin(Path(urdf).read_text()) == pytest.approx(0.05, abs=0.001)
 
 
 class _SceneTask:

@@ -306,10 +306,12 @@ def make_containers() -> None:
     write_text("bowl/bowl.urdf", urdf(
         "bowl", [Shape(mesh("bowl.obj"))], 0.1, RGBA["bowlgreen"], size=(0.12, 0.12, 0.035),
         note="Open bowl, 12 cm rim, 3.5 cm tall (the reference's); origin at the centre of its bottom."))
-    frame = [(0.12, 0.01, 0, 0.055), (0.12, 0.01, 0, -0.055), (0.01, 0.1, 0.055, 0), (0.01, 0.1, -0.055, 0)]
+    # The reference's outline: 12 cm square, 6 mm bars, 1 mm tall (what its oracle camera sees
+    # of a zone, hence the free space left around it, depends on these).
+    frame = [(0.12, 0.006, 0, 0.057), (0.12, 0.006, 0, -0.057), (0.006, 0.108, 0.057, 0), (0.006, 0.108, -0.057, 0)]
     write_text("zone/zone.urdf", marker_urdf(
         "zone", [Shape(box((sx, sy, 0.001)), (x, y, 0.0005)) for sx, sy, x, y in frame], RGBA["green"],
-        "Square zone outline 12 x 12 cm, bars 1 cm, bottom at z = 0."))
+        "Square zone outline 12 x 12 cm, bars 6 mm, bottom at z = 0."))
     pallet = [Shape(box((0.3, 0.25, 0.008)), (0, 0, 0.006))]
     pallet += [Shape(box((0.3, 0.03, 0.012)), (0, y, -0.004)) for y in (-0.105, 0.0, 0.105)]
     write_text("pallet/pallet.urdf", urdf(

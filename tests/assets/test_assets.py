@@ -43,7 +43,7 @@ TEMPLATES: dict[str, tuple[set[str], dict[str, Sequence[Any]], tuple[float, floa
     "box/box-template.urdf": ({"DIM0", "DIM1", "DIM2"}, {"DIM": (0.05, 0.03, 0.02)}, (0.05, 0.03, 0.02)),
     "container/container-template.urdf": (
         {"DIM0", "DIM1", "DIM2", "HALF0", "HALF1", "HALF2"},
-        {"DIM": (0.2, 0.15, 0.05), "HALF": (0.1, 0.075, 0.025)}, (0.204, 0.154, 0.052)),
+        {"DIM": (0.2, 0.15, 0.05), "HALF": (0.1, 0.075, 0.025)}, (0.202, 0.152, 0.051)),
     # DIM0 of cylinders and balls is a radius, as in the reference's templates
     "cylinder/cylinder-template.urdf": ({"DIM0", "DIM2"}, {"DIM": (0.02, 0.02, 0.06)}, (0.04, 0.04, 0.06)),
     "ball/ball-template.urdf": ({"DIM0"}, {"DIM": (0.02, 0.02, 0.02)}, (0.04, 0.04, 0.04)),

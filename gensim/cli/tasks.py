@@ -325,6 +325,7 @@ def import_(
     rename_builtins: bool = typer.Option(
         False, "--rename-builtins", help="store tasks named like a built-in as NAME-imported instead of rejecting them"),
     jobs: int = typer.Option(1, help="files checked at once (each check keeps about one core busy)"),
+    index: bool = typer.Option(True, help="embed admitted tasks into the search index before returning"),
     json_out: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Import task files; each is checked by name, then by the sandboxed checker, and stored with its verdict.
@@ -353,6 +354,12 @@ def import_(
                               on_entry=None if json_out else _print_entry, jobs=jobs)
     except GensimError as err:
         fail_from(err)
+    if index and report.admitted:
+        from gensim.retrieval.adapters import refresh_index
+
+        if not json_out:
+            console.print(f"indexing the library for search ({len(report.admitted)} new tasks)...", highlight=False)
+        refresh_index()  # the next `gensim tasks search` does not embed them first
     if json_out:
         print_json(report.to_json())
     else:

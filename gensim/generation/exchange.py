@@ -215,8 +215,9 @@ def import_paths(paths: Sequence[Path], *, seeds: tuple[int, ...] = CHECK_SEEDS,
     try:
         futures = {pool.submit(_import_guarded, item, check): item for item in ready}
         for future in as_completed(futures):
-            done(futures[future].index, future.result())
-            finished += 1
+            result = future.result()
+            finished += 1  # stored (by the worker) before it is printed
+            done(futures[future].index, result)
     except KeyboardInterrupt:
         pool.shutdown(wait=True, cancel_futures=True)  # running checks end at once: their sandboxes were killed
         raise Interrupted(f"{finished} of {len(report.entries)} entries done and stored; rerun the same "

@@ -122,6 +122,14 @@ def open_library(
     return Library.open(docs, embedder or get_embedder(), folder)
 
 
+def refresh_index(*, url: str | None = None, index_dir: Path | None = None) -> int:
+    """Bring the home's search index up to date with the library (`search_tasks`' docs); the
+    number of tasks it holds. Embedding new tasks is the slow part of the first search after
+    they were stored, so commands that add many (an import) pay it instead."""
+    library = open_library(library_docs(url=url), index_dir=index_dir)
+    return len(library)
+
+
 def search_tasks(
     query: str,
     k: int = 5,

@@ -154,6 +154,8 @@ def test_sequential_tasks_have_one_instruction_per_goal() -> None:
     assert len(task.goals) == len(task.lang_goals) == 5  # type: ignore[attr-defined]
     for goal, lang in zip(task.goals, task.lang_goals, strict=True):  # type: ignore[attr-defined]
         shape = lang.split(" in the ")[-1].removesuffix(" hole")
+        for where in ("top ", "bottom ", "left ", "right ", "middle "):  # a hole among same-shape holes
+            shape = shape.removeprefix(where)
         assert shape in utils.assembling_kit_shapes.values() and len(goal.objs) == 1
 
     task = _reset("packing-google-objects-seq", 6)
@@ -171,3 +173,14 @@ def test_seen_and_unseen_household_splits() -> None:
     assert seen_names and unseen_names and not seen_names & unseen_names
     seen.mode = "train"
     assert set(seen.object_table()) == seen_names  # the seen variant never changes its objects
+
+
+def test_hole_words_name_same_shape_holes_by_place() -> None:
+    from gensim.tasks.builtin.assembling_kits_seq import hole_words
+
+    identity = (0.0, 0.0, 0.0, 1.0)
+    holes = [((0.41, 0.045, 0), identity), ((0.5, 0.045, 0), identity), ((0.59, 0.045, 0), identity),
+             ((0.455, -0.045, 0), identity), ((0.545, -0.045, 0), identity)]
+    # two holes of shape 7 one behind the other along x, three of shape 2 in a row along y
+    assert hole_words(holes, [7, 2, 7, 2, 2]) == ["top ", "right ", "bottom ", "middle ", "middle "]
+    assert hole_words(holes, [1, 2, 3, 4, 5]) == [""] * 5

@@ -4,6 +4,7 @@ reference GenSim when its environment is given, side by side in the same run.
 Cases, each a fresh process timed end to end (wall clock, median of `--repeats`, sides
 alternating):
   help           `gensim --help`
+  train-help     `gensim train --help`
   usage-error    `gensim demos block-insertion -n -1` (refused input)
   train-no-tasks `gensim train --max-steps 5` (refused: no tasks)
   eval-missing   `gensim eval --model gensim-policy:99 --tasks block-insertion` in a home whose task
@@ -44,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TASK = "block-insertion"
 CASES = {
     "help": ["--help"],
+    "train-help": ["train", "--help"],
     "usage-error": ["demos", TASK, "-n", "-1"],
     "train-no-tasks": ["train", "--max-steps", "5"],
     "eval-missing": ["eval", "--model", "gensim-policy:99", "--tasks", TASK],
@@ -115,6 +117,7 @@ def main() -> None:
             subprocess.run([sys.executable, "-c", _CHECKPOINTS], env=_env(tree, homes[name]), cwd=tree,
                            check=True, capture_output=True, timeout=600)
         times: dict[tuple[str, str], list[float]] = {}
+        load_start = os.getloadavg()[0]
         for repeat in range(args.repeats):
             for case, case_args in CASES.items():
                 for name, tree in sides.items():
@@ -132,6 +135,7 @@ def main() -> None:
                 elif args.ref_root:
                     times.setdefault(("reference demos n=1", "GenSim"), []).append(
                         _reference(args.ref_python, args.ref_root, work / "ref-data"))
+        print(f"load average (1 min) at the start {load_start:.1f}, at the end {os.getloadavg()[0]:.1f}")
         print(f"{'case':<22}{'side':<22}{'median s':>10}{'min s':>8}{'max s':>8}")
         for (case, side), values in times.items():
             print(f"{case:<22}{side:<22}{statistics.median(values):>10.2f}{min(values):>8.2f}{max(values):>8.2f}")

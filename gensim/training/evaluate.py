@@ -85,9 +85,15 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
         raise UsageError("no tasks: give --tasks a,b,c")
     say = report or (lambda _line: None)
     started_at = time.time()  # the MLflow run opened after the work covers all of it
-    # The model and the tasks are resolved before torch is imported: mistakes fail fast.
-    fields = {name: _task_fields(name) for name in names}
+    # The model and the tasks are resolved before torch is imported: mistakes fail fast, the
+    # cheap checks first (task names in the registry, the model in the task DB), then the pins
+    # (which open the task DB through its ORM).
+    from gensim.tasks.registry import get_spec
+
+    for name in names:
+        get_spec(name)
     resolved = resolve_model(model)
+    fields = {name: _task_fields(name) for name in names}
     robot = require_same_robot(resolved.ref, checkpoint_robot(resolved.checkpoint), robot)
     import torch
 

@@ -110,7 +110,7 @@ def test_hostile_bundle(name: str, gensim_home: Path, tmp_path: Path) -> None:
 
 def test_human_report_escapes_names_and_reasons(gensim_home: Path, tmp_path: Path) -> None:
     bundle, expected = _prepare("homoglyph_names", tmp_path)
-    result = runner.invoke(app, ["tasks", "import", str(bundle), "--seeds", "2"])
+    result = runner.invoke(app, ["tasks", "import", str(bundle), "--seeds", "2", "--no-index"])
     assert result.exit_code == 1, result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
     lines = result.output.strip().splitlines()

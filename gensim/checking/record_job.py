@@ -21,9 +21,10 @@ from gensim.checking import recorder
 from gensim.checking.conventions import CHECK_SEEDS
 from gensim.checking.record import RunRecord
 from gensim.sandbox import phases
-from gensim.sim import environment, grippers, primitives  # noqa: F401
+from gensim.sim import environment, grippers, oracle_view, primitives  # noqa: F401
 from gensim.sim.arm import check_robot
-from gensim.tasks import context, episode, goals, loader, oracle, rewards, task, utils  # noqa: F401
+from gensim.tasks import context, episode, goals, habits, loader, oracle, rewards, task, utils  # noqa: F401
+from gensim.tasks.episode import warm_up as sandbox_warm_up  # noqa: F401 - called by a warm sandbox
 
 
 def _name(raw: Any) -> str:

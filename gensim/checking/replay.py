@@ -49,6 +49,13 @@ from gensim.sandbox import phases
 from gensim.tasks.task import Task
 
 REPLAY_JOB = "gensim.checking.replay:replay_job"
+
+
+def sandbox_warm_up() -> None:
+    """Called once by a warm sandbox of the replayer (`gensim.sandbox.forkserver`)."""
+    from gensim.tasks.episode import warm_up
+
+    warm_up()
 CREATES = frozenset({"loadURDF", "createCollisionShape", "createVisualShape", "createMultiBody",
                      "createConstraint"})
 MESH_REF = re.compile(r"""filename\s*=\s*["']([^"']*)["']""")

@@ -9,8 +9,9 @@ suction, a small front image), recorded where the expert runs (here, or in the s
 
 Built-in tasks (`code` is None) run in the worker process itself. Tasks whose spec carries
 `code` (generated or imported: untrusted) never run there: the worker starts a sandboxed child
-(`gensim.sandbox.run_in_sandbox`, job `gensim.data.worker:sandbox_entry`) with a wall-clock,
-CPU and memory limit, and the encoded episodes come back base64 in its JSON verdict.
+(`gensim.sandbox.run_in_sandbox`, job `gensim.data.worker:sandbox_entry`; a warm sandbox of the
+worker process by default) with a wall-clock, CPU and memory limit, and the encoded episodes
+come back base64 in its JSON verdict.
 Workers never write into the dataset: the parent checks each episode (success is read from
 the recorded rewards) and writes it.
 """
@@ -25,6 +26,8 @@ from typing import Any
 from gensim.data.format import Episode, encode
 
 SANDBOX_JOB = "gensim.data.worker:sandbox_entry"
+# Imported by the sandbox before the job runs (once per warm sandbox: `gensim.sandbox.child`).
+SANDBOX_PRELOAD = ("gensim.sim.environment", "gensim.tasks.episode", "gensim.tasks.registry", "gensim.tasks.loader")
 SANDBOX_S_PER_SEED = 120.0  # wall-clock allowance per seed inside the sandbox (s)
 CONTROL_MB = 32  # more file size allowed per episode with a control-rate stream (MiB)
 SANDBOX_START_S = 60.0  # wall-clock allowance to start the child and load the task (s)
@@ -146,7 +149,9 @@ def _run_sandboxed(job: dict[str, Any]) -> list[dict[str, Any]]:
     per_episode_mb = (64 if job.get("views") else 4) + (CONTROL_MB if job.get("robot", "none") != "none" else 0)
     limits = Limits(wall_s=wall, cpu_s=int(wall), memory_mb=int(job.get("memory_mb", 4096)),
                     file_mb=16 + per_episode_mb * len(seeds))
-    verdict = run_in_sandbox(SANDBOX_JOB, job, limits)
+    from gensim.config import get_settings
+
+    verdict = run_in_sandbox(SANDBOX_JOB, job, limits, warm=get_settings().sandbox_warm)
     if not verdict.ok:
         error = f"sandbox: {verdict.error}"
         return [{"seed": s, "success": False, "steps": 0, "total_reward": 0.0, "error": error,

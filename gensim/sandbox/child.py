@@ -70,14 +70,18 @@ def _quiet_pybullet() -> None:
 
 
 def load_job(job: str) -> tuple[Any, dict[str, Any] | None]:
-    """Import the job's module and the preloaded modules: (the job function, None), or (None,
-    the error answer) when the job cannot be loaded. Runs before any task code."""
+    """Import the job's module, the modules it names in `SANDBOX_PRELOAD` and the preloaded
+    modules: (the job function, None), or (None, the error answer) when the job cannot be
+    loaded. Runs before any task code (in a warm sandbox, once in the fork server)."""
     _quiet_pybullet()
     module, _, func = job.partition(":")
     fn: Any = None
     failed: dict[str, Any] | None = None
     try:
-        fn = getattr(importlib.import_module(module), func)
+        loaded = importlib.import_module(module)
+        for name in getattr(loaded, "SANDBOX_PRELOAD", ()):  # what the job will import, loaded now
+            importlib.import_module(str(name))
+        fn = getattr(loaded, func)
     except BaseException as err:  # noqa: BLE001
         failed = {"ok": False, "error": f"job {job!r} cannot be loaded: {err}"}
     for name in (*PRELOAD, "numpy", "pybullet"):

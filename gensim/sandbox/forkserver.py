@@ -3,8 +3,9 @@
 `gensim.sandbox.pool` starts it behind the same boundary as a cold child (`bwrap.command` with
 `as_pid_1`, a seccomp program without the process rules) with a start-up request on stdin: the
 job's module, the control socket's descriptor, the full seccomp program. Then:
-1. import the job's module and the preloaded modules once (`child.load_job`), note the module
-   table a cold child has at that point, make itself undumpable (no process of the sandbox can
+1. import the job's module and the preloaded modules once (`child.load_job`), call the job
+   module's `sandbox_warm_up()` if it has one (e.g. `gensim.tasks.episode.warm_up`: an empty
+   scene built once, so that no job pays PyBullet's first-call costs), note the module table, make itself undumpable (no process of the sandbox can
    read or write its memory through /proc), note what the scratch tmpfs holds, say "ready";
 2. per job: receive the request, verdict, stdout, stderr and phase descriptors (SCM_RIGHTS) and
    fork. The child starts a new session, points stdout/stderr at the job's memfds, closes every
@@ -137,6 +138,12 @@ def main() -> None:
     from gensim.sandbox import guard  # noqa: F401 - as a cold child: the guard before any job
 
     child.load_job(str(init["job"]))
+    hook = getattr(sys.modules.get(str(init["job"]).partition(":")[0]), "sandbox_warm_up", None)
+    if callable(hook):  # the job's own first-call costs, paid once (gensim code: nothing untrusted yet)
+        try:
+            hook()
+        except Exception:  # noqa: BLE001 - a job that cannot warm up still runs, only slower
+            pass
     import numpy
 
     numpy.random.seed()  # its first call in a process costs ~40 ms: paid once here, not per job
@@ -155,6 +162,9 @@ def main() -> None:
         os._exit(1)
     dev, mode = os.stat(SCRATCH).st_dev, os.stat(SCRATCH).st_mode
     keep = _entries(SCRATCH, dev)
+    import gc
+
+    gc.freeze()  # the children's collector leaves the server's objects alone (fewer copied pages)
     ctl.send(b"ready")
     while True:
         msg, fds, _, _ = socket.recv_fds(ctl, 64, FDS_PER_JOB)

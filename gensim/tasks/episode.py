@@ -182,3 +182,18 @@ def _grab(env: Any, frames: list[np.ndarray], timings: dict[str, float]) -> None
     color = env.render_topdown()[0]
     frames.append(np.asarray(color))
     timings["render"] += time.perf_counter() - start
+
+
+def warm_up(render_obs: bool = False) -> None:
+    """Build, reset and close an empty scene once: the first environment of a process pays
+    PyBullet's and the loaders' first-call costs (~0.15 s). A warm sandbox's fork server calls
+    this (as its job module's `sandbox_warm_up`) so that every forked job starts past them."""
+    from gensim.sim.environment import Environment
+    from gensim.tasks.task import Task
+
+    env = Environment(render_obs=render_obs)
+    try:
+        env.set_task(Task())
+        env.reset()
+    finally:
+        env.close()

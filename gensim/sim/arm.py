@@ -196,6 +196,12 @@ class Arm:
         self.last_solution = self.kinematics.solve(target, self.targets if seed is None else seed, IK_ITERATIONS)
         return self.last_solution.q
 
+    def reaches(self, pose: Pose) -> bool:
+        """Whether IK from the rest pose facing `pose` converges there (no motion, no state)."""
+        target = self._target(pose)
+        rest = self.kinematics.facing_rest(target[:3, 3])
+        return self.kinematics.iterate(target, rest, rest, 3 * IK_ITERATIONS).converged
+
     def solve_fresh(self, pose: Pose) -> tuple[float, ...]:
         """Joint angles for `pose` solved from the rest pose facing it (not from the last
         solution): the arm's usual posture there, as `best_turn` assumes."""

@@ -32,6 +32,7 @@ ARM_DESCEND_STEP = 0.00025  # m per physics step of an arm's last centimetres (0
 # on contact with less overshoot than at the floating tool's `DESCEND_STEP`
 REST_SPEED = 0.01  # m/s: the tool counts as at rest after a contact below this speed ...
 REST_STEPS = 48  # ... or after this many physics steps (0.1 s)
+APPROACH_STEP = 0.03  # m: `approach` lowers an arm's lift by this much at a time until it reaches
 FLOOR_Z = -0.01  # a vertical descent goes on down to the table (as the reference's) before giving up
 
 
@@ -66,13 +67,17 @@ def turn_about_tool(pose: Pose, angle: float) -> Pose:
 
 def approach(env: Environment, pose: Pose, height: float) -> Pose:
     """`pose` moved `height` up its tool axis: where a primitive approaches and lifts. With an
-    arm the lift stops at `gensim.sim.arm.APPROACH_TOP` (the far corners of the workspace are
-    out of the arm's reach higher up); the floating end effector goes the whole `height`."""
+    arm the lift stops at `gensim.sim.arm.APPROACH_TOP` and, where the arm does not reach that
+    high (the far corners of the workspace), `APPROACH_STEP` lower at a time until it does; the
+    floating end effector goes the whole `height`."""
     arm = env.require_ee().arm
     if arm is not None:
         axis_z = float(quaternion_to_matrix(pose[1])[2, 2])
         if axis_z > 1e-6:
             height = max(0.0, min(height, (arm.approach_top - pose[0][2]) / axis_z))
+        # In the far corners even that is out of reach: come down until the arm gets there.
+        while height > APPROACH_STEP and not arm.reaches(offset_along_tool(pose, height)):
+            height -= APPROACH_STEP
     return offset_along_tool(pose, height)
 
 

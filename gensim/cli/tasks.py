@@ -320,7 +320,7 @@ def export(
 @app.command("import")
 def import_(
     paths: list[Path] = typer.Argument(..., help="bundle folders (task files, with or without manifest.json) "
-                                       "and single task files", metavar="PATH..."),
+                                       "and single task files", metavar="PATH"),
     seeds: int = typer.Option(len(CHECK_SEEDS), help="distinct seeds of the expert check"),
     rename_builtins: bool = typer.Option(
         False, "--rename-builtins", help="store tasks named like a built-in as NAME-imported instead of rejecting them"),

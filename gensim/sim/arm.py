@@ -8,7 +8,9 @@ the tip link (`gensim.sim.kinematics`: from the previous solution, within the jo
 position motors; the physics steps of the primitive move the arm. The primitives approach from
 above and lift to a safe height (`PickPlace.height`, `Push.height`; with the arm at most
 `APPROACH_TOP`, see `primitives.approach`) before every lateral move, so the arm never sweeps
-through the scene at table height.
+through the scene at table height. Moves to those safe poses go in joint space
+(`primitives.transit`), and a primitive may turn its tool poses together about the tool axis
+where the last joint's range would not give the task's yaw (`Arm.best_turn`).
 
 Per-step state API (for recorders; see `Environment.robot_state` and
 `Environment.set_control_hook`): `RobotState` holds the joint positions and velocities (rad,

@@ -304,12 +304,28 @@ def _judge(record: Any, verdict: CheckVerdict, threshold: float, robot: str = "n
     _replay_all(run, episodes[: len(seeds)], verdict, threshold, robot)
 
 
+def replay_episode(env: Any, episode: EpisodeRecord, findings: Any, work: Path) -> tuple[Any, float]:
+    """Rebuild `episode`'s recorded scene in `env`, add its goals (with the shares and tolerance
+    of `findings`, `check_goals`) and play its recorded actions with gensim's primitive: the
+    `run_episode` result (stock reward) and the total reached before the first action. Raises
+    what rebuilding or playing raised. Also the judge of demos and rollouts of untrusted tasks
+    (`gensim.checking.episodes`)."""
+    from gensim.tasks.episode import run_episode
+
+    if episode.scene is None:
+        raise ReplayError(f"seed {episode.seed}: no scene was recorded")
+    task = ReplayTask(episode.scene, findings.shares, findings.pos_eps, work)
+    expert = RecordedExpert(task, episode.actions)
+    result = run_episode(env, task, episode.seed, policy=expert,
+                         max_steps=max(1, len(episode.actions)))  # act() looks once at least
+    return result, expert.reward_at_reset
+
+
 def _replay_all(run: RunRecord, episodes: list[EpisodeRecord], verdict: CheckVerdict, threshold: float,
                 robot: str = "none") -> None:
     import tempfile
 
     from gensim.sim.environment import Environment
-    from gensim.tasks.episode import run_episode
 
     results: list[Any] = []
     with tempfile.TemporaryDirectory(prefix="gensim-replay-") as tmp:
@@ -333,15 +349,12 @@ def _replay_all(run: RunRecord, episodes: list[EpisodeRecord], verdict: CheckVer
                     verdict.fail(Stage.GOALS, *(f"{e} (seed {episode.seed})" for e in findings.errors[:10]))
                     return
                 try:
-                    task = ReplayTask(scene, findings.shares, findings.pos_eps, Path(tmp))
-                    expert = RecordedExpert(task, episode.actions)
-                    result = run_episode(env, task, episode.seed, policy=expert,
-                                         max_steps=max(1, len(episode.actions)))  # act() looks once at least
+                    result, at_reset = replay_episode(env, episode, findings, Path(tmp))
                 except Exception as err:  # noqa: BLE001 - a record that cannot be rebuilt fails the stage
                     inner = getattr(err, "error", err)
                     verdict.fail(Stage.REPLAY, f"replay: seed {episode.seed}: {inner}"[:1000])
                     return
-                if expert.reward_at_reset > SUCCESS_REWARD:
+                if at_reset > SUCCESS_REWARD:
                     verdict.fail(Stage.GOALS, f"goals: every goal is already reached after reset, before the "
                                  f"expert acts (seed {episode.seed}): start the objects away from their targets")
                     return

@@ -67,6 +67,7 @@ class DemoReport:
     peak_rss_mb: float = 0.0  # of this (parent) process
     stopped: str = ""  # why the run ended before n episodes, if it did
     robot: str = "none"  # the embodiment of the expert (see the module docstring)
+    disagreements: int = 0  # attempts of this run where the task's own rewards and the replay's differ
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
@@ -95,6 +96,8 @@ def _verified(seed: int, outcome: dict[str, Any], pinned: PinnedTask, robot: str
     data = outcome.get("data")
     if not outcome.get("success") or not isinstance(data, bytes | bytearray):
         return None
+    if pinned.code is not None and "task_success" not in outcome:
+        return None  # untrusted code: only an episode the trusted replay judged (`gensim.data.worker`)
     try:
         episode = EpisodeFile(bytes(data))
         ok = (int(episode.meta.get("seed", -1)) == seed and float(episode.reward.sum()) > SUCCESS_REWARD
@@ -218,13 +221,15 @@ def _generate(pinned: PinnedTask, writer: DatasetWriter, report: DemoReport, n: 
                 outcome = results.pop(seed)
                 data = _verified(seed, outcome, pinned, report.robot)
                 if data is not None:
-                    writer.write_episode(seed, data, _timings(outcome))
+                    writer.write_episode(seed, data, _timings(outcome), _warnings(outcome))
                     kept += 1
                     report.new_episodes += 1
                 else:
                     writer.write_failure(seed, {k: outcome.get(k) for k in
-                                                ("error", "steps", "total_reward", "seconds")})
+                                                ("error", "steps", "total_reward", "seconds")}
+                                         | {k: outcome[k] for k in ("task_total_reward", "warnings") if k in outcome})
                     report.new_failures += 1
+                report.disagreements += bool(_warnings(outcome))
                 if progress is not None:
                     progress({"seed": seed, "success": data is not None, "episodes": kept,
                               "failures": report.new_failures})
@@ -246,6 +251,12 @@ def _timings(outcome: dict[str, Any]) -> dict[str, float]:
         return {}
     return {str(k)[:16]: round(float(v), 4) for k, v in list(raw.items())[:8]
             if isinstance(v, int | float)}
+
+
+def _warnings(outcome: dict[str, Any]) -> list[str]:
+    """The worker's notes on an episode (e.g. the replay disagreed with the task's rewards)."""
+    raw = outcome.get("warnings")
+    return [str(w)[:500] for w in raw[:16]] if isinstance(raw, list) else []
 
 
 def _finish(report: DemoReport, writer: DatasetWriter) -> DemoReport:

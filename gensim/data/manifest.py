@@ -2,7 +2,9 @@
 that compare the episode files with it.
 
 `manifest.jsonl` in a dataset folder holds one JSON object per line, `ManifestEntry.to_json()`:
-`{"file", "seed", "bytes", "sha256", "views", "robot", "timings"}`. The writer appends a line (flushed
+`{"file", "seed", "bytes", "sha256", "views", "robot", "timings"}`, and `warnings` when there are
+any (e.g. where the trusted replay of an untrusted task's episode disagreed with the task's own
+rewards: `gensim.data.worker`). The writer appends a line (flushed
 and fsynced) right after it moves an episode file into place; the last line for a file wins.
 A line cut by a kill is ignored, and the episode it described is "unrecorded" until the next
 writer records it (after checking that it reads). `check_dataset` finds what is wrong:
@@ -74,9 +76,15 @@ class ManifestEntry:
     views: bool = False  # made with --views (needed to regenerate it)
     robot: str = "none"  # made with --robot (the embodiment; with an arm the file holds control_* data)
     timings: dict[str, float] = field(default_factory=dict)  # s: reset, act, step, render, total
+    warnings: tuple[str, ...] = ()  # notes about how the episode was judged (absent from the line when none)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        doc = asdict(self)
+        if not self.warnings:
+            doc.pop("warnings")
+        else:
+            doc["warnings"] = list(self.warnings)
+        return doc
 
     @classmethod
     def from_json(cls, doc: Any) -> ManifestEntry:
@@ -91,12 +99,16 @@ class ManifestEntry:
         timings = doc.get("timings") or {}
         if not isinstance(timings, dict):
             raise ValueError("bad timings")
+        warnings = doc.get("warnings") or []
+        if not isinstance(warnings, list):
+            raise ValueError("bad warnings")
         robot = doc.get("robot", "none")
         if not isinstance(robot, str) or not robot.isidentifier():
             raise ValueError("bad robot")
         return cls(file=file, seed=int(doc["seed"]), bytes=int(doc["bytes"]), sha256=sha,
                    views=bool(doc.get("views", False)), robot=robot[:32],
-                   timings={str(k): float(v) for k, v in list(timings.items())[:16]})
+                   timings={str(k): float(v) for k, v in list(timings.items())[:16]},
+                   warnings=tuple(str(w)[:500] for w in list(warnings)[:16]))
 
 
 def read_manifest(root: Path) -> dict[str, ManifestEntry]:

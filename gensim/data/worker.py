@@ -11,7 +11,12 @@ Built-in tasks (`code` is None) run in the worker process itself. Tasks whose sp
 `code` (generated or imported: untrusted) never run there: the worker starts a sandboxed child
 (`gensim.sandbox.run_in_sandbox`, job `gensim.data.worker:sandbox_entry`; a warm sandbox of the
 worker process by default) with a wall-clock, CPU and memory limit, and the encoded episodes
-come back base64 in its JSON verdict.
+come back base64 in its JSON verdict, each with its record (scene, goals, actions, the task's
+rewards: `gensim.checking.episodes`). Whether such an episode is a success is then the trusted
+replay's word, never the task's: the worker has the records replayed (`judge_in_sandbox`, the
+replayer's own sandbox), drops every episode the replay does not pass or whose stored actions
+are not the replayed ones, stores the replay's rewards where the task's differ, and notes the
+disagreement (`outcome["warnings"]`).
 Workers never write into the dataset: the parent checks each episode (success is read from
 the recorded rewards) and writes it.
 """
@@ -27,7 +32,8 @@ from gensim.data.format import Episode, encode
 
 SANDBOX_JOB = "gensim.data.worker:sandbox_entry"
 # Imported by the sandbox before the job runs (once per warm sandbox: `gensim.sandbox.child`).
-SANDBOX_PRELOAD = ("gensim.sim.environment", "gensim.tasks.episode", "gensim.tasks.registry", "gensim.tasks.loader")
+SANDBOX_PRELOAD = ("gensim.sim.environment", "gensim.tasks.episode", "gensim.tasks.registry", "gensim.tasks.loader",
+                   "gensim.checking.episodes", "gensim.checking.recorder")
 SANDBOX_S_PER_SEED = 120.0  # wall-clock allowance per seed inside the sandbox (s)
 CONTROL_MB = 32  # more file size allowed per episode with a control-rate stream (MiB)
 SANDBOX_START_S = 60.0  # wall-clock allowance to start the child and load the task (s)
@@ -103,15 +109,18 @@ def play(env: Any, task: Any, seed: int, views: bool = False) -> tuple[Any, Epis
     return result, episode
 
 
-def run_seeds(job: dict[str, Any]) -> list[dict[str, Any]]:
-    """Play every seed of `job` in this process; one outcome dict per seed.
+def run_seeds(job: dict[str, Any], env: Any = None) -> list[dict[str, Any]]:
+    """Play every seed of `job` in this process (in `env`, default this process's simulator);
+    one outcome dict per seed.
 
     An outcome: `seed`, `success`, `steps`, `total_reward`, `seconds`, `error` (str or None),
     `timings` (s: reset, act, step, render, total), `data` (the encoded episode as bytes, only
-    for successes).
+    for successes). In a `RecordingEnvironment` (the sandbox) every episode that ran to its end
+    is encoded, and `record` holds its `EpisodeRecord` as JSON (for the replay's judgement).
     """
     outcomes = []
-    env = _environment(bool(job.get("views")), str(job.get("robot") or "none"))
+    recorded = env is not None and hasattr(env, "log")
+    env = env if env is not None else _environment(bool(job.get("views")), str(job.get("robot") or "none"))
     task = _make_task(job)
     for seed in job["seeds"]:
         start = time.perf_counter()
@@ -121,9 +130,13 @@ def run_seeds(job: dict[str, Any]) -> list[dict[str, Any]]:
             result, episode = play(env, task, int(seed), bool(job.get("views")))
             outcome.update(success=bool(result.success), steps=result.steps,
                            total_reward=float(result.total_reward), timings=dict(result.timings))
-            if result.success:
+            if result.success or recorded:
                 episode.meta.update(job.get("meta", {}))
                 outcome["data"] = encode(episode)
+            if recorded:
+                from gensim.checking.episodes import episode_record
+
+                outcome["record"] = episode_record(env, int(seed), result).to_json()
         except Exception as err:  # noqa: BLE001 - a failing episode is a failed attempt
             outcome["error"] = f"{type(err).__name__}: {err}"[:500]
             outcome["traceback"] = traceback.format_exc()[-2000:]
@@ -133,8 +146,12 @@ def run_seeds(job: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def sandbox_entry(payload: dict[str, Any]) -> dict[str, Any]:
-    """Inside the sandbox: `run_seeds`, with episode bytes as base64 text for the JSON verdict."""
-    outcomes = run_seeds(payload)
+    """Inside the sandbox: `run_seeds` in a recording environment, with episode bytes as base64
+    text for the JSON verdict."""
+    from gensim.checking.episodes import recording
+
+    with recording(render_views=bool(payload.get("views")), robot=str(payload.get("robot") or "none")) as env:
+        outcomes = run_seeds(payload, env)
     for outcome in outcomes:
         if outcome["data"] is not None:
             outcome["data"] = base64.b64encode(outcome["data"]).decode("ascii")
@@ -151,6 +168,11 @@ def _run_sandboxed(job: dict[str, Any]) -> list[dict[str, Any]]:
                     file_mb=16 + per_episode_mb * len(seeds))
     from gensim.config import get_settings
 
+    if get_settings().sandbox_warm:  # the replayer's sandbox starts while the episodes play
+        from gensim.checking.episodes import JUDGE_JOB, judge_limits
+        from gensim.sandbox.pool import prewarm
+
+        prewarm(JUDGE_JOB, judge_limits())
     verdict = run_in_sandbox(SANDBOX_JOB, job, limits, warm=get_settings().sandbox_warm)
     if not verdict.ok:
         error = f"sandbox: {verdict.error}"
@@ -160,11 +182,72 @@ def _run_sandboxed(job: dict[str, Any]) -> list[dict[str, Any]]:
     for outcome in outcomes:
         if outcome.get("data") is not None:
             outcome["data"] = base64.b64decode(outcome["data"])
-    return outcomes
+    return judged(outcomes, seeds, str(job.get("robot") or "none"))
+
+
+def judged(outcomes: list[dict[str, Any]], seeds: list[int], robot: str) -> list[dict[str, Any]]:
+    """The child's outcomes of `seeds` with success decided by the trusted replay of their
+    records (see the module docstring); one outcome per seed, in order."""
+    from gensim.checking.conventions import REWARD_ATOL
+    from gensim.checking.episodes import decode_record, judge_in_sandbox
+
+    by_seed = {int(o.get("seed", -1)): o for o in outcomes if isinstance(o, dict)}
+    ordered = [by_seed.get(s) or {"seed": s, "success": False, "steps": 0, "total_reward": 0.0,
+                                   "error": "the sandbox sent no outcome", "data": None, "seconds": 0.0}
+               for s in seeds]
+    judgements = judge_in_sandbox([o.get("record") for o in ordered], seeds, robot)
+    for outcome, judgement in zip(ordered, judgements, strict=True):
+        record = decode_record(outcome.pop("record", None), judgement.seed)
+        outcome["task_success"], outcome["task_total_reward"] = bool(outcome.get("success")), judgement.task_total
+        outcome["success"], outcome["total_reward"] = judgement.success, judgement.total_reward
+        note = judgement.disagreement()
+        outcome["warnings"] = [note] if note else []
+        data = outcome.get("data")
+        if not judgement.success or not isinstance(data, bytes) or isinstance(record, str):
+            outcome["data"] = None
+            if judgement.error and not outcome.get("error"):
+                outcome["error"] = f"replay: {judgement.error}"[:500]
+            continue
+        rewards = judgement.rewards + [0.0] * (len(record.actions) - len(judgement.rewards))
+        differs = len(rewards) != len(record.task_rewards) or any(
+            abs(a - b) > REWARD_ATOL for a, b in zip(rewards, record.task_rewards, strict=True))
+        outcome["data"] = _bound(data, record.actions, rewards, differs)
+        if outcome["data"] is None:
+            outcome["success"] = False
+            outcome["error"] = "the episode's actions are not the ones its record holds (and the replay played)"
+    return ordered
+
+
+def _bound(data: bytes, actions: list[Any], rewards: list[float], disagree: bool) -> bytes | None:
+    """The episode bytes if their actions are the recorded ones (float32, as stored), with the
+    replay's rewards where the task's disagreed; None if the actions differ or nothing decodes."""
+    import numpy as np
+
+    from gensim.data.format import EpisodeFile
+
+    try:
+        episode = EpisodeFile(data)
+        flat = [[*a[0][0], *a[0][1]] for a in actions], [[*a[1][0], *a[1][1]] for a in actions]
+        same = (episode.pose0.shape == (len(actions), 7) and episode.pose1.shape == (len(actions), 7)
+                and np.array_equal(episode.pose0, np.asarray(flat[0], dtype=np.float32).reshape(-1, 7))
+                and np.array_equal(episode.pose1, np.asarray(flat[1], dtype=np.float32).reshape(-1, 7)))
+        if not same or len(rewards) != len(actions):
+            episode.close()
+            return None
+        if not disagree:
+            episode.close()
+            return data
+        replaced = episode.to_episode()
+        episode.close()
+    except Exception:  # noqa: BLE001 - undecodable bytes are a failed attempt
+        return None
+    replaced.reward = np.asarray(rewards, dtype=np.float32)
+    replaced.meta.update(total_reward=round(float(sum(rewards)), 6), success=True)
+    return encode(replaced)
 
 
 def run_job(job: dict[str, Any]) -> list[dict[str, Any]]:
     """Run a job: in this process for built-in tasks, in a sandboxed child for tasks with code."""
-    if job.get("code") is not None and job.get("sandbox", True):
+    if job.get("code") is not None:
         return _run_sandboxed(job)
     return run_seeds(job)

@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -180,13 +181,14 @@ class DatasetWriter:
         """Every seed already consumed (kept or failed)."""
         return set(self.kept_seeds()) | set(self.failed_seeds())
 
-    def write_episode(self, seed: int, data: bytes, timings: dict[str, float] | None = None) -> Path:
-        """Store the encoded episode of `seed` (atomic), then its manifest line."""
+    def write_episode(self, seed: int, data: bytes, timings: dict[str, float] | None = None,
+                      warnings: Sequence[str] = ()) -> Path:
+        """Store the encoded episode of `seed` (atomic), then its manifest line (with `warnings`)."""
         path = self.episodes_dir / episode_filename(seed)
         write_atomic(path, data)
         append_entry(self.root, ManifestEntry(
             file=path.name, seed=seed, bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
-            views=self.views, robot=self.robot, timings=dict(timings or {})))
+            views=self.views, robot=self.robot, timings=dict(timings or {}), warnings=tuple(warnings)))
         return path
 
     def write_failure(self, seed: int, record: dict[str, Any]) -> Path:

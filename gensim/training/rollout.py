@@ -5,7 +5,10 @@ acting and returns one `Outcome` per seed. Built-in tasks run in this process (o
 per process, reused). Tasks with code (generated or imported: untrusted) never run here: the
 whole rollout goes to a sandboxed child (`gensim.sandbox.run_in_sandbox`, job
 `gensim.training.sandbox_job:play_job`) that loads a copy of the checkpoint and the task, and
-sends back outcomes and frames as JSON.
+sends back outcomes and frames as JSON, with each episode's record (scene, goals, the actions
+played, the task's rewards: `gensim.checking.episodes`). Success and reward of such an episode
+are the trusted replay's (`judge_in_sandbox`, the replayer's own sandbox, no task code), never
+the task's; where the task's own total differs, `Outcome.warnings` says so.
 """
 
 from __future__ import annotations
@@ -42,11 +45,14 @@ class Outcome:
     error: str | None = None
     frames: list[np.ndarray] = field(default_factory=list)  # top-down colour, when rendered
     instruction: str = ""  # the episode's language goal at its start
+    warnings: list[str] = field(default_factory=list)  # e.g. the task's rewards and the replay's differ
+    record: dict[str, Any] | None = None  # in the sandbox: the episode's record (JSON) for the replay
 
     def to_json(self) -> dict[str, Any]:
-        return {"seed": self.seed, "success": self.success, "reward": self.reward,
-                "steps": self.steps, "seconds": self.seconds, "error": self.error,
-                "instruction": self.instruction}
+        doc = {"seed": self.seed, "success": self.success, "reward": self.reward,
+               "steps": self.steps, "seconds": self.seconds, "error": self.error,
+               "instruction": self.instruction}
+        return doc | ({"warnings": list(self.warnings)} if self.warnings else {})
 
 
 def _environment(robot: str = "none") -> Any:
@@ -69,13 +75,15 @@ def _task(fields: dict[str, Any], split: str) -> Any:
 
 
 def play(agent: Any, fields: dict[str, Any], seeds: Sequence[int], split: str = "test",
-         render: Sequence[int] = (), robot: str = "none") -> list[Outcome]:
-    """Run the episodes in this process (only for trusted, built-in task code); `robot`: the
-    embodiment that executes the policy's pick/place actions (see `Environment`)."""
+         render: Sequence[int] = (), robot: str = "none", env: Any = None) -> list[Outcome]:
+    """Run the episodes in this process (only for trusted, built-in task code, or in the
+    sandbox); `robot`: the embodiment that executes the policy's pick/place actions (see
+    `Environment`). In a `RecordingEnvironment` `env` each outcome carries its record."""
     from gensim.sim.arm import check_robot
     from gensim.tasks.episode import run_episode
 
-    env = _environment(check_robot(robot))
+    recorded = env is not None and hasattr(env, "log")
+    env = env if env is not None else _environment(check_robot(robot))
     task = _task(fields, split)
     outcomes = []
     for seed in seeds:
@@ -86,6 +94,10 @@ def play(agent: Any, fields: dict[str, Any], seeds: Sequence[int], split: str = 
             outcome.success, outcome.reward = bool(result.success), float(result.total_reward)
             outcome.steps, outcome.frames = result.steps, list(result.frames)
             outcome.instruction = str(result.lang_goal)
+            if recorded:
+                from gensim.checking.episodes import episode_record
+
+                outcome.record = episode_record(env, int(seed), result).to_json()
         except Exception as err:  # noqa: BLE001 - a crashing episode is a failed episode
             outcome.error = f"{type(err).__name__}: {err}"[:500]
         outcome.seconds = round(time.perf_counter() - start, 3)
@@ -134,7 +146,30 @@ def play_sandboxed(checkpoint: str | Path, fields: dict[str, Any], seeds: Sequen
         outcomes.append(Outcome(seed=int(item["seed"]), success=bool(item["success"]),
                                 reward=float(item["reward"]), steps=int(item["steps"]),
                                 seconds=float(item["seconds"]), error=item.get("error"),
-                                frames=frames, instruction=str(item.get("instruction") or "")[:500]))
+                                frames=frames, instruction=str(item.get("instruction") or "")[:500],
+                                record=item.get("record")))
+    # One outcome per requested seed, in order: a child cannot add, repeat or drop episodes.
+    by_seed: dict[int, Outcome] = {}
+    for outcome in outcomes:
+        by_seed.setdefault(outcome.seed, outcome)
+    return replayed([by_seed.get(int(s)) or Outcome(seed=int(s), success=False, reward=0.0, steps=0, seconds=0.0,
+                                                    error="the sandbox sent no outcome of this seed")
+                     for s in seeds], robot)
+
+
+def replayed(outcomes: list[Outcome], robot: str = "none") -> list[Outcome]:
+    """`outcomes` with success and reward decided by the trusted replay of their records (see
+    the module docstring); an outcome without a usable record is not a success."""
+    from gensim.checking.episodes import judge_in_sandbox
+
+    judgements = judge_in_sandbox([o.record for o in outcomes], [o.seed for o in outcomes], robot)
+    for outcome, judgement in zip(outcomes, judgements, strict=True):
+        outcome.record = None
+        outcome.success, outcome.reward = judgement.success, judgement.total_reward
+        note = judgement.disagreement()
+        outcome.warnings = [note] if note else []
+        if judgement.error and outcome.error is None:
+            outcome.error = f"replay: {judgement.error}"[:500]
     return outcomes
 
 
@@ -153,8 +188,12 @@ def rollouts(agent: Any, checkpoint: str | Path | None, fields: dict[str, Any],
 
 
 def summary(outcomes: Sequence[Outcome]) -> dict[str, float]:
-    """Success rate, mean reward and episode count of a list of outcomes."""
+    """Success rate, mean reward and episode count of a list of outcomes (and how many the
+    replay judged otherwise than the task's own rewards, when any did)."""
     n = len(outcomes)
-    return {"success_rate": round(sum(o.success for o in outcomes) / n, 4) if n else 0.0,
-            "mean_reward": round(float(np.mean([o.reward for o in outcomes])), 4) if n else 0.0,
-            "episodes": n}
+    stats: dict[str, float] = {
+        "success_rate": round(sum(o.success for o in outcomes) / n, 4) if n else 0.0,
+        "mean_reward": round(float(np.mean([o.reward for o in outcomes])), 4) if n else 0.0,
+        "episodes": n}
+    disagreements = sum(bool(o.warnings) for o in outcomes)
+    return stats | ({"replay_disagreements": disagreements} if disagreements else {})

@@ -18,6 +18,7 @@ import gensim.policies.transporter  # noqa: F401
 import gensim.sim.environment  # noqa: F401
 import gensim.tasks.episode
 import gensim.tasks.registry  # noqa: F401
+from gensim.checking.episodes import recording
 from gensim.training import rollout
 
 
@@ -36,8 +37,11 @@ def play_job(payload: dict[str, Any]) -> dict[str, Any]:
     """Load the policy from `payload["checkpoint"]` and play `payload["seeds"]` of the task."""
     torch.set_num_threads(int(payload.get("threads", 1)))
     agent = gensim.policies.agent.PolicyAgent.from_checkpoint(payload["checkpoint"])
-    outcomes = rollout.play(agent, payload["task"], payload["seeds"], payload["split"],
-                            payload["render"], str(payload.get("robot") or "none"))
-    return {"outcomes": [{**o.to_json(),
+    robot = str(payload.get("robot") or "none")
+    # A recording environment: each outcome carries its record, which the trusted replay judges.
+    with recording(robot=robot) as env:
+        outcomes = rollout.play(agent, payload["task"], payload["seeds"], payload["split"],
+                                payload["render"], robot, env=env)
+    return {"outcomes": [{**o.to_json(), "record": o.record,
                           "frames": rollout.pack_frames(o.frames) if o.frames else None}
                          for o in outcomes]}

@@ -64,5 +64,20 @@ def test_task_code_rolls_out_in_the_sandbox(tmp_path: Path) -> None:
     agent = PolicyAgent.from_checkpoint(checkpoint)
     (local,) = play(agent, fields, [10001], split="test")
     assert (sandboxed.steps, sandboxed.reward) == (local.steps, local.reward)
+    assert sandboxed.success == local.success and not sandboxed.warnings  # the replay agreed
     with pytest.raises(ValueError, match="sandbox"):
         rollouts(agent, None, fields, [10001])
+
+
+@pytest.mark.slow
+def test_forged_reward_is_not_a_rollout_success(tmp_path: Path) -> None:
+    """A task whose reward() claims success after any action: the trusted replay of the played
+    actions judges the rollout (not a success), and the outcome says the two disagreed."""
+    code = (Path(__file__).resolve().parents[1] / "fixtures/replay/"
+            "forged_red_block_in_green_bowl.py").read_text()
+    fields = {"task": "forged-red-block", "origin": "generated", "code": code, "entry_point": ""}
+    (outcome,) = play_sandboxed(_checkpoint(tmp_path), fields, [10001], split="test")
+    assert outcome.error is None, outcome.error
+    assert outcome.steps == 1 and not outcome.success and outcome.reward < 0.99
+    assert "the task's own reward totals 1.00" in outcome.warnings[0]
+    assert summary([outcome])["success_rate"] == 0.0 and summary([outcome])["replay_disagreements"] == 1

@@ -161,16 +161,18 @@ def test_train_and_eval_cli_bar_table_curve(gensim_home: Path, tmp_path: Path) -
     curve = next(line.split()[-1] for line in result.stdout.splitlines() if line.startswith("training curve"))
     checkpoint = next(line.split()[-1] for line in result.stdout.splitlines() if line.startswith("model "))
     assert Path(curve).is_file() and Path(curve).parent == Path(checkpoint).parent
-    run_id = next(line.split()[2] for line in result.stdout.splitlines() if line.startswith("MLflow run"))
+    link = next(line.split()[2] for line in result.stdout.splitlines() if line.startswith("MLflow run"))
+    run_id = re.search(r"/runs/([0-9a-f]+)\?", link).group(1)  # type: ignore[union-attr]
+    model = next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("model "))
     client: Any = get_tracker().client
     assert [a.path for a in client.list_artifacts(run_id, "plots")] == ["plots/training_curve.png"]
 
-    result = runner.invoke(app, ["eval", "--model", "gensim-policy:1", "--tasks", "block-insertion",
+    result = runner.invoke(app, ["eval", "--model", model, "--tasks", "block-insertion",
                                  "--episodes", "2", "--gif-episodes", "0", "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)  # stdout: one JSON object; bar and table on stderr
     assert doc["results"]["block-insertion"]["episodes"] == 2
-    assert "2/2 episodes" in result.stderr and "evaluation of gensim-policy:1" in result.stderr
+    assert "2/2 episodes" in result.stderr and f"evaluation of {model}" in result.stderr
     assert "block-insertion: success" in result.stderr
     artifacts = {a.path for a in client.list_artifacts(doc["mlflow_run_id"])}
     assert "success_per_task.png" in artifacts

@@ -67,8 +67,11 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="gensim-bench-generated-demos-out-"))
     from gensim.db import repository
     from gensim.db.session import ensure_schema
+    from gensim.generation.library import admitted_specs
+    from gensim.tasks import registry
 
     ensure_schema()
+    registry.register_source(admitted_specs)  # the stored tasks, as the CLI registers them
     n = args.episodes
     print(f"{n} episodes per run, workers=1, {args.repeats} rounds, load average {os.getloadavg()[0]:.1f}\n")
     print("| task | built-in ep/min | generated warm ep/min | generated cold ep/min | time per episode warm / "

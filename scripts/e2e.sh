@@ -8,6 +8,7 @@ BIN=${BIN:-.venv/bin}
 # GENSIM_*, OPENAI_* or AZURE_* settings leaks in (no real API calls, no other tracking store).
 for var in $(env | sed -n 's/^\(\(GENSIM\|OPENAI\|AZURE\)_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$var"; done
 export GENSIM_HOME=${E2E_HOME:-$(mktemp -d -t gensim-e2e-XXXXXX)}
+keep=${E2E_HOME:+yes}  # a home made here is removed once the run passes; a failed run keeps it
 export GENSIM_LLM_PROVIDER=offline
 export MLFLOW_DISABLE_TELEMETRY=true
 echo "e2e home: $GENSIM_HOME"
@@ -34,4 +35,4 @@ step train --tasks block-insertion --demos 2 --max-steps 4 --val-interval 4 --va
 MODEL=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['model'])" "$GENSIM_HOME/train.json")
 step eval --model "$MODEL" --tasks block-insertion --episodes 2 --gif-episodes 1 --quiet --json
 step demos list
-echo; echo "e2e passed (home $GENSIM_HOME)"
+if [ -z "$keep" ]; then rm -rf "$GENSIM_HOME"; echo; echo "e2e passed"; else echo; echo "e2e passed (home $GENSIM_HOME)"; fi

@@ -163,6 +163,7 @@ def test_same_seed_same_scene() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", NAMES)
 def test_expert_success_rate_20_seeds(name: str, record_property: pytest.RecordProperty) -> None:
     verdict = check_task(get_spec(name), seeds=SUCCESS_SEEDS, threshold=MIN_SUCCESS)

@@ -95,6 +95,7 @@ def test_test_split_shapes_and_objects(name: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.sweep
 @pytest.mark.parametrize("name", NAMES)
 def test_expert_success_over_20_seeds(name: str) -> None:
     verdict = check_task(name, seeds=SUCCESS_SEEDS, threshold=0.0)

@@ -269,7 +269,7 @@ class DeferredRun:
         """Register the artifact at `artifact_path` as a new version of model `name` when the
         record is logged; returns the version it will get as far as this home knows
         (`predict_version`); `model_version` holds the real one once logged."""
-        predicted = predict_version(self.record.tracking_uri, name, self.home)
+        predicted = reserve_version(self.record.tracking_uri, name, self.home)
         self.record.register = {"artifact_path": artifact_path, "name": name,
                                 "tags": {str(k): str(v) for k, v in (tags or {}).items()},
                                 "description": description, "predicted": predicted}
@@ -293,6 +293,31 @@ def predict_version(uri: str, name: str, home: Path | None = None) -> str:
     if isinstance(cached, int):
         known.append(cached)
     return str(max(known, default=0) + 1)
+
+
+def reserve_version(uri: str, name: str, home: Path | None = None) -> str:
+    """`predict_version`, then that version kept as reserved in the home (under a lock): two
+    trainings that end at once are told different versions, in the order they reserved them."""
+    box = outbox_dir(home)
+    box.mkdir(parents=True, exist_ok=True)
+    path = box / "reserved-versions.json"
+    with open(box / ".reserve.lock", "a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            doc = json.loads(path.read_text()) if path.exists() else {}
+        except ValueError:
+            doc = {}
+        if not isinstance(doc, dict):
+            doc = {}
+        reserved = doc.get(uri, {}).get(name)
+        predicted = int(predict_version(uri, name, home))
+        if isinstance(reserved, int):
+            predicted = max(predicted, reserved + 1)
+        doc.setdefault(uri, {})[name] = predicted
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(doc))
+        os.replace(tmp, path)
+    return str(predicted)
 
 
 def _cache(home: Path | None = None) -> dict[str, Any]:

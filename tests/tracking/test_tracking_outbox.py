@@ -87,3 +87,16 @@ def test_only_a_stale_record_gets_a_new_writer(gensim_home: Path) -> None:
     assert log.exists()
     _, problems = flush()  # the new writer or this flush logs it (flush waits for the writer)
     assert problems == [] and pending() == []
+
+
+def test_trainings_ending_at_once_are_told_different_versions(gensim_home: Path) -> None:
+    """Each deferred registration reserves the version it predicts: the next one gets the next
+    number, before either run reaches MLflow (no MLflow here)."""
+    from gensim.tracking.outbox import predict_version, remember_model_version, reserve_version
+
+    uri = "sqlite:///nowhere.db"
+    assert predict_version(uri, "m") == "1"
+    assert [reserve_version(uri, "m") for _ in range(3)] == ["1", "2", "3"]
+    assert reserve_version(uri, "other") == "1"
+    remember_model_version(uri, "m", "7")  # a writer saw version 7 in the registry
+    assert reserve_version(uri, "m") == "8"

@@ -8,8 +8,9 @@ built-in plays in the worker process itself. Three sides per task, alternating, 
 rounds, `make_demos(..., workers=1)` each time (a fresh worker process per run, as the CLI):
 `built-in`, `generated, warm` (warm sandboxes, the default: bwrap and the job's imports started
 once per worker process) and `generated, cold` (`GENSIM_SANDBOX_WARM=false`: one bwrap start per
-chunk). Episodes per minute over the whole run (worker start included) and in steady state
-(first to last written episode); ratios of time per episode against the built-in.
+chunk). Episodes per minute over the whole run (worker start included: the sandboxed side
+delivers its episodes a chunk at a time, so a steady-state rate between episodes means nothing
+there); ratios of time per episode against the built-in.
 Run: `python -m bench.bench_generated_demos [--episodes 8] [--repeats 2]`.
 """
 
@@ -33,22 +34,19 @@ TASKS = {"place-red-in-green": "place_red_in_green.py", "align-box-corner": "ali
          "build-car": "build_car.py"}
 
 
-def _side(task: str, n: int, root: Path, warm: bool, steady: list[float]) -> Timed:
+def _side(task: str, n: int, root: Path, warm: bool) -> Timed:
     def run() -> tuple[float, str]:
         from gensim.config import get_settings
         from gensim.data.demos import make_demos
 
         os.environ["GENSIM_SANDBOX_WARM"] = "true" if warm else "false"
         get_settings.cache_clear()
-        stamps: list[float] = []
         out = root / f"{task}-{'w' if warm else 'c'}-{time.perf_counter_ns()}"
         start = time.perf_counter()
-        report = make_demos(task, n, "train", workers=1, out=out, track=False,
-                            progress=lambda _e, s=stamps: s.append(time.perf_counter()))
+        report = make_demos(task, n, "train", workers=1, out=out, track=False)
         seconds = time.perf_counter() - start
         if report.episodes != n:
             raise SystemExit(f"{task}: {report.episodes} of {n} episodes")
-        steady.append((stamps[-1] - stamps[0]) / (len(stamps) - 1) if len(stamps) > 1 else seconds / n)
         return seconds, str(report.episodes)
 
     return run
@@ -75,24 +73,20 @@ def main() -> None:
     n = args.episodes
     print(f"{n} episodes per run, workers=1, {args.repeats} rounds, load average {os.getloadavg()[0]:.1f}\n")
     print("| task | built-in ep/min | generated warm ep/min | generated cold ep/min | time per episode warm / "
-          "built-in | cold / built-in | steady s/ep built-in | warm | cold |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "built-in | cold / built-in |")
+    print("|---|---|---|---|---|---|")
     warm_ratios, cold_ratios = [], []
     for task, file in TASKS.items():
         generated = f"{task}-as-generated"
         code = (ROOT / "gensim" / "tasks" / "builtin" / file).read_text()
         repository.add_task_version(generated, code, "bench: a built-in's code stored as generated", status="admitted")
-        steady: dict[str, list[float]] = {"built-in": [], "warm": [], "cold": []}
-        sides = alternate({"built-in": _side(task, n, root, True, steady["built-in"]),
-                           "warm": _side(generated, n, root, True, steady["warm"]),
-                           "cold": _side(generated, n, root, False, steady["cold"])}, args.repeats)
+        sides = alternate({"built-in": _side(task, n, root, True), "warm": _side(generated, n, root, True),
+                           "cold": _side(generated, n, root, False)}, args.repeats)
         base, warm, cold = sides["built-in"], sides["warm"], sides["cold"]
         warm_ratios.append(warm.median / base.median)
         cold_ratios.append(cold.median / base.median)
-        med = {k: statistics.median(v) for k, v in steady.items()}
         print(f"| {task} | {_per_min(base, n):.1f} | {_per_min(warm, n):.1f} | {_per_min(cold, n):.1f} | "
-              f"{warm.median / base.median:.2f} | {cold.median / base.median:.2f} | {med['built-in']:.2f} | "
-              f"{med['warm']:.2f} | {med['cold']:.2f} |")
+              f"{warm.median / base.median:.2f} | {cold.median / base.median:.2f} |")
     print(f"\nmedian time per episode, generated / built-in: warm {statistics.median(warm_ratios):.2f}, "
           f"cold {statistics.median(cold_ratios):.2f} (load average {os.getloadavg()[0]:.1f} at the end)")
 

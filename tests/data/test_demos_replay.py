@@ -52,3 +52,29 @@ def test_honest_task_keeps_the_same_episodes(gensim_home: Path, tmp_path: Path) 
     assert [o["seed"] for o in before if o["success"]] == report.seeds
     for outcome in before:
         assert (out / "episodes" / f"ep-{outcome['seed']:06d}.npz").read_bytes() == outcome["data"]
+
+
+def test_stored_actions_must_be_the_replayed_ones(gensim_home: Path) -> None:
+    """A child that sends a record whose actions differ from the episode it stores gets the
+    episode dropped, and one that sends the record of another seed gets nothing judged."""
+    from gensim.checking.episodes import recording
+    from gensim.data.worker import judged, run_seeds
+
+    job = {"task": "honest-red-block", "origin": "generated", "code": HONEST.read_text(), "entry_point": "",
+           "split": "train", "views": False, "robot": "none", "meta": {}, "seeds": [0, 2]}
+    with recording(render_views=False, robot="none") as env:  # the child's side, played here
+        played = run_seeds(job, env)
+    for outcome in played:  # through JSON, as the record leaves the sandbox
+        outcome["record"] = json.loads(json.dumps(outcome["record"]))
+    assert all(o["record"]["seed"] == o["seed"] for o in played)
+    honest = judged([dict(o) for o in played], [0, 2], "none")
+    assert [o["success"] for o in honest] == [True, True] and all(o["data"] for o in honest)
+    moved = [dict(o) for o in played]
+    pose0 = moved[0]["record"]["actions"][0][0]
+    moved[0]["record"] = {**moved[0]["record"], "actions": [[[[pose0[0][0] + 1e-3, *pose0[0][1:]], pose0[1]],
+                                                            moved[0]["record"]["actions"][0][1]]]}
+    moved[1]["record"] = played[0]["record"]  # seed 0's record sent for seed 2
+    out = judged(moved, [0, 2], "none")
+    assert [o["success"] for o in out] == [False, False] and not any(o["data"] for o in out)
+    assert "actions are not the ones its record holds" in out[0]["error"]  # the replay itself passed
+    assert "record is of seed 0" in out[1]["error"]

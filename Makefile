@@ -58,7 +58,7 @@ generate: setup
 setup-ray: setup $(VENV)/.installed-ray
 
 ## test: the default (fast) test run
-# measured: unfinished: 70% in 50 min wall at load 14-17, 3.7 min CPU; budget 20 min
+# measured: 60m30s wall at load 14-17, 5.2 min CPU; budget 20 min
 test: setup
 	@$(BUDGET) "make test" 20m $(PYTEST) $(PYTEST_ARGS)
 

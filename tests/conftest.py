@@ -42,6 +42,17 @@ def gensim_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     get_settings.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def _sandboxes_start_again() -> Iterator[None]:
+    """A test that sends this process a real SIGINT leaves it marked interrupted, and an
+    interrupted process starts no sandbox for the rest of its life (right for a command, not
+    for the next test of a pytest session): the mark is cleared after each test."""
+    yield
+    from gensim.sandbox import registry
+
+    registry._state["interrupted"] = False
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--fail-on-skip", action="store_true",
                      help="a skipped test fails the run: for CI stages that installed what the tests "

@@ -156,7 +156,10 @@ class Tracker:
 
     def experiment_id(self, name: str) -> str | None:
         """The id of experiment `name`, created (artifacts under artifact_root/name) if new."""
-        if name in self._experiments:
+        if name in self._experiments:  # known to this process; the home may be new to it
+            from gensim.tracking.outbox import remember_experiment_id
+
+            remember_experiment_id(self.uri, name, self._experiments[name])
             return self._experiments[name]
 
         def find_or_create() -> str:

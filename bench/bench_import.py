@@ -33,6 +33,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.benchmarks_md import write_block  # noqa: E402
+
 BEGIN, END = "<!-- import:begin -->", "<!-- import:end -->"
 OUTCOMES = ("admitted", "rejected", "unchanged")
 
@@ -172,14 +176,7 @@ def markdown(r: dict[str, Any]) -> str:
 
 
 def write(md: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    text = path.read_text(encoding="utf-8")
-    block = f"{BEGIN}\n{md}\n{END}"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n## Importing GenSim's generated tasks\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
+    write_block(BEGIN, END, "Importing GenSim's generated tasks", md)
 
 
 def main() -> None:

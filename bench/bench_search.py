@@ -28,6 +28,7 @@ import math
 import os
 import re
 import statistics
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -35,6 +36,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).with_name("fixtures") / "paraphrases.json"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.benchmarks_md import write_block  # noqa: E402
+
 BEGIN, END = "<!-- search:begin -->", "<!-- search:end -->"
 KS = (1, 5)
 
@@ -203,14 +208,7 @@ def markdown(r: dict[str, Any]) -> str:
 
 
 def write(md: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    text = path.read_text(encoding="utf-8")
-    block = f"{BEGIN}\n{md}\n{END}"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n## Finding imported tasks by paraphrase\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
+    write_block(BEGIN, END, "Finding imported tasks by paraphrase", md)
 
 
 def main() -> None:

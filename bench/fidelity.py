@@ -32,6 +32,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = Path(__file__).with_name("ref_episodes.py")
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.benchmarks_md import write_block  # noqa: E402
+
 BEGIN, END = "<!-- fidelity:begin -->", "<!-- fidelity:end -->"
 SEEDS = [0, 2]
 
@@ -158,14 +162,7 @@ def table(results: dict[str, dict[str, Any]], generated: set[str]) -> str:
 
 
 def write(md: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    text = path.read_text(encoding="utf-8")
-    block = f"{BEGIN}\n{md}\n{END}"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text += "\n## Verdict fidelity with the reference (`bench/fidelity.py`)\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
+    write_block(BEGIN, END, 'Verdict fidelity with the reference (`bench/fidelity.py`)', md)
 
 
 def main() -> None:

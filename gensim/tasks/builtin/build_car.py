@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from gensim.tasks import utils
+from gensim.tasks.builtin.assembly import add_build_steps
 from gensim.tasks.task import Task
 
 if TYPE_CHECKING:
@@ -67,16 +66,4 @@ class BuildCar(Task):
             ([body], [CAR_POSE], "Then, add the car body by stacking a blue block on top of the base."),
             (wheels, wheel_targets, "For the wheels, place a black cylinder on each side of the base blocks."),
         ]
-        for objs, targets, words in steps:
-            n = len(objs)
-            self.add_goal(
-                objs=objs,
-                matches=np.ones((n, n)),
-                targ_poses=targets,
-                replace=False,
-                rotations=True,
-                metric="pose",
-                params=None,
-                step_max_reward=1 / 3,
-                language_goal=words,
-            )
+        add_build_steps(self, steps)

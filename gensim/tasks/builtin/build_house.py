@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gensim.tasks import utils
+from gensim.tasks.builtin.assembly import add_build_steps
 from gensim.tasks.task import Task
 
 if TYPE_CHECKING:
@@ -61,21 +62,8 @@ class BuildHouse(Task):
 
         # Bottom course, top course, roof: each step rests on the one before.
         steps = [
-            (bricks[:2], bottom_targets, "lay two red bricks as the bottom of the walls"),
-            (bricks[2:], top_targets, "put the other red bricks on top of them"),
-            ([roof], [roof_target], "lay the blue roof across both walls"),
+            (bricks[:2], bottom_targets, self.lang_template.format(step="lay two red bricks as the bottom of the walls")),
+            (bricks[2:], top_targets, self.lang_template.format(step="put the other red bricks on top of them")),
+            ([roof], [roof_target], self.lang_template.format(step="lay the blue roof across both walls")),
         ]
-        for objs, targets, step in steps:
-            n = len(objs)
-            self.add_goal(
-                objs=objs,
-                matches=np.ones((n, n)),
-                targ_poses=targets,
-                replace=False,
-                rotations=True,
-                metric="pose",
-                params=None,
-                step_max_reward=n / 5,
-                symmetries=[np.pi] * n,
-                language_goal=self.lang_template.format(step=step),
-            )
+        add_build_steps(self, steps, symmetry=np.pi, share_by_objects=True)

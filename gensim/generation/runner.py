@@ -196,26 +196,49 @@ class CampaignRunner:
 
     # Processing -------------------------------------------------------------------------------
     def _process(self, group: list[dict[str, Any]], tracker: Any) -> None:
+        """Process one group of candidates in `workers` threads, deterministically.
+
+        Worker timing must not change a campaign (a replayed session has to give the same code
+        and verdicts): every candidate of the group sees the library as it was when the group
+        started (its few-shot examples and the names a vanilla author avoids), and candidates
+        are admitted and stored in trial order, so novelty is always judged against the same
+        earlier admissions. A candidate that finishes before an earlier one waits for it.
+        """
         if not group or self.stopped:
             return
+        seen = {int(item["trial"]): self._library_view(item) for item in group}
+        order = [int(item["trial"]) for item in group]
+        finished: dict[int, Candidate] = {}
         pool = ThreadPoolExecutor(max_workers=max(1, self.cfg.workers))
         try:
-            futures = {pool.submit(self._one, item): item for item in group}
+            futures = {pool.submit(self._one, item, seen[int(item["trial"])]): item for item in group}
             for fut in as_completed(futures):
                 cand = fut.result()
-                with self.lock:
-                    records.store_candidate(cand, self, tracker)
-                    self.candidates[cand.trial] = cand
-                    self.state["finished"][str(cand.trial)] = records.candidate_state(cand)
-                    self.state["finished"][str(cand.trial)]["mlflow_run_id"] = cand.mlflow_run_id
-                    self._save_state()
-                self.on_event("finished", cand)
+                finished[cand.trial] = cand
+                while order and order[0] in finished:
+                    self._store(finished.pop(order.pop(0)), tracker)
         finally:
             # On an interrupt, queued candidates never start; running ones end soon (their
-            # sandboxes are killed and no new one starts) and are redone on --resume.
+            # sandboxes are killed and no new one starts) and are redone on --resume, as are
+            # finished ones still waiting for an earlier trial.
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _one(self, item: dict[str, Any]) -> Candidate:
+    def _library_view(self, item: dict[str, Any]) -> tuple[list[Any], list[str]]:
+        """The few-shot examples for a candidate and the library's names, as of now."""
+        proposal = dict(item["proposal"])
+        examples = [] if "_error" in proposal else self.library.few_shot(proposal, self.cfg.few_shot)
+        return examples, self.library.names()
+
+    def _store(self, cand: Candidate, tracker: Any) -> None:
+        with self.lock:
+            records.store_candidate(cand, self, tracker)
+            self.candidates[cand.trial] = cand
+            self.state["finished"][str(cand.trial)] = records.candidate_state(cand)
+            self.state["finished"][str(cand.trial)]["mlflow_run_id"] = cand.mlflow_run_id
+            self._save_state()
+        self.on_event("finished", cand)
+
+    def _one(self, item: dict[str, Any], seen: tuple[list[Any], list[str]]) -> Candidate:
         cfg = self.cfg
         cand = Candidate(trial=int(item["trial"]), proposal=dict(item["proposal"]), role=item["role"])
         cand.conversation += item.get("log", [])
@@ -229,13 +252,13 @@ class CampaignRunner:
             cand.attempts.append(_failed(stage, message))
             return self._reject(cand)
         first_code = None
-        examples = self.library.few_shot(cand.proposal, cfg.few_shot)
+        examples, names = seen
         cand.examples = [t.version_id for t in examples]
         shown = [{"name": t.name, "description": t.description, "code": t.code} for t in examples]
         try:
             if cfg.mode == "vanilla":
                 proposal, first_code = self.author.write_vanilla(
-                    cand.trial, shown, cand.conversation, cand.prompts, self.library.names())
+                    cand.trial, shown, cand.conversation, cand.prompts, names)
                 cand.proposal = proposal
         except Exception as err:  # noqa: BLE001
             stage, message = _stage_of(err, str(err))

@@ -35,6 +35,35 @@ def test_replay_reproduces_code_and_verdicts(gensim_home: Path, tmp_path: Path, 
     assert second.counts == first.counts and second.admitted == first.admitted
 
 
+def test_worker_timing_does_not_change_a_campaign(gensim_home: Path, tmp_path: Path, monkeypatch) -> None:
+    """A campaign run one candidate at a time and its replay with two workers, where the first
+    candidate is held back so the second finishes first, store the same code and verdicts in the
+    same (trial) order: admission and few-shot context never depend on which thread is faster."""
+    import time
+
+    from gensim.config import get_settings
+    from gensim.generation import runner
+    from gensim.generation.campaign import run_campaign
+
+    session = tmp_path / "session.jsonl"
+    first = run_campaign(small_config(mode="bottomup", trials=4, workers=1, record=str(session)))
+    before = _codes_and_verdicts(first.campaign_id)
+
+    real = runner.process_candidate
+
+    def first_trial_late(cand, *args, **kwargs):
+        if cand.trial == 0:
+            time.sleep(4.0)
+        return real(cand, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "process_candidate", first_trial_late)
+    monkeypatch.setenv("GENSIM_HOME", str(tmp_path / "second-home"))
+    get_settings.cache_clear()
+    second = run_campaign(small_config(mode="bottomup", trials=4, workers=2, replay=str(session)))
+    assert _codes_and_verdicts(second.campaign_id) == before
+    assert second.admitted == first.admitted
+
+
 def test_bottomup_twice_adds_new_tasks(gensim_home: Path) -> None:
     from gensim.generation.campaign import run_campaign
 

@@ -198,6 +198,7 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
 
     from gensim.training.callbacks import EpochAugmentation, ProgressEvents, ValidationRollouts
     from gensim.training.config import torch_threads
+    from gensim.training.journal import MetricJournal
     from gensim.training.resume import DataOrder, ResumableLoader, stopped_step
 
     torch.set_num_threads(torch_threads(config.cpu_threads))  # 0: what the machine's load leaves
@@ -225,10 +226,12 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
         from gensim.tracking.lightning import RunLogger
 
         loggers.append(RunLogger(run, hyperparams=False))  # train() logged the resolved config
+    journal = MetricJournal(folder)  # a resumed run's curve also holds the points before its start
+    loggers.append(journal)
     trainer = pl.Trainer(
         max_steps=config.max_steps, accelerator=config.accelerator, devices=_trainer_devices(config),
         strategy=config.strategy, num_nodes=config.num_nodes, precision=config.precision,  # type: ignore[arg-type]
-        logger=loggers or False,
+        logger=loggers,
         callbacks=[DataOrder(loader), validation, EpochAugmentation(full), events],  # order first: last.ckpt has it
         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
         log_every_n_steps=max(1, config.log_every), num_sanity_val_steps=0,
@@ -244,6 +247,7 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
             raise
         raise Interrupted(_interrupted_note(trainer, config, validation)) from None
     seconds = round(time.perf_counter() - start, 3)
+    _restore_curve(journal, events, run)
     best = validation.best_path if validation.best_path.exists() else validation.last_path
     steps = int(trainer.global_step)
     curve = _training_curve(folder, events.losses, validation.history, tasks, say)
@@ -255,6 +259,18 @@ def _fit(config: TrainConfig, tasks: list[TaskData], folder: Path, run: Any,
         val_history=[{"step": s, "success": r, "mean": m} for s, r, m in validation.history],
         training_curve=curve,
     )
+
+
+def _restore_curve(journal: Any, events: Any, run: Any) -> None:
+    """Into a resumed training's run and curve, the points its earlier attempts logged that it
+    did not log itself (see `gensim.training.journal`)."""
+    missing = journal.missing()
+    if run is not None:
+        for step, values in missing.items():
+            run.log_metrics(values, step=step)
+    # Lightning logs a step's losses at the step count before it; the curve uses the count after it.
+    restored = [(step + 1, values["train/loss"]) for step, values in missing.items() if "train/loss" in values]
+    events.losses = sorted(restored + events.losses)
 
 
 def _interrupted_note(trainer: Any, config: TrainConfig, validation: Any) -> str:

@@ -72,7 +72,7 @@ def generate(
     check_config(cfg)  # before the progress bar: bad input gets one line only
     with native_stderr_filtered() if quiet else nullcontext(), \
             CampaignProgress(cfg, enabled=not (quiet or json_out)) as progress:
-        result = run_campaign(cfg, settings, on_event=progress.event)
+        result = run_campaign(cfg, settings, on_event=progress.event, defer_tracking=True)
     if json_out:
         doc = result.to_json()
         doc.pop("details", None)

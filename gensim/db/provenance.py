@@ -192,6 +192,11 @@ def add_dataset(
     return run_write(write, url)
 
 
+def set_campaign_run(campaign_id: int, *, run_id: str, url: str | None = None) -> None:
+    """Name the MLflow run of a campaign row (a deferred run is logged after the campaign)."""
+    update_campaign(campaign_id, mlflow_run_id=run_id, url=url)
+
+
 def set_dataset_run(dataset_id: int, *, run_id: str, url: str | None = None) -> None:
     """Name the MLflow run of a dataset row (its run is logged after the row is written)."""
 

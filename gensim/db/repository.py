@@ -399,6 +399,18 @@ def set_version_status(
     return run_write(write, url)
 
 
+def set_versions_run(version_ids: list[int], *, run_id: str, url: str | None = None) -> None:
+    """Name the MLflow run of task versions (a campaign's deferred candidate run), in one transaction."""
+
+    def write(session: Session) -> None:
+        for version_id in version_ids:
+            row = require_version(session, int(version_id))
+            row.mlflow_run_id = run_id
+            session.add(row)
+
+    run_write(write, url)
+
+
 _UPDATABLE = {"description", "success_rate", "seeds", "embedding_id", "mlflow_run_id", "assets"}
 
 

@@ -83,13 +83,16 @@ class CampaignResult:
 
 
 def run_campaign(cfg: CampaignConfig, settings: Any = None,
-                 on_event: Callable[[str, Any], None] | None = None) -> CampaignResult:
-    """Run (or resume) one campaign; see the module docstring for the call order."""
+                 on_event: Callable[[str, Any], None] | None = None, *,
+                 defer_tracking: bool = False) -> CampaignResult:
+    """Run (or resume) one campaign; see the module docstring for the call order.
+    `defer_tracking` logs its MLflow runs after it, from the home's outbox (see
+    `gensim.generation.tracker`)."""
     from gensim.config import get_settings
     from gensim.generation.runner import CampaignRunner
 
     check_config(cfg)
-    return CampaignRunner(cfg, settings or get_settings(), on_event).run()
+    return CampaignRunner(cfg, settings or get_settings(), on_event, defer_tracking).run()
 
 
 def check_config(cfg: CampaignConfig) -> None:

@@ -68,6 +68,7 @@ class Candidate:
     version_id: int | None = None
     version: int | None = None
     mlflow_run_id: str | None = None
+    version_ids: list[int] = field(default_factory=list)  # the task versions stored for it, in order
     seconds: float = 0.0
     reply_to_verdict_s: list[float] = field(default_factory=list)
 

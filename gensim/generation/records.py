@@ -52,6 +52,7 @@ def candidate_state(cand: Candidate) -> dict[str, Any]:
     return {
         "proposal": jsonable(cand.proposal), "role": cand.role, "status": cand.status, "stage": cand.stage,
         "reason": cand.reason, "version_id": cand.version_id, "version": cand.version,
+        "version_ids": list(cand.version_ids),  # every version it wrote (see `recover_dead_process`)
         "attempts": [
             {"round": a.round, "verdicts": [jsonable(v) for v in a.verdicts]} for a in cand.attempts
         ],
@@ -105,6 +106,7 @@ def store_candidate(cand: Candidate, runner: Any, tracker: CampaignTracker) -> N
     description = str(cand.proposal.get("description", ""))
     assets = [str(a) for a in cand.proposal.get("assets", []) if isinstance(a, str)]
     previous_attempt: int | None = None
+    written: list[int] = []
     coded = cand.attempts  # every attempt, also those that produced no code (api, parse)
     for attempt in coded:
         is_final = attempt is coded[-1]
@@ -130,11 +132,13 @@ def store_candidate(cand: Candidate, runner: Any, tracker: CampaignTracker) -> N
             prov.add_validation_result(id_of(version), v.stage, v.passed, seconds=v.seconds, error=v.error,
                                        details={**jsonable(v.details), "round": attempt.round})
         previous_attempt = id_of(version)
+        written.append(id_of(version))
         cand.version_id, cand.version = id_of(version), int(version.version)
     if cand.status == "admitted":
         runner.library.refresh()
         tracker.log_media(cand)
-    tracker.finish_child(cand)
+    cand.version_ids = written
+    tracker.finish_child(cand, written)
 
 
 def _unique(pairs: list[tuple[int, str]]) -> list[tuple[int, str]]:

@@ -31,8 +31,10 @@ from gensim.llm.factory import make_provider
 class CampaignRunner:
     """One campaign run (or resumption)."""
 
-    def __init__(self, cfg: CampaignConfig, settings: Any, on_event: Any = None) -> None:
+    def __init__(self, cfg: CampaignConfig, settings: Any, on_event: Any = None,
+                 defer_tracking: bool = False) -> None:
         self.cfg = cfg
+        self.defer_tracking = defer_tracking
         self.settings = settings
         self.on_event = on_event or (lambda kind, cand: None)
         self.ledger = Ledger()
@@ -62,7 +64,8 @@ class CampaignRunner:
         campaign, state = self._open_campaign()
         self.campaign_id = id_of(campaign)
         self.state = state
-        tracker = records.CampaignTracker(self.cfg, self.campaign_id, run_name(cfg, self.campaign_id), self.provider_name)
+        tracker = records.CampaignTracker(self.cfg, self.campaign_id, run_name(cfg, self.campaign_id),
+                                          self.provider_name, defer=self.defer_tracking)
         status = "failed"
         try:
             with tracker:
@@ -84,6 +87,7 @@ class CampaignRunner:
                 diversity = self.library.diversity(admitted) if admitted else {"metrics": {}, "curve": []}
                 result.diversity = diversity["metrics"]
                 tracker.close_campaign(result, list(self.candidates.values()), self.ledger, diversity["curve"])
+            result.mlflow_run_id, result.mlflow_url = tracker.run_id, tracker.url  # a deferred run's, now
             return result
         except KeyboardInterrupt:
             status = "interrupted"
@@ -108,7 +112,7 @@ class CampaignRunner:
                     state = dict(row.counts or {})
                     state.setdefault("plan", [])
                     state.setdefault("finished", {})
-                    recover_dead_process(id_of(row), state)
+                    recover_dead_process(id_of(row), state, sweep_runs=not self.defer_tracking)
                     return row, state
         row = prov.create_campaign(cfg.mode, provider=self.provider_name, model=self.model,
                                    target=cfg.target, settings=records.jsonable(cfg))
@@ -316,24 +320,35 @@ class CampaignRunner:
         return cand
 
 
-def recover_dead_process(campaign_id: int, state: dict[str, Any]) -> None:
+def recover_dead_process(campaign_id: int, state: dict[str, Any], sweep_runs: bool = True) -> None:
     """On resume, close what a killed process of this campaign left open.
 
     Task versions it wrote for candidates whose state was never saved (it died while storing
     them, e.g. during the media of an admitted task) are marked rejected at stage
     `interrupted` (the candidate is redone); MLflow runs of the campaign still RUNNING are
-    marked KILLED (the process that would have ended them is gone).
+    marked KILLED (the process that would have ended them is gone; `sweep_runs=False` leaves
+    that to other commands: a campaign that defers its tracking opens no MLflow store, and its
+    runs are never left RUNNING, as a killed process never published them).
     """
     from gensim.db import repository as repo
 
     finished = list(state.get("finished", {}).values())
-    if all("mlflow_run_id" in doc for doc in finished):
+    if finished and all("version_ids" in doc for doc in finished):  # the versions each one wrote
+        written = {int(v) for doc in finished for v in doc["version_ids"]}
+        for version in repo.list_versions(campaign_id=campaign_id):
+            if id_of(version) not in written and version.rejection_stage != "interrupted":
+                repo.set_version_status(id_of(version), "rejected", stage="interrupted",
+                                        reason="the campaign process died while storing this candidate; "
+                                               "it was redone on resume")
+    elif all("mlflow_run_id" in doc for doc in finished):  # states saved before version_ids
         kept = {doc["mlflow_run_id"] for doc in finished}
         for version in repo.list_versions(campaign_id=campaign_id):
             if version.mlflow_run_id not in kept and version.rejection_stage != "interrupted":
                 repo.set_version_status(id_of(version), "rejected", stage="interrupted",
                                         reason="the campaign process died while storing this candidate; "
                                                "it was redone on resume")
+    if not sweep_runs:
+        return
     from gensim.generation.tracker import _home
     from gensim.tracking import GENERATE, get_tracker
 

@@ -1,5 +1,11 @@
 """MLflow records of a campaign: one parent run, one child run per candidate.
 
+Logged live (`Tracker.run`, the library's default) or, with `defer`, kept as one outbox record
+(`gensim.tracking.outbox`: the children inside the parent's record) and logged after the
+campaign without importing MLflow in the command; the campaign row and the task versions then
+learn their run ids when the record is logged (callbacks), and a tracking server is written to
+before the command returns, as `gensim train` does.
+
 Metric keys are the same in every campaign so that MLflow's compare view lines them up:
 `candidates`, `admitted`, `count.<stage>`, `pass_rate.<stage>`, `tokens`, `cost_usd`,
 `seconds`; per candidate `passed.<stage>` (0/1), `repair_rounds`, `success_rate`, `seconds`.
@@ -29,8 +35,9 @@ def _home() -> str:
 class CampaignTracker:
     """Opens the campaign's parent run on enter and closes it on exit (KILLED on Ctrl-C)."""
 
-    def __init__(self, cfg: Any, campaign_id: int, run_name: str, provider: str) -> None:
+    def __init__(self, cfg: Any, campaign_id: int, run_name: str, provider: str, defer: bool = False) -> None:
         self.cfg = cfg
+        self.defer = defer
         self.campaign_id = campaign_id
         self.run_name = run_name
         self.provider = provider
@@ -61,8 +68,17 @@ class CampaignTracker:
             tags["gensim.provider_kind"] = OFFLINE_NOTE
         params = {k: v for k, v in jsonable(self.cfg).items() if v is not None}
         params.setdefault("target", "none")  # same keys in every campaign, for the compare view
-        self._cm = get_tracker().run(GENERATE, self.run_name, tags=tags, params=params, system_metrics=True)
+        tracker = get_tracker()
+        if self.defer:
+            from gensim.tracking.outbox import deferred_run
+
+            self._cm = deferred_run(GENERATE, self.run_name, tags=tags, params=params,
+                                    foreground=tracker.uri.startswith(("http://", "https://")))
+        else:
+            self._cm = tracker.run(GENERATE, self.run_name, tags=tags, params=params, system_metrics=True)
         self.run = self._cm.__enter__()
+        if self.defer:  # the campaign row learns its run when the record is logged
+            self.run.on_created("gensim.db.provenance:set_campaign_run", campaign_id=self.campaign_id)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -88,10 +104,14 @@ class CampaignTracker:
         self._child_runs[cand.trial] = child
         return getattr(child, "run_id", None)
 
-    def finish_child(self, cand: Candidate) -> None:
+    def finish_child(self, cand: Candidate, version_ids: list[int] | None = None) -> None:
+        """Log a stored candidate's metrics and artifacts and end its run; `version_ids` (the
+        task versions it wrote) learn a deferred run's id when it is logged."""
         child = self._child_runs.get(cand.trial)
         if child is None:
             return
+        if version_ids and child.run_id is None and getattr(child, "active", False):
+            child.on_created("gensim.db.repository:set_versions_run", version_ids=list(version_ids))
         passed = set(cand.passed_stages())
         metrics: dict[str, float] = {f"passed.{s}": float(s in passed) for s in STAGES}
         tokens = sum(sum(m.get("tokens", [0, 0])) for m in cand.conversation)

@@ -131,6 +131,7 @@ class RunRecord:
     callbacks: list[Callback] = field(default_factory=list)
     history: list[tuple[str, float, int, int]] = field(default_factory=list)  # (key, value, step, ms)
     register: dict[str, Any] | None = None  # see `DeferredRun.register_model`
+    children: list[RunRecord] = field(default_factory=list)  # nested runs (`DeferredRun.child`)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -140,7 +141,12 @@ class RunRecord:
         """Decode with limits: size, field types, the key's shape."""
         if len(text) > MAX_RECORD_BYTES:
             raise ValueError("record too large")
-        doc = json.loads(text)
+        return cls._from_doc(json.loads(text), depth=0)
+
+    @classmethod
+    def _from_doc(cls, doc: Any, depth: int) -> RunRecord:
+        if depth > 1:
+            raise ValueError("runs nested deeper than one level")
         key = doc["key"]
         if not (isinstance(key, str) and len(key) == 32 and all(c in "0123456789abcdef" for c in key)):
             raise ValueError("bad run key")
@@ -158,6 +164,7 @@ class RunRecord:
                        for c in doc["callbacks"]],
             history=[(str(k), float(v), int(s), int(t)) for k, v, s, t in doc.get("history", [])],
             register=_registration(doc.get("register")),
+            children=[cls._from_doc(child, depth + 1) for child in doc.get("children", [])],
         )
 
 
@@ -223,7 +230,16 @@ class DeferredRun:
         self.log_metrics({key: value}, step)
 
     def log_dict(self, data: Mapping[str, Any], artifact_file: str) -> None:
-        self.record.dicts.append((artifact_file, json.loads(json.dumps(dict(data), default=str))))
+        """A .json file is written now, as `MlflowClient.log_dict` writes it (a record stays small
+        however long a campaign's conversations); other formats are kept in the record."""
+        if not artifact_file.endswith(".json"):
+            self.record.dicts.append((artifact_file, json.loads(json.dumps(dict(data), default=str))))
+            return
+        folder, _, name = artifact_file.rpartition("/")
+        target, relative = self._file(name)
+        with open(target, "w") as stream:
+            json.dump(dict(data), stream, indent=2, default=str)
+        self.record.files.append((relative, folder or None))
 
     def _file(self, name: str) -> tuple[Path, str]:
         relative = f"{len(self.record.files)}/{name}"  # the artifact keeps its file name
@@ -279,6 +295,47 @@ class DeferredRun:
         """Call `target(run_id=..., **kwargs)` once the run exists (kwargs JSON-able); with
         `with_version`, also `model_version=` (the registered version, None if none)."""
         self.record.callbacks.append(Callback(target, kwargs, with_version))
+
+    @contextmanager
+    def child(self, name: str, *, tags: Mapping[str, Any] | None = None,
+              params: Mapping[str, Any] | None = None) -> Iterator[DeferredRun]:
+        """A nested run, kept in this run's record and logged after it (its `mlflow.parentRunId`
+        is this run's id then); statuses as `deferred_run`'s. One level only, as `TrackedRun.child`
+        is used."""
+        record = _new_record(self.record.experiment, name, self.record.tracking_uri,
+                             self.record.artifact_root, tags, None)
+        folder = self.folder / "children" / record.key
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = DeferredRun(record, folder, self.ui_base, self.home)
+        if params:
+            handle.log_params(params)
+        self.record.children.append(record)
+        with _statuses(record):
+            yield handle
+
+
+def _new_record(experiment: str, name: str, uri: str, artifact_root: str,
+                tags: Mapping[str, Any] | None, started_at: float | None) -> RunRecord:
+    key = uuid.uuid4().hex
+    return RunRecord(key=key, tracking_uri=uri, artifact_root=artifact_root, experiment=experiment, name=name,
+                     start_ms=int((time.time() if started_at is None else started_at) * 1000),
+                     tags={"gensim.run_key": key, **{k: str(v) for k, v in (tags or {}).items()}})
+
+
+@contextmanager
+def _statuses(record: RunRecord) -> Iterator[None]:
+    """FINISHED when the block completes, FAILED when it raises, KILLED on Ctrl-C; the end time."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        record.status = "KILLED"
+        raise
+    except BaseException as err:
+        record.status = "FAILED"
+        record.tags["gensim.error"] = f"{type(err).__name__}: {first_line(err)}"
+        raise
+    finally:
+        record.end_ms = int(time.time() * 1000)
 
 
 def predict_version(uri: str, name: str, home: Path | None = None) -> str:
@@ -364,27 +421,17 @@ def deferred_run(experiment: str, name: str, *, tags: Mapping[str, Any] | None =
 
     tracker = get_tracker()
     box = outbox_dir(home)
-    key = uuid.uuid4().hex
-    record = RunRecord(key=key, tracking_uri=tracker.uri, artifact_root=tracker.artifact_root,
-                       experiment=experiment, name=name,
-                       start_ms=int((time.time() if started_at is None else started_at) * 1000),
-                       tags={"gensim.run_key": key, **{k: str(v) for k, v in (tags or {}).items()}})
+    record = _new_record(experiment, name, tracker.uri, tracker.artifact_root, tags, started_at)
+    key = record.key
     folder = box / f".tmp-{key}"
     folder.mkdir(parents=True, exist_ok=True)
     handle = DeferredRun(record, folder, tracker.ui_base(), home)
     if params:
         handle.log_params(params)
     try:
-        yield handle
-    except KeyboardInterrupt:
-        record.status = "KILLED"
-        raise
-    except BaseException as err:
-        record.status = "FAILED"
-        record.tags["gensim.error"] = f"{type(err).__name__}: {first_line(err)}"
-        raise
+        with _statuses(record):
+            yield handle
     finally:
-        record.end_ms = int(time.time() * 1000)
         (folder / RECORD).write_text(record.to_json())
         published = box / key
         os.replace(folder, published)
@@ -502,7 +549,7 @@ def _log_folder(folder: Path, home: Path, *, wait: bool = True) -> tuple[str, st
             return None  # the writer that held it logged and deleted it
         with os.fdopen(os.dup(fd)) as stream:
             record = RunRecord.from_json(stream.read(MAX_RECORD_BYTES + 1))
-        logged = log_record(record, folder / "files", home)
+        logged = log_record(record, folder, home)
         os.unlink(folder / RECORD)
         shutil.rmtree(folder, ignore_errors=True)
         return logged
@@ -510,9 +557,11 @@ def _log_folder(folder: Path, home: Path, *, wait: bool = True) -> tuple[str, st
         os.close(fd)
 
 
-def log_record(record: RunRecord, files: Path, home: Path) -> tuple[str, str | None]:
-    """Create (or find, by its run key) the record's run and log its content, as the same calls
-    on a `TrackedRun` would have; its run id and registered model version."""
+def log_record(record: RunRecord, folder: Path, home: Path, parent_run_id: str | None = None) -> tuple[str, str | None]:
+    """Create (or find, by its run key) the record's run and log its content (files from
+    `folder/files`), then its nested runs (from `folder/children/KEY`), as the same calls on a
+    `TrackedRun` would have; its run id and registered model version."""
+    files = folder / "files"
     from gensim.tracking.tracker import Tracker
 
     tracker = Tracker(record.tracking_uri, record.artifact_root)
@@ -526,6 +575,8 @@ def log_record(record: RunRecord, files: Path, home: Path) -> tuple[str, str | N
         run_id = str(found[0].info.run_id)
     else:
         first = {k: v for k, v in record.tags.items() if k != "mlflow.runName"}  # renamed below
+        if parent_run_id is not None:
+            first["mlflow.parentRunId"] = parent_run_id
         run_id = str(client.create_run(experiment_id, start_time=record.start_ms, run_name=record.name,
                                        tags=first).info.run_id)
     from gensim.tracking.run import TrackedRun
@@ -556,6 +607,8 @@ def log_record(record: RunRecord, files: Path, home: Path) -> tuple[str, str | N
     tags = dict(record.tags)
     version = _register(run, record, tags, home, found=bool(found))
     run.set_tags(tags)
+    for child in record.children:
+        log_record(child, folder / "children" / child.key, home, parent_run_id=run_id)
     for callback in record.callbacks:
         callback.call(run_id, version)
     client.set_terminated(run_id, record.status, end_time=record.end_ms)

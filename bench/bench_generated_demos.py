@@ -1,17 +1,21 @@
-"""Demonstrations of generated (untrusted) tasks against built-ins: expert episodes per minute,
-side by side in the same run, on the same task code.
+"""Demonstrations of generated (untrusted) tasks against built-ins: time per episode, side by
+side in the same run, on the same task code, and against a baseline revision.
 
-Each built-in task's own file is also stored in a temporary home as a generated task
-(`<name>-as-generated`, admitted): the same code, now untrusted, so its episodes are played in
-the sandbox (`gensim.data.worker`: chunks of `CODE_CHUNK` seeds per sandboxed job) while the
-built-in plays in the worker process itself. Three sides per task, alternating, `--repeats`
-rounds, `make_demos(..., workers=1)` each time (a fresh worker process per run, as the CLI):
-`built-in`, `generated, warm` (warm sandboxes, the default: bwrap and the job's imports started
-once per worker process) and `generated, cold` (`GENSIM_SANDBOX_WARM=false`: one bwrap start per
-chunk). Episodes per minute over the whole run (worker start included: the sandboxed side
-delivers its episodes a chunk at a time, so a steady-state rate between episodes means nothing
-there); ratios of time per episode against the built-in.
-Run: `python -m bench.bench_generated_demos [--episodes 8] [--repeats 2]`.
+Each built-in task's own file is also stored as a generated task (`<name>-as-generated`,
+admitted): the same code, now untrusted, so its episodes are played in a sandbox and kept on the
+trusted replay's word, while the built-in plays in a worker process. Every side is a fresh
+interpreter (as a `gensim demos` command) that times `make_demos(..., workers=1)` of
+`--episodes` episodes into a fresh folder; sides alternate, `--repeats` rounds, medians:
+- `built-in` (this tree): the baseline of the ratio;
+- `generated` (this tree, warm sandboxes: the default);
+- `generated @ baseline` (a checkout of `--baseline`, warm sandboxes);
+- with `--cold`, `generated, cold` (this tree, `GENSIM_SANDBOX_WARM=false`).
+Both generated sides must keep the same seeds with the same bytes (dataset digests compared).
+Then, in this process and on one core, what the replay costs next to the play (the floor of
+the ratio when no core is free to overlap them): the CPU seconds of recording 4 episodes in a
+`RecordingEnvironment` and of replaying their records (`judge_episodes`), no sandbox.
+Run: `python -m bench.bench_generated_demos [--episodes 6] [--repeats 2] [--baseline dc8ffd9] [--cold]
+[--tasks ...]`.
 """
 
 from __future__ import annotations
@@ -28,67 +32,131 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.sidebyside import Side, Timed, alternate  # noqa: E402
+from bench.sidebyside import Side, Timed, alternate, baseline_tree, run_script  # noqa: E402
 
 TASKS = {"place-red-in-green": "place_red_in_green.py", "align-box-corner": "align_box_corner.py",
          "build-car": "build_car.py"}
+BASELINE = "dc8ffd9"  # main before demos of generated tasks ran their sandboxes from the parent
+
+SCRIPT = r"""
+import json, sys, time
+from pathlib import Path
+import gensim, gensim.cli.main  # the task DB as a source of specs
+from gensim.data.demos import make_demos
+from gensim.db import repository
+from gensim.db.session import ensure_schema
+name, file, n, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+if __name__ == "__main__":
+    ensure_schema()
+    if name.endswith("-as-generated"):
+        try:
+            repository.get_task(name)
+        except Exception:
+            repository.add_task_version(name, Path(file).read_text(), "bench", status="admitted")
+    start = time.perf_counter()
+    report = make_demos(name, n, "train", workers=1, out=Path(out), track=False)
+    seconds = time.perf_counter() - start
+    if report.episodes != n:
+        raise SystemExit(f"{name}: {report.episodes} of {n} episodes")
+    print(json.dumps([seconds, f"{report.episodes} {report.digest[:12]}", str(Path(gensim.__file__).parent)]))
+"""
 
 
-def _side(task: str, n: int, root: Path, warm: bool) -> Timed:
+def _side(root: Path, home: str, name: str, file: Path, n: int, out: Path, warm: bool = True) -> Timed:
+    count = [0]
+
     def run() -> tuple[float, str]:
-        from gensim.config import get_settings
-        from gensim.data.demos import make_demos
-
-        os.environ["GENSIM_SANDBOX_WARM"] = "true" if warm else "false"
-        get_settings.cache_clear()
-        out = root / f"{task}-{'w' if warm else 'c'}-{time.perf_counter_ns()}"
-        start = time.perf_counter()
-        report = make_demos(task, n, "train", workers=1, out=out, track=False)
-        seconds = time.perf_counter() - start
-        if report.episodes != n:
-            raise SystemExit(f"{task}: {report.episodes} of {n} episodes")
-        return seconds, str(report.episodes)
+        count[0] += 1
+        seconds, label, package = run_script(
+            root, home, SCRIPT, name, str(file), str(n), str(out / f"{root.name}-{name}-{int(warm)}-{count[0]}"),
+            env={"GENSIM_SANDBOX_WARM": "true" if warm else "false"})
+        if Path(package).resolve() != (root / "gensim").resolve():
+            raise SystemExit(f"{root.name}: imported gensim from {package}")
+        return float(seconds), label
 
     return run
 
 
-def _per_min(side: Side, n: int) -> float:
-    return 60.0 * n / side.median
+def replay_share(task: str, seeds: tuple[int, ...] = (0, 2, 4, 6)) -> tuple[float, float]:
+    """CPU seconds of recording `seeds` of `task` (built-in code, in this process) and of
+    replaying their records: (play, replay)."""
+    from gensim.checking.episodes import episode_record, judge_episodes, recording
+    from gensim.tasks.episode import run_episode, warm_up
+    from gensim.tasks.registry import get_spec, make_task
+
+    warm_up(render_obs=True)
+    task_obj = make_task(get_spec(task))
+    task_obj.mode = "train"
+    records = []
+    start = time.process_time()
+    with recording() as env:
+        for seed in seeds:
+            result = run_episode(env, task_obj, seed, record=lambda *a: None)
+            records.append(episode_record(env, seed, result))
+    played = time.process_time() - start
+    start = time.process_time()
+    judged = judge_episodes(records)
+    replayed = time.process_time() - start
+    if not all(j.success for j in judged):
+        raise SystemExit(f"{task}: the replay failed {[j.seed for j in judged if not j.success]}")
+    return played, replayed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--episodes", type=int, default=8)
+    parser.add_argument("--episodes", type=int, default=6)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--baseline", default=BASELINE)
+    parser.add_argument("--cold", action="store_true", help="also time this tree with cold sandboxes")
+    parser.add_argument("--tasks", nargs="*", default=list(TASKS), choices=list(TASKS))
     args = parser.parse_args()
-    os.environ["GENSIM_HOME"] = tempfile.mkdtemp(prefix="gensim-bench-generated-demos-")
-    root = Path(tempfile.mkdtemp(prefix="gensim-bench-generated-demos-out-"))
-    from gensim.db import repository
-    from gensim.db.session import ensure_schema
-    from gensim.generation.library import admitted_specs
-    from gensim.tasks import registry
-
-    ensure_schema()
-    registry.register_source(admitted_specs)  # the stored tasks, as the CLI registers them
     n = args.episodes
-    print(f"{n} episodes per run, workers=1, {args.repeats} rounds, load average {os.getloadavg()[0]:.1f}\n")
-    print("| task | built-in ep/min | generated warm ep/min | generated cold ep/min | time per episode warm / "
-          "built-in | cold / built-in |")
-    print("|---|---|---|---|---|---|")
-    warm_ratios, cold_ratios = [], []
-    for task, file in TASKS.items():
-        generated = f"{task}-as-generated"
-        code = (ROOT / "gensim" / "tasks" / "builtin" / file).read_text()
-        repository.add_task_version(generated, code, "bench: a built-in's code stored as generated", status="admitted")
-        sides = alternate({"built-in": _side(task, n, root, True), "warm": _side(generated, n, root, True),
-                           "cold": _side(generated, n, root, False)}, args.repeats)
-        base, warm, cold = sides["built-in"], sides["warm"], sides["cold"]
-        warm_ratios.append(warm.median / base.median)
-        cold_ratios.append(cold.median / base.median)
-        print(f"| {task} | {_per_min(base, n):.1f} | {_per_min(warm, n):.1f} | {_per_min(cold, n):.1f} | "
-              f"{warm.median / base.median:.2f} | {cold.median / base.median:.2f} |")
-    print(f"\nmedian time per episode, generated / built-in: warm {statistics.median(warm_ratios):.2f}, "
-          f"cold {statistics.median(cold_ratios):.2f} (load average {os.getloadavg()[0]:.1f} at the end)")
+    folder = Path(tempfile.mkdtemp(prefix="gensim-bench-generated-demos-"))
+    print(f"{n} episodes per run, workers=1, {args.repeats} rounds, baseline {args.baseline}, "
+          f"load average {os.getloadavg()[0]:.1f}\n")
+    cold_head = " generated cold s/ep | cold / built-in |" if args.cold else ""
+    print(f"| task | built-in s/ep | generated s/ep | generated @ baseline s/ep |{cold_head} generated / built-in "
+          "| baseline / built-in | generated / baseline | same episodes |")
+    print("|---|---|---|---|" + ("---|---|" if args.cold else "") + "---|---|---|---|")
+    ratios: dict[str, list[float]] = {"new": [], "old": [], "gain": [], "cold": []}
+    # One home per side: the generated task is then version id 1 in both, so both datasets hold
+    # the same bytes (a built-in's demos store its own version row first).
+    homes = {side: str(folder / f"home-{side}") for side in ("built-in", "generated", "baseline")}
+    with baseline_tree(args.baseline, folder) as base:
+        for task in args.tasks:
+            file = ROOT / "gensim" / "tasks" / "builtin" / TASKS[task]
+            generated = f"{task}-as-generated"
+            sides: dict[str, Timed] = {
+                "built-in": _side(ROOT, homes["built-in"], task, file, n, folder),
+                "generated": _side(ROOT, homes["generated"], generated, file, n, folder),
+                "baseline": _side(base, homes["baseline"], generated, file, n, folder),
+            }
+            if args.cold:
+                sides["cold"] = _side(ROOT, homes["generated"], generated, file, n, folder, warm=False)
+            timed: dict[str, Side] = alternate(sides, args.repeats)
+            per = {k: side.median / n for k, side in timed.items()}
+            ratios["new"].append(per["generated"] / per["built-in"])
+            ratios["old"].append(per["baseline"] / per["built-in"])
+            ratios["gain"].append(per["generated"] / per["baseline"])
+            cold = ""
+            if args.cold:
+                ratios["cold"].append(per["cold"] / per["built-in"])
+                cold = f" {per['cold']:.2f} | {ratios['cold'][-1]:.2f} |"
+            labels = set(timed["generated"].labels + timed["baseline"].labels)
+            same = "yes" if len(labels) == 1 else "NO: " + ", ".join(sorted(labels))
+            print(f"| {task} | {per['built-in']:.2f} | {per['generated']:.2f} | {per['baseline']:.2f} |{cold} "
+                  f"{ratios['new'][-1]:.2f} | {ratios['old'][-1]:.2f} | {ratios['gain'][-1]:.2f} | {same} |",
+                  flush=True)
+    print(f"\nmedian time per episode: generated / built-in {statistics.median(ratios['new']):.2f}, "
+          f"baseline / built-in {statistics.median(ratios['old']):.2f}, generated / baseline "
+          f"{statistics.median(ratios['gain']):.2f}"
+          + (f", cold / built-in {statistics.median(ratios['cold']):.2f}" if args.cold else "")
+          + f" (load average {os.getloadavg()[0]:.1f} at the end)\n")
+    print("| task | play CPU s (4 episodes) | replay CPU s | replay / play |")
+    print("|---|---|---|---|")
+    for task in args.tasks:
+        played, replayed = replay_share(task)
+        print(f"| {task} | {played:.2f} | {replayed:.2f} | {replayed / played:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from gensim.data.writer import DatasetWriter, dataset_digest, dataset_size
 from gensim.interrupts import Interrupted
 
 WINDOW_PER_WORKER = 4  # jobs in flight or waiting to be written, per worker
-CODE_CHUNK = 4  # seeds per sandboxed job (a sandbox start costs about a second)
+CODE_CHUNK = 4  # seeds per sandboxed job at most (each job forks a child and replays its chunk)
 Progress = Callable[[dict[str, Any]], None]
 
 
@@ -196,7 +196,7 @@ def _generate(pinned: PinnedTask, writer: DatasetWriter, report: DemoReport, n: 
     base = {**pinned.job_fields(), "split": report.split, "views": views, "robot": report.robot,
             "meta": episode_meta(pinned, report.split, report.robot)}
     start = time.perf_counter()
-    pool = make_executor(report.executor, report.workers)
+    pool = make_executor(report.executor, report.workers, untrusted=pinned.code is not None)
     window = WINDOW_PER_WORKER * report.workers * chunk
     queue: list[int] = []  # dispatched seeds not yet written, ascending
     results: dict[int, dict[str, Any]] = {}
@@ -205,7 +205,7 @@ def _generate(pinned: PinnedTask, writer: DatasetWriter, report: DemoReport, n: 
         while True:
             while len(queue) < min(window, n - kept):
                 seeds: list[int] = []
-                while len(seeds) < min(chunk, n - kept - len(queue)):
+                while len(seeds) < chunk_size(chunk, n - kept - len(queue), report.workers):
                     seed = seed_at(report.split, index)
                     index += 1
                     if seed not in attempted:
@@ -242,6 +242,13 @@ def _generate(pinned: PinnedTask, writer: DatasetWriter, report: DemoReport, n: 
         pool.close()
     report.seconds = round(time.perf_counter() - start, 3)
     return report
+
+
+def chunk_size(chunk: int, left: int, workers: int) -> int:
+    """Seeds of the next job when `left` are still to dispatch: `chunk`, smaller towards the end
+    (half of what is left per worker). A chunk of a task with code is replayed after it played,
+    and the last replay overlaps no play: the smaller the last chunks, the shorter that tail."""
+    return max(1, min(chunk, left, left // (2 * max(1, workers))))
 
 
 def _timings(outcome: dict[str, Any]) -> dict[str, float]:

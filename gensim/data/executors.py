@@ -1,9 +1,14 @@
 """Executors that run `gensim.data.worker.run_job` in parallel: a local process pool or Ray.
 
-Both have the same small interface, so the demo loop streams results the same way:
+All have the same small interface, so the demo loop streams results the same way:
 `submit(job) -> handle`, `next_done() -> (handle, outcomes)` (blocks until a job finishes),
 `pending` (count), `close()`. Workers are started with `spawn` (a fresh interpreter: no
 PyBullet client or random state inherited from the parent).
+
+Jobs of a task with code (generated or imported: untrusted) never run in a worker process: its
+episodes are played in sandboxes only. Locally they go to `SandboxedExecutor`, which drives the
+sandboxes from threads of this process (no worker process to start: its sandboxes start at once,
+while the caller sets up the rest) and overlaps each job's trusted replay with the next job's play.
 """
 
 from __future__ import annotations
@@ -138,10 +143,106 @@ class RayExecutor:
             self._ray.shutdown()
 
 
-def make_executor(kind: str, workers: int) -> Executor:
-    """`local` (process pool) or `ray`; UsageError for anything else."""
+class SandboxedExecutor:
+    """Jobs of a task with code, run locally from threads of this process, in two stages:
+    `worker.play_sandboxed` (the episodes, played in a sandbox) then `worker.judged` (the trusted
+    replay, in the replayer's sandbox). Up to `workers` jobs play and `workers` are replayed at
+    a time, so a job's replay runs while the next one plays. The warm sandboxes of both stages
+    start when the executor is made (`worker.prewarm`). Nothing of the task runs in this
+    process: it reads the sandboxes' answers (decoded with limits) as a worker process would."""
+
+    def __init__(self, workers: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from gensim.data.worker import prewarm
+
+        self.workers = max(1, int(workers))
+        prewarm(self.workers)
+        self._play = ThreadPoolExecutor(self.workers, thread_name_prefix="gensim-demos-play")
+        self._judge = ThreadPoolExecutor(self.workers, thread_name_prefix="gensim-demos-replay")
+        self._pending: set[Any] = set()
+        self._busy: set[int] = set()  # idents of the threads inside a stage now
+        self._closed = False
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def _stage(self, fn: Any, *args: Any) -> Any:
+        import threading
+
+        from gensim.sandbox import registry
+
+        ident = threading.get_ident()
+        with registry.stoppable():
+            self._busy.add(ident)
+            try:
+                if self._closed:  # `close` read `_busy` before this thread joined it
+                    registry.stop([ident])
+                return fn(*args)
+            finally:
+                self._busy.discard(ident)
+
+    def submit(self, job: dict[str, Any]) -> Any:
+        from concurrent.futures import Future
+
+        from gensim.data.worker import judged, play_sandboxed
+
+        done: Future[list[dict[str, Any]]] = Future()
+        seeds, robot = [int(s) for s in job["seeds"]], str(job.get("robot") or "none")
+
+        def replay(outcomes: list[dict[str, Any]]) -> None:
+            try:
+                done.set_result(self._stage(judged, outcomes, seeds, robot))
+            except BaseException as err:  # noqa: BLE001 - handed to whoever reads the result
+                done.set_exception(err)
+
+        def played(future: Future[tuple[list[dict[str, Any]], bool]]) -> None:
+            if future.cancelled():
+                done.cancel()
+                return
+            if future.exception() is not None:
+                done.set_exception(future.exception())  # type: ignore[arg-type]
+                return
+            outcomes, ok = future.result()
+            if not ok:
+                done.set_result(outcomes)
+                return
+            try:
+                self._judge.submit(replay, outcomes)
+            except RuntimeError:  # closed meanwhile: nobody reads it
+                done.cancel()
+
+        self._play.submit(self._stage, play_sandboxed, job).add_done_callback(played)
+        self._pending.add(done)
+        return done
+
+    def next_done(self) -> tuple[Any, list[dict[str, Any]]]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
+        future = min(done, key=id)
+        self._pending.discard(future)
+        return future, future.result()
+
+    def close(self) -> None:
+        """Cancel the jobs not started; jobs still running (an interrupt, a stop on failures)
+        have their sandboxes killed, so that no thread outlives the call by more than a moment."""
+        from gensim.sandbox import registry
+
+        self._closed = True
+        self._play.shutdown(wait=False, cancel_futures=True)
+        self._judge.shutdown(wait=False, cancel_futures=True)
+        registry.stop(list(self._busy))
+        self._play.shutdown(wait=True)
+        self._judge.shutdown(wait=True)
+
+
+def make_executor(kind: str, workers: int, untrusted: bool = False) -> Executor:
+    """`local` (process pool; `SandboxedExecutor` for the jobs of a task with code, `untrusted`)
+    or `ray`; UsageError for anything else."""
     if kind == "local":
-        return LocalExecutor(workers)
+        return SandboxedExecutor(workers) if untrusted else LocalExecutor(workers)
     if kind == "ray":
         return RayExecutor(workers)
     raise UsageError(f"unknown executor '{kind}'; expected one of {', '.join(EXECUTORS)}")

@@ -143,7 +143,7 @@ def _regenerate(writer: DatasetWriter, header: dict[str, Any], bad: list[Problem
     views_of = {p.seed: entries[p.file].views if p.file in entries else _dataset_views(entries)
                 for p in bad}
     chunk = CODE_CHUNK if pinned.code is not None else 1
-    pool = make_executor("local", workers)
+    pool = make_executor("local", workers, untrusted=pinned.code is not None)
     outcomes: dict[int, dict[str, Any]] = {}
     try:
         for views in sorted(set(views_of.values())):

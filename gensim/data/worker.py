@@ -8,15 +8,17 @@ control-rate stream (`gensim.data.control.ControlSampler`: 20 Hz joints, targets
 suction, a small front image), recorded where the expert runs (here, or in the sandbox).
 
 Built-in tasks (`code` is None) run in the worker process itself. Tasks whose spec carries
-`code` (generated or imported: untrusted) never run there: the worker starts a sandboxed child
-(`gensim.sandbox.run_in_sandbox`, job `gensim.data.worker:sandbox_entry`; a warm sandbox of the
-worker process by default) with a wall-clock, CPU and memory limit, and the encoded episodes
-come back base64 in its JSON verdict, each with its record (scene, goals, actions, the task's
-rewards: `gensim.checking.episodes`). Whether such an episode is a success is then the trusted
-replay's word, never the task's: the worker has the records replayed (`judge_in_sandbox`, the
-replayer's own sandbox), drops every episode the replay does not pass or whose stored actions
-are not the replayed ones, stores the replay's rewards where the task's differ, and notes the
-disagreement (`outcome["warnings"]`).
+`code` (generated or imported: untrusted) never run there: `play_sandboxed` starts a sandboxed
+child (`gensim.sandbox.run_in_sandbox`, job `gensim.data.worker:sandbox_entry`; a warm sandbox
+by default) with a wall-clock, CPU and memory limit, and the encoded episodes come back base64
+in its JSON verdict, each with its record (scene, goals, actions, the task's rewards:
+`gensim.checking.episodes`). Whether such an episode is a success is then the trusted replay's
+word, never the task's: `judged` has the records replayed (`judge_in_sandbox`, the replayer's
+own sandbox), drops every episode the replay does not pass or whose stored actions are not the
+replayed ones, stores the replay's rewards where the task's differ, and notes the disagreement
+(`outcome["warnings"]`). `run_job` does both in a row (a Ray task); the local executor of such
+tasks (`gensim.data.executors.SandboxedExecutor`) calls the two stages itself, from threads of
+the parent, so that one job's replay overlaps the next job's play.
 Workers never write into the dataset: the parent checks each episode (success is read from
 the recorded rewards) and writes it.
 """
@@ -39,6 +41,14 @@ CONTROL_MB = 32  # more file size allowed per episode with a control-rate stream
 SANDBOX_START_S = 60.0  # wall-clock allowance to start the child and load the task (s)
 
 _envs: dict[tuple[bool, str], Any] = {}  # one simulator per worker process, view setting and robot
+
+
+def sandbox_warm_up() -> None:
+    """Called once by a warm sandbox of this job (`gensim.sandbox.forkserver`): an empty scene
+    built and rendered, so that no job pays PyBullet's and the renderer's first-call costs."""
+    from gensim.tasks.episode import warm_up
+
+    warm_up(render_obs=True)
 
 
 def _environment(views: bool, robot: str = "none") -> Any:
@@ -158,31 +168,58 @@ def sandbox_entry(payload: dict[str, Any]) -> dict[str, Any]:
     return {"outcomes": outcomes}
 
 
-def _run_sandboxed(job: dict[str, Any]) -> list[dict[str, Any]]:
-    from gensim.sandbox import Limits, run_in_sandbox
+def sandbox_limits(job: dict[str, Any]) -> Any:
+    """The limits of a sandboxed job of `job`'s seeds (wall clock and CPU per seed, file size
+    per episode)."""
+    from gensim.sandbox import Limits
+
+    seeds = len(job["seeds"])
+    wall = SANDBOX_START_S + SANDBOX_S_PER_SEED * seeds
+    per_episode_mb = (64 if job.get("views") else 4) + (CONTROL_MB if job.get("robot", "none") != "none" else 0)
+    return Limits(wall_s=wall, cpu_s=int(wall), memory_mb=int(job.get("memory_mb", 4096)),
+                  file_mb=16 + per_episode_mb * seeds)
+
+
+def play_sandboxed(job: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """Play `job`'s seeds in a sandboxed child (warm by default): (its outcomes with their
+    records and episode bytes, True), or (one failed outcome per seed, False) when the sandbox
+    gave no result. The outcomes of True still need the replay's word (`judged`)."""
+    from gensim.config import get_settings
+    from gensim.sandbox import run_in_sandbox
 
     seeds = [int(s) for s in job["seeds"]]
-    wall = SANDBOX_START_S + SANDBOX_S_PER_SEED * len(seeds)
-    per_episode_mb = (64 if job.get("views") else 4) + (CONTROL_MB if job.get("robot", "none") != "none" else 0)
-    limits = Limits(wall_s=wall, cpu_s=int(wall), memory_mb=int(job.get("memory_mb", 4096)),
-                    file_mb=16 + per_episode_mb * len(seeds))
-    from gensim.config import get_settings
-
-    if get_settings().sandbox_warm:  # the replayer's sandbox starts while the episodes play
-        from gensim.checking.episodes import JUDGE_JOB, judge_limits
-        from gensim.sandbox.pool import prewarm
-
-        prewarm(JUDGE_JOB, judge_limits())
-    verdict = run_in_sandbox(SANDBOX_JOB, job, limits, warm=get_settings().sandbox_warm)
+    verdict = run_in_sandbox(SANDBOX_JOB, job, sandbox_limits(job), warm=get_settings().sandbox_warm)
     if not verdict.ok:
         error = f"sandbox: {verdict.error}"
         return [{"seed": s, "success": False, "steps": 0, "total_reward": 0.0, "error": error,
-                 "data": None, "seconds": round(verdict.seconds / max(len(seeds), 1), 4)} for s in seeds]
+                 "data": None, "seconds": round(verdict.seconds / max(len(seeds), 1), 4)} for s in seeds], False
     outcomes = list(verdict.result["outcomes"])
     for outcome in outcomes:
         if outcome.get("data") is not None:
             outcome["data"] = base64.b64decode(outcome["data"])
-    return judged(outcomes, seeds, str(job.get("robot") or "none"))
+    return outcomes, True
+
+
+def prewarm(workers: int = 1) -> None:
+    """Start the warm sandboxes `workers` parallel jobs of a task with code use (`workers` to
+    play, `workers` to replay) unless they wait already; returns at once (no-op when warm
+    sandboxes are off)."""
+    from gensim.config import get_settings
+
+    if not get_settings().sandbox_warm:
+        return
+    from gensim.checking.episodes import JUDGE_JOB, judge_limits
+    from gensim.sandbox import Limits
+    from gensim.sandbox.pool import prewarm as start
+
+    start(SANDBOX_JOB, Limits(), count=workers)
+    start(JUDGE_JOB, judge_limits(), count=workers)
+
+
+def _run_sandboxed(job: dict[str, Any]) -> list[dict[str, Any]]:
+    prewarm()  # the replayer's sandbox starts while the episodes play
+    outcomes, played = play_sandboxed(job)
+    return judged(outcomes, [int(s) for s in job["seeds"]], str(job.get("robot") or "none")) if played else outcomes
 
 
 def judged(outcomes: list[dict[str, Any]], seeds: list[int], robot: str) -> list[dict[str, Any]]:

@@ -234,17 +234,20 @@ def _give_back(box: WarmSandbox) -> None:
     box.close()
 
 
-def prewarm(job: str, limits: Limits | None = None, packages: tuple[str, ...] = ()) -> None:
-    """Start a warm sandbox for `job`'s module unless one is waiting already (returns at once)."""
+def prewarm(job: str, limits: Limits | None = None, packages: tuple[str, ...] = (), count: int = 1) -> None:
+    """Start warm sandboxes for `job`'s module until `count` (at most `MAX_IDLE`) are waiting
+    (returns at once: they start meanwhile)."""
     from gensim.config import get_settings
 
     limits = limits or Limits()
     key = _key(bwrap.ensure_available(get_settings().sandbox_bwrap), job, packages, limits)
     registry.install()
     with _lock:
-        if _idle.get(key) or registry.interrupted():
+        if registry.interrupted():
             return
-    _give_back(WarmSandbox(key, job))
+        missing = min(count, MAX_IDLE) - len(_idle.get(key, []))
+    for _ in range(missing):
+        _give_back(WarmSandbox(key, job))
 
 
 def run_warm(exe: str, job: str, payload: dict[str, Any], limits: Limits, packages: list[str], guard: bool,
@@ -254,7 +257,8 @@ def run_warm(exe: str, job: str, payload: dict[str, Any], limits: Limits, packag
     for attempt in range(2):  # a waiting sandbox that ended or failed its wipe is replaced once
         taken = _take(key) if attempt == 0 else None
         box = taken or WarmSandbox(key, job)
-        problem = box.wait_ready(max(1.0, min(READY_TIMEOUT_S, start + limits.wall_s - time.perf_counter())))
+        with registry.running(box.proc.pid):
+            problem = box.wait_ready(max(1.0, min(READY_TIMEOUT_S, start + limits.wall_s - time.perf_counter())))
         if problem is not None:
             box.close()
             if taken is not None:
@@ -262,7 +266,8 @@ def run_warm(exe: str, job: str, payload: dict[str, Any], limits: Limits, packag
             return SandboxResult(ok=False, error=f"the sandboxed process died without a verdict: {problem}",
                                  seconds=time.perf_counter() - start)
         try:
-            res, reusable = box.run(job, payload, limits, guard, start)
+            with registry.running(box.proc.pid):
+                res, reusable = box.run(job, payload, limits, guard, start)
             break
         except _Gone:
             box.close()

@@ -181,6 +181,8 @@ def run_in_sandbox(job: str, payload: dict[str, Any], limits: Limits | None = No
     registry.install()
     if registry.interrupted():
         return SandboxResult(ok=False, error="not started: the parent process was interrupted")
+    if registry.stopped():
+        return SandboxResult(ok=False, error="not started: stopped")
     start = time.perf_counter()
     # The child's uid 65534 is this process's uid outside its namespace: it writes out_dir as us.
     writable = [str(Path(payload["out_dir"]).resolve())] if payload.get("out_dir") else []
@@ -251,7 +253,8 @@ def _run(exe: str, job: str, payload: dict[str, Any], limits: Limits, writable: 
             proc.stdin.close()
         except (BrokenPipeError, OSError):
             pass  # the child died before reading: its exit status says why
-        timeout, phase = watch(lambda wait: _ended(proc, wait), phase_r, limits, start)
+        with registry.running(proc.pid):
+            timeout, phase = watch(lambda wait: _ended(proc, wait), phase_r, limits, start)
     finally:
         _kill_group(proc)  # anything the job left running goes too (and with bwrap, its namespace)
         registry.unregister(proc.pid)

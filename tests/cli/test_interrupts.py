@@ -200,6 +200,33 @@ def test_demos_interrupted_mid_run_resumes(tmp_path: Path, sig: signal.Signals) 
     assert not [p for p in check_dataset(root) if p.bad] and len(read_manifest(root)) == kept + 1
 
 
+STORE_GENERATED = ("import sys; from pathlib import Path; from gensim.db import repository; "
+                   "from gensim.db.session import ensure_schema; ensure_schema(); "
+                   "repository.add_task_version(sys.argv[1], Path(sys.argv[2]).read_text(), 'test', status='admitted')")
+
+
+@pytest.mark.slow
+def test_demos_of_a_generated_task_interrupted_mid_run(tmp_path: Path) -> None:
+    """Its sandboxes run from threads of the command itself (no worker process): Ctrl-C still
+    ends them all, says what was kept, and leaves an intact dataset."""
+    from gensim.data.manifest import check_dataset, read_manifest
+
+    home = tmp_path / "home"
+    home.mkdir()
+    fixture = ROOT / "tests" / "fixtures" / "convention" / "place_red_block_in_green_bowl.py"
+    subprocess.run([sys.executable, "-c", STORE_GENERATED, "honest-red-block", str(fixture)], env=_env(home),
+                   check=True, timeout=300)
+    cmd = Command(home, ["demos", "honest-red-block", "-n", "30"])
+    cmd.wait_for(r"\b[1-9]\d*/30 episodes")
+    rc, err = cmd.interrupt(signal.SIGINT, group=True)
+    line = _assert_clean_interrupt(rc, err, signal.SIGINT, cmd,
+                                   r"\d+ of 30 episodes kept in dataset honest-red-block-v1-train")
+    kept = int(re.search(r"(\d+) of 30", line).group(1))  # type: ignore[union-attr]
+    root = home / "datasets" / "honest-red-block" / "v1" / "train"
+    assert not [p for p in check_dataset(root) if p.bad]
+    assert len(read_manifest(root)) == kept and not list(root.rglob("*.tmp"))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_train_interrupted_mid_training(tmp_path: Path, sig: signal.Signals) -> None:

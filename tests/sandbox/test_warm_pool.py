@@ -140,3 +140,49 @@ def test_warm_gate_checks_of_passing_tasks_give_the_cold_verdict(monkeypatch: py
         assert same(cold) == same(first) == same(second), name
         assert json.loads(cold)["passed"], name
     assert pool.live() == 2  # the recorder's sandbox and the replayer's
+
+
+def _wait_for(condition: Any, seconds: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("warm_setting", [True, False])
+def test_stop_ends_the_jobs_of_the_stopped_thread_only(warm_setting: bool) -> None:
+    """`registry.stop(threads)` kills the sandboxes those threads run jobs in (warm or cold), and
+    nothing else; a stopped thread starts no more sandboxes."""
+    import threading
+    import time
+
+    from gensim.sandbox import registry
+
+    results: dict[str, Any] = {}
+    idents: dict[str, int] = {}
+
+    def run(name: str) -> None:
+        idents[name] = threading.get_ident()
+        with registry.stoppable():
+            results[name] = run_in_sandbox(f"{JOBS}:sleep", {"seconds": 60}, Limits(wall_s=90), packages=[TESTS],
+                                           guard=False, warm=warm_setting)
+            results[name + " after"] = run_in_sandbox(f"{JOBS}:echo", {}, packages=[TESTS], warm=warm_setting)
+
+    threads = {name: threading.Thread(target=run, args=(name,)) for name in ("stopped", "other")}
+    for thread in threads.values():
+        thread.start()
+    _wait_for(lambda: len(idents) == 2 and all(i in registry._jobs for i in idents.values()))
+    time.sleep(1.0)  # the jobs themselves are sleeping, not starting
+    stopped_at = time.monotonic()
+    registry.stop([idents["stopped"]])
+    threads["stopped"].join(30)
+    assert not threads["stopped"].is_alive() and time.monotonic() - stopped_at < 30
+    killed = results["stopped"]
+    assert not killed.ok and not killed.timed_out and "died" in (killed.error or ""), killed.error
+    assert results["stopped after"].error == "not started: stopped"
+    assert threads["other"].is_alive() and idents["other"] in registry._jobs  # untouched, still sleeping
+    registry.stop([idents["other"]])
+    threads["other"].join(30)
+    assert not registry._jobs and not registry._stops

@@ -4,7 +4,7 @@ With `Environment(robot="panda")` the end effector is no longer pulled by a free
 the world: it is fixed to the arm's grasp-target link (`TOOL_OFFSET` below it) and the arm moves
 it. `Gripper.set_target(pose)` then asks `Arm.command(pose)`, which solves inverse kinematics for
 the tip link (`gensim.sim.kinematics`: from the previous solution, within the joint limits less
-`LIMIT_MARGIN`, a first-order update for the small steps of a motion) and sets the joint
+`LIMIT_MARGINS`, a first-order update for the small steps of a motion) and sets the joint
 position motors; the physics steps of the primitive move the arm. The primitives approach from
 above and lift to a safe height (`PickPlace.height`, `Push.height`; with the arm at most
 `APPROACH_TOP`, see `primitives.approach`) before every lateral move, so the arm never sweeps
@@ -52,8 +52,10 @@ FLIP = (1.0, 0.0, 0.0, 0.0)  # tip-link frame relative to the tool frame (z reve
 JOINT_FORCE_SCALE = (2.0, 2.0, 2.0, 2.0, 8.0, 8.0, 8.0)  # x the URDF effort limits (87 Nm, 12 Nm): the
 # motors of this sim arm carry the tool; at 2x the wrist saturates and oscillates when the elbow is folded
 POSITION_GAIN = 0.3  # of the position motors (Bullet's default is 0.1: too soft to track)
-LIMIT_MARGIN = 0.05  # rad: IK keeps this far inside the joint limits (at a limit, the joint motors and
-# the limit constraint together make the wrist oscillate)
+LIMIT_MARGINS = (0.05, 0.05, 0.05, 0.02, 0.05, 0.05, 0.05)  # rad: IK keeps this far inside each joint's
+# limits (at a limit, the joint motors and the limit constraint together make the wrist oscillate);
+# the elbow (joint 4, 87 Nm) holds steady nearer its limit, and the 3 cm it gains there reach the
+# near edge of the workspace (a pyramid's pick 22 cm from the base needs the elbow 0.03 rad from it)
 APPROACH_TOP = 0.30  # m: primitives approach and lift the tool at most this high with the arm
 TURN_MARGIN = 0.5  # rad: `best_turn` keeps a primitive's own tool yaw with the last joint this far inside
 TRANSIT_JOINT_STEP = 0.003  # rad per physics step (1.4 rad/s) of a joint-space transit (`primitives.transit`)
@@ -118,7 +120,8 @@ class Arm:
         )
         self.targets: tuple[float, ...] = tuple(PANDA_REST)
         self.kinematics = Kinematics(
-            base, [v + LIMIT_MARGIN for v in self.lower], [v - LIMIT_MARGIN for v in self.upper], PANDA_REST
+            base, [v + m for v, m in zip(self.lower, LIMIT_MARGINS, strict=False)],
+            [v - m for v, m in zip(self.upper, LIMIT_MARGINS, strict=False)], PANDA_REST
         )
         self.last_solution: Solution | None = None  # of the last `solve` (its errors say how well)
         self.gripper = gripper

@@ -30,8 +30,12 @@ DESCEND_OVERSHOOT = 0.05  # m below the expected contact before a descent gives 
 SUCTION_TURNS = tuple(np.pi * k / 4 for k in (0, 2, -2, 4, 1, -1, 3, -3))  # rad, tried in this order
 ARM_DESCEND_STEP = 0.00025  # m per physics step of an arm's last centimetres (0.12 m/s): it stops
 # on contact with less overshoot than at the floating tool's `DESCEND_STEP`
+ARM_DESCEND_MARGIN = 0.04  # m: an arm's fine descent starts this far above the expected contact (the
+# floating tool's `DESCEND_MARGIN` is 2 cm): what a place stacks on is often touched 2-3 cm above
+# the expert's pose, and the arm, whose tool lags its target, must be slow by then
 REST_SPEED = 0.01  # m/s: the tool counts as at rest after a contact below this speed ...
-REST_STEPS = 48  # ... or after this many physics steps (0.1 s)
+REST_TOL = 0.0003  # m: ... and back within this of where the contact was ...
+REST_STEPS = 96  # ... or after this many physics steps (0.2 s)
 APPROACH_STEP = 0.03  # m: `approach` lowers an arm's lift by this much at a time until it reaches
 FLOOR_Z = -0.01  # a vertical descent goes on down to the table (as the reference's) before giving up
 
@@ -115,27 +119,39 @@ def descend(env: Environment, pose: Pose, speed: float) -> bool:
         # base is not built yet, lands lower instead of timing the episode out)
         limit = max(limit, float((start[2] - FLOOR_Z) / axis[2]))
     travelled, fine = 0.0, min(speed, DESCEND_STEP if ee.arm is None else ARM_DESCEND_STEP)
+    margin = DESCEND_MARGIN if ee.arm is None else ARM_DESCEND_MARGIN
     while travelled < limit:
-        travelled += speed if to_pose - travelled > DESCEND_MARGIN else fine
+        travelled += speed if to_pose - travelled > margin else fine
         ee.set_target((tuple(start - travelled * axis), pose[1]))  # type: ignore[arg-type,misc]
         env.step_physics()
         if ee.detect_contact():
-            ee.set_target(ee.pose())
-            if ee.arm is not None:
-                _come_to_rest(env)
+            if ee.arm is None:
+                ee.set_target(ee.pose())
+                return False
+            # The arm's tool lags its target, also sideways: stop on the descent's own line at
+            # the depth the tool reached, not where the lag left it (see `_come_to_rest`).
+            depth = float(np.dot(start - np.asarray(ee.pose()[0]), axis))
+            touch = (tuple(start - depth * axis), pose[1])
+            ee.set_target(touch)  # type: ignore[arg-type]
+            _come_to_rest(env, touch)  # type: ignore[arg-type]
             return False
     return True
 
 
-def _come_to_rest(env: Environment) -> None:
-    """Hold the tool where it touched until it moves slower than `REST_SPEED` (at most
-    `REST_STEPS` physics steps): an arm carries momentum past the contact, and releasing an
-    object it still presses into another throws it."""
+def _come_to_rest(env: Environment, touch: Pose) -> None:
+    """Hold the tool at `touch` until it moves slower than `REST_SPEED` and is within `REST_TOL`
+    of it (at most `REST_STEPS` physics steps). `touch` is the point of the descent's line at
+    the depth of the contact: an arm's tool lags its target, by tenths of a millimetre also
+    sideways, and carries momentum past the contact. Releasing an object the arm still presses
+    into another throws it; releasing it where the lag left it puts it off the expert's pose,
+    and an object the expert balances on a narrow support (build-car's body, its centre over
+    the edge of the two base blocks) then tips over."""
     ee = env.require_ee()
     for _ in range(REST_STEPS):
         env.step_physics()
         velocity = env.p.getBaseVelocity(ee.body, physicsClientId=env.client)[0]
-        if float(np.dot(velocity, velocity)) < REST_SPEED**2:
+        offset = np.subtract(ee.pose()[0], touch[0])
+        if float(np.dot(velocity, velocity)) < REST_SPEED**2 and float(np.dot(offset, offset)) < REST_TOL**2:
             break
 
 

@@ -14,7 +14,7 @@ Both generated sides must keep the same seeds with the same bytes (dataset diges
 Then, in this process and on one core, what the replay costs next to the play (the floor of
 the ratio when no core is free to overlap them): the CPU seconds of recording 4 episodes in a
 `RecordingEnvironment` and of replaying their records (`judge_episodes`), no sandbox.
-Run: `python -m bench.bench_generated_demos [--episodes 6] [--repeats 2] [--baseline dc8ffd9] [--cold]
+Run: `python -m bench.bench_generated_demos [--episodes 6] [--repeats 2] [--baseline efa25cc] [--cold]
 [--tasks ...]`.
 """
 
@@ -36,7 +36,7 @@ from bench.sidebyside import Side, Timed, alternate, baseline_tree, run_script  
 
 TASKS = {"place-red-in-green": "place_red_in_green.py", "align-box-corner": "align_box_corner.py",
          "build-car": "build_car.py"}
-BASELINE = "dc8ffd9"  # main before demos of generated tasks ran their sandboxes from the parent
+BASELINE = "efa25cc"  # main before demos of generated tasks ran their sandboxes from the parent
 
 SCRIPT = r"""
 import json, sys, time

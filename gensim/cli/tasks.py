@@ -175,22 +175,21 @@ def render(
 
 
 def _render_sandboxed(name: str, code: str, seed: int, out_file: Path, gif: bool, robot: str = "none") -> Path:
-    import shutil
-    import tempfile
-
+    from gensim.config import get_settings
     from gensim.sandbox import Limits, run_in_sandbox
+    from gensim.sandbox.returned import unpack_files, write_file
 
-    with tempfile.TemporaryDirectory(prefix="gensim-render-") as tmp:
-        res = run_in_sandbox("gensim.generation.jobs:render_job",
-                             {"code": code, "name": name, "seed": seed, "out_dir": tmp, "png": not gif, "gif": gif,
-                              "robot": robot},
-                             Limits(wall_s=300, cpu_s=320))
-        made = Path(tmp) / f"{name}{'.gif' if gif else '.png'}"
-        if not res.ok or not made.exists():
-            fail(f"rendering {name} failed in the sandbox: {res.error or 'no image'}", code=1)
-        out_file.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(made, out_file)
-    return out_file
+    res = run_in_sandbox("gensim.generation.jobs:render_job",
+                         {"code": code, "name": name, "seed": seed, "png": not gif, "gif": gif, "robot": robot},
+                         Limits(wall_s=300, cpu_s=320), warm=get_settings().sandbox_warm)
+    made = f"{name}{'.gif' if gif else '.png'}"
+    try:
+        data = unpack_files(res.result.get("files") if res.ok and isinstance(res.result, dict) else {}, [made])
+    except ValueError as err:
+        fail(f"rendering {name} failed in the sandbox: {err}", code=1)
+    if made not in data:
+        fail(f"rendering {name} failed in the sandbox: {res.error or 'no image'}", code=1)
+    return write_file(out_file, data[made])
 
 
 @app.command("search")

@@ -142,17 +142,24 @@ class CampaignTracker:
         child = self._child_runs.get(cand.trial)
         if child is None or not getattr(child, "active", False) or not self.cfg.media or not cand.code:
             return
+        from gensim.config import get_settings
         from gensim.sandbox import Limits, run_in_sandbox
+        from gensim.sandbox.returned import unpack_files, write_file
 
+        res = run_in_sandbox("gensim.generation.jobs:render_job",
+                             {"code": cand.code, "name": cand.name, "seed": 0, "gif": True},
+                             Limits(wall_s=180, cpu_s=200), warm=get_settings().sandbox_warm)
+        try:
+            files = unpack_files(res.result.get("files") if res.ok and isinstance(res.result, dict) else {},
+                                 [f"{cand.name}.png", f"{cand.name}.gif"])
+        except ValueError as err:
+            files = {}
+            child.set_tags({"gensim.media_error": str(err)[:250]})
+        if not res.ok:
+            child.set_tags({"gensim.media_error": (res.error or "")[:250]})
         with tempfile.TemporaryDirectory(prefix="gensim-media-") as out:
-            res = run_in_sandbox("gensim.generation.jobs:render_job",
-                                 {"code": cand.code, "name": cand.name, "seed": 0, "out_dir": out, "gif": True},
-                                 Limits(wall_s=180, cpu_s=200))
-            if not res.ok:
-                child.set_tags({"gensim.media_error": (res.error or "")[:250]})
-            for path in sorted(Path(out).glob("*")):
-                if path.suffix in (".png", ".gif"):
-                    child.log_artifact(path, "media")
+            for name, data in sorted(files.items()):
+                child.log_artifact(write_file(Path(out) / name, data), "media")
 
     # The campaign ----------------------------------------------------------------------------
     def close_campaign(self, result: Any, cands: list[Candidate], ledger: Any,

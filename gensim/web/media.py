@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import queue
 import re
-import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,23 +57,24 @@ def media_state(code_hash: str, root: Path | None = None) -> MediaState:
 def render_version(name: str, code: str, code_hash: str, root: Path | None = None, *,
                    seed: int = 0) -> MediaState:
     """Render one task version's picture and animation in the sandbox into the cache."""
+    from gensim.config import get_settings
     from gensim.sandbox import Limits, run_in_sandbox
+    from gensim.sandbox.returned import unpack_files, write_file
 
     folder = media_dir(code_hash, root)
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="gensim-web-render-") as tmp:
-        res = run_in_sandbox("gensim.web.render_job:media_job",
-                             {"code": code, "name": name, "seed": seed, "out_dir": tmp},
-                             Limits(wall_s=RENDER_WALL_S, cpu_s=RENDER_CPU_S))
-        made = {PICTURE: Path(tmp) / PICTURE, ANIMATION: Path(tmp) / ANIMATION}
-        if res.ok:
-            for target, source in made.items():
-                if source.is_file() and not source.is_symlink():
-                    part = folder / f".{target}.part"
-                    shutil.copyfile(source, part)
-                    part.replace(folder / target)
-        if not (folder / PICTURE).is_file():
-            (folder / FAILED).write_text(str(res.error or "the rendering made no picture")[:2000])
+    res = run_in_sandbox("gensim.web.render_job:media_job", {"code": code, "name": name, "seed": seed},
+                         Limits(wall_s=RENDER_WALL_S, cpu_s=RENDER_CPU_S), warm=get_settings().sandbox_warm)
+    error = res.error
+    try:
+        files = unpack_files(res.result.get("files") if res.ok and isinstance(res.result, dict) else {},
+                             [PICTURE, ANIMATION])
+    except ValueError as err:
+        files, error = {}, str(err)
+    for target, data in files.items():
+        write_file(folder / target, data)
+    if not (folder / PICTURE).is_file():
+        (folder / FAILED).write_text(str(error or "the rendering made no picture")[:2000])
     return media_state(code_hash, root)
 
 

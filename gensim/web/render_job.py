@@ -2,15 +2,29 @@
 the scene after reset as a PNG (top-down and front views) and the expert's rollout as a GIF of
 top-down frames taken during each motion (`run_episode(render=True)`: every
 `env.frame_every` physics steps), with the episode's instruction as caption under each frame.
+Both are made in the sandbox's scratch folder and returned as data; the web server writes them.
 """
 
 from __future__ import annotations
 
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+# Imported by a warm sandbox of this module before its first job (`gensim.sandbox.child.load_job`).
+SANDBOX_PRELOAD = ("gensim.tasks.rendering", "gensim.sim.environment", "gensim.tasks.episode",
+                   "gensim.tasks.registry", "gensim.tasks.loader", "imageio.v2", "imageio.v3", "PIL.Image",
+                   "PIL.ImageDraw")
+
+
+def sandbox_warm_up() -> None:
+    """Called once by a warm sandbox of this module: an empty scene built and rendered."""
+    from gensim.tasks.episode import warm_up
+
+    warm_up(render_obs=True)
 
 GIF_FPS = 8  # frames per second of the rollout (the episode films 8 frames per simulated second)
 SCALE = 2  # the 320 x 160 top-down frame is shown twice as large
@@ -34,9 +48,11 @@ def captioned(frame: np.ndarray, caption: str) -> np.ndarray:
 
 
 def media_job(payload: dict[str, Any]) -> dict[str, Any]:
-    """Write `scene.png` and `rollout.gif` of task code `payload["code"]` into `out_dir`."""
+    """`scene.png` and `rollout.gif` of task code `payload["code"]`, returned as data
+    (`{"files": {name: base64}, ...}`, `gensim.sandbox.returned`)."""
     import imageio.v2 as imageio
 
+    from gensim.sandbox.returned import pack_files
     from gensim.sim.environment import Environment
     from gensim.tasks.episode import run_episode
     from gensim.tasks.registry import make_task
@@ -45,7 +61,7 @@ def media_job(payload: dict[str, Any]) -> dict[str, Any]:
 
     name = str(payload.get("name") or "task")
     spec = TaskSpec(name=name, origin="generated", code=str(payload["code"]))
-    out = Path(str(payload["out_dir"]))
+    out = Path(tempfile.mkdtemp(prefix="media-"))  # in the sandbox's scratch tmpfs
     seed = int(payload.get("seed", 0))
     render_scene_png(spec, seed, out / "scene.png")
     env = Environment()
@@ -55,4 +71,5 @@ def media_job(payload: dict[str, Any]) -> dict[str, Any]:
         env.close()
     frames: list[Any] = [captioned(f, result.lang_goal) for f in result.frames]
     imageio.mimsave(out / "rollout.gif", frames, duration=1000 / GIF_FPS, loop=0)
-    return {"frames": len(frames), "success": result.success, "instruction": result.lang_goal[:500]}
+    return {"frames": len(frames), "success": result.success, "instruction": result.lang_goal[:500],
+            "files": pack_files([out / "scene.png", out / "rollout.gif"])}

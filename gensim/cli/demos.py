@@ -66,7 +66,9 @@ def make(
 
     Reruns resume (a larger -n appends). With --robot panda the dataset is NAME-vV-SPLIT-panda
     and each episode also holds the arm's 20 Hz control stream (export it with
-    `demos export ... --format lerobot-control`).
+    `demos export ... --format lerobot-control`). A generated or imported task is first checked
+    with the arm, once per version (it was admitted with the floating end effector); exit 1 with
+    one line when it fails with the arm.
 
     Examples:
       gensim demos block-insertion -n 100
@@ -93,7 +95,8 @@ def make(
         try:
             report = make_demos(name, n, split, workers=workers, executor=executor, views=views,
                                 version=version, out=out_dir, max_failures=max_failures,
-                                progress=progress if show else None, defer_tracking=True, robot=robot)
+                                progress=progress if show else None, defer_tracking=True, robot=robot,
+                                notice=bar.lines if show else None)
         except GensimError as err:
             fail_from(err)
     if json_out:

@@ -13,7 +13,9 @@ embodiment the expert plays with. It is pinned in the dataset header (`dataset.j
 in every manifest line, every episode's meta and the MLflow params, and a dataset made with an
 arm goes to its own folder and name (`<split>-<robot>`). With an arm each episode file also holds
 the 20 Hz control stream (`control_*` members, `gensim.data.control`); the parent checks it
-(`check_control`) before it writes the episode, as it checks the rewards.
+(`check_control`) before it writes the episode, as it checks the rewards. A generated or
+imported task was admitted after a check with the floating end effector only: with an arm it
+is checked once with that arm first (`gensim.data.robot_check`), and a failure stops the run.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ def make_demos(
     name: str, n: int, split: str = "train", *, workers: int = 1, executor: str = "local",
     views: bool = False, version: int | None = None, out: Path | None = None,
     max_failures: int | None = None, progress: Progress | None = None, track: bool = True,
-    defer_tracking: bool = False, robot: str = "none",
+    defer_tracking: bool = False, robot: str = "none", notice: Callable[[str], None] | None = None,
 ) -> DemoReport:
     """Make the dataset of `name` (pinned version) for `split` hold `n` expert episodes.
 
@@ -129,10 +131,16 @@ def make_demos(
     `defer_tracking` logs the MLflow run after the call, in a detached writer
     (`gensim.tracking.outbox`): the report then has the run's link but no run id, and the
     dataset row gets its run id when the run is logged. `robot`: see the module docstring.
+    With an arm, a version that is code (generated, imported) is first checked with that arm
+    once (`gensim.data.robot_check`; `notice` hears a line when a check starts): a failure
+    raises `RobotCheckFailed` before anything is written.
     """
     started_at = time.time()
     check_request(n, split, workers, executor, robot)
     pinned = pin_task(name, version)
+    from gensim.data.robot_check import require_robot_check
+
+    require_robot_check(pinned, robot, notice=notice)
     root = Path(out) if out is not None else default_root(pinned, split, robot)
     writer = DatasetWriter(root, {**pinned.header(), "split": split, "format": 1, "robot": robot},
                            views=views, robot=robot)

@@ -26,18 +26,19 @@ DEFAULT_TASKS = (
 RELAXED = ("rope", "piles", "packing")
 
 
-def run(task: str, robot: str, episodes: int) -> tuple[float, float]:
-    """(success rate, seconds per episode) of the expert on `episodes` train seeds."""
+def run(task: str, robot: str, episodes: int) -> tuple[float, float, list[int]]:
+    """(success rate, seconds per episode, failed seeds) of the expert on `episodes` train seeds."""
     from gensim.sim.environment import Environment
     from gensim.tasks.episode import run_episode
     from gensim.tasks.registry import make_task
 
     env = Environment(render_obs=False, robot=robot)
     try:
-        start, ok = time.perf_counter(), 0
+        start, failed = time.perf_counter(), []
         for i in range(episodes):
-            ok += run_episode(env, make_task(task), 2 * i).success
-        return ok / episodes, (time.perf_counter() - start) / episodes
+            if not run_episode(env, make_task(task), 2 * i).success:
+                failed.append(2 * i)
+        return 1 - len(failed) / episodes, (time.perf_counter() - start) / episodes, failed
     finally:
         env.close()
 
@@ -78,16 +79,18 @@ def main() -> None:
     print(f"{'task':40s} {'float ok':>8s} {'float s':>8s} {'arm ok':>8s} {'arm s':>8s} {'ratio':>6s}  target")
     total_f = total_a = 0.0
     for task in tasks:
-        ok_f, s_f = run(task, "none", args.episodes)
-        ok_a, s_a = run(task, "panda", args.episodes)
+        ok_f, s_f, failed_f = run(task, "none", args.episodes)
+        ok_a, s_a, failed_a = run(task, "panda", args.episodes)
         total_f, total_a = total_f + s_f, total_a + s_a
         target = 0.75 if any(word in task for word in RELAXED) else 0.9
         flag = "ok" if ok_a >= target else "BELOW"
-        print(f"{task:40s} {ok_f:8.2f} {s_f:8.2f} {ok_a:8.2f} {s_a:8.2f} {s_a / s_f:6.2f}  {target} {flag}", flush=True)
+        print(f"{task:40s} {ok_f:8.2f} {s_f:8.2f} {ok_a:8.2f} {s_a:8.2f} {s_a / s_f:6.2f}  {target} {flag}"
+              + (f"  failed seeds: floating {failed_f}, arm {failed_a}" if failed_f or failed_a else ""), flush=True)
         if args.json:
             with open(args.json, "a") as out:
                 out.write(json.dumps({"task": task, "episodes": args.episodes, "floating_ok": ok_f, "floating_s": s_f,
-                                      "arm_ok": ok_a, "arm_s": s_a}) + "\n")
+                                      "arm_ok": ok_a, "arm_s": s_a, "floating_failed": failed_f,
+                                  "arm_failed": failed_a}) + "\n")
     print(f"mean seconds per episode: floating {total_f / len(tasks):.2f}, arm {total_a / len(tasks):.2f}, "
           f"ratio {total_a / total_f:.2f}")
 

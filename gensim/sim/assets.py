@@ -108,6 +108,16 @@ def write_filled(text: str, stem: str, out_dir: Path | None) -> str:
     return str(path)
 
 
+_FILLED_NAME = re.compile(r"(?:^|.*/)([^/]+)\.[0-9a-f]{12}\.urdf$")
+
+
+def shown_name(urdf: str | Path) -> str:
+    """`urdf` as a message shows it: a filled copy (`write_filled`'s random name in a temporary
+    folder) as `filled <stem>.urdf`, so that what an episode records does not depend on the run."""
+    match = _FILLED_NAME.fullmatch(str(urdf))
+    return f"filled {match.group(1)}.urdf" if match else str(urdf)
+
+
 def fill_template(
     assets_root: str,
     template_rel_path: str | Path,

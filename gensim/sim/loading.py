@@ -25,6 +25,7 @@ from gensim.sim.assets import (
     fill_template,
     fill_text,
     resolve_path,
+    shown_name,
     untemplated,
     write_filled,
 )
@@ -98,7 +99,7 @@ def resolve_urdf(env: Environment, urdf: str, kwargs: dict[str, Any]) -> Path | 
         return path
     plain = untemplated(path)
     if plain is not None and plain.is_file():
-        env.warnings.append(f"template {urdf} not found: used {plain.name}")
+        env.warnings.append(f"template {shown_name(urdf)} not found: used {plain.name}")
         return plain
     return None
 
@@ -116,7 +117,7 @@ def fill_placeholders(env: Environment, path: Path, urdf: str, size: Any) -> Pat
     text, used = fill_size_placeholders(text, env.rng, original)
     if used:
         shown = ", ".join(f"{k}={v * 100:.1f} cm" for k, v in sorted(used.items()))
-        env.warnings.append(f"unfilled placeholders in {urdf}: filled {shown}")
+        env.warnings.append(f"unfilled placeholders in {shown_name(urdf)}: filled {shown}")
     text = absolutize_mesh_paths(text, path.parent)
     return Path(write_filled(text, path.stem.replace("-template", ""), env.tmp_dir))
 
@@ -131,7 +132,7 @@ def load_object(env: Environment, urdf: str, pose: Any, fixed: bool, **kwargs: A
         raise UsageError(f"add_object: the asset must be a path, not {urdf!r}")
     path = resolve_urdf(env, str(urdf), kwargs)
     if path is None:
-        env.warnings.append(f"asset {urdf} not found: used the standard 4 cm block")
+        env.warnings.append(f"asset {shown_name(urdf)} not found: used the standard 4 cm block")
         return _standard_block(env, pos, orn, fixed)
     path = fill_placeholders(env, path, str(urdf), kwargs.get("size"))
     scale = float(kwargs.get("scale") or 1.0)
@@ -143,5 +144,5 @@ def load_object(env: Environment, urdf: str, pose: Any, fixed: bool, **kwargs: A
             )
         )
     except env.p.error:
-        env.warnings.append(f"asset {urdf} could not be loaded: used the standard 4 cm block")
+        env.warnings.append(f"asset {shown_name(urdf)} could not be loaded: used the standard 4 cm block")
         return _standard_block(env, pos, orn, fixed)

@@ -130,3 +130,12 @@ def test_unfilled_placeholders_take_the_references_draws():
     text, used = fill_size_placeholders("0.1 HALF2", np.random, original="DIMX0 HALF2")
     u = np.random.RandomState(3).random_sample(6)  # DIMX0..2, then HALF0..2
     assert text == f"0.1 {used['HALF2']:.6g}" and used["HALF2"] == pytest.approx(0.01 + 0.02 * u[5])
+
+
+def test_messages_name_a_filled_copy_without_its_random_name(tmp_path: Path) -> None:
+    from gensim.sim.assets import shown_name, write_filled
+
+    first, second = write_filled("<robot/>", "corner", tmp_path), write_filled("<robot/>", "corner", tmp_path)
+    assert first != second  # pybullet caches files by name: every fill gets a fresh one
+    assert shown_name(first) == shown_name(second) == "filled corner.urdf"
+    assert shown_name("stacking/block.urdf") == "stacking/block.urdf"

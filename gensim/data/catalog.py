@@ -40,9 +40,11 @@ class PinnedTask:
 
 
 def _builtin_spec(name: str) -> Any:
-    from gensim.tasks.registry import builtin_specs
+    from gensim.tasks.builtin import SPECS
+    from gensim.tasks.registry import described
 
-    return next((s for s in builtin_specs() if s.name == name), None)
+    found = next((s for s in SPECS if s.name == name), None)
+    return None if found is None else described(found)  # one file parsed, not every built-in's
 
 
 def _builtin_code(spec: Any) -> str:

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gensim.checking.conventions import SUCCESS_REWARD
 from gensim.data.catalog import PinnedTask, dataset_name, default_root, pin_task
@@ -34,6 +34,9 @@ from gensim.data.format import EpisodeFile, seed_at
 from gensim.data.splits import check_request as check_request  # the CLI's early check, here too
 from gensim.data.writer import DatasetWriter, dataset_digest, dataset_size
 from gensim.interrupts import Interrupted
+
+if TYPE_CHECKING:
+    from gensim.data.executors import Executor
 
 WINDOW_PER_WORKER = 4  # jobs in flight or waiting to be written, per worker
 CODE_CHUNK = 4  # seeds per sandboxed job at most (each job forks a child and replays its chunk)
@@ -137,15 +140,33 @@ def make_demos(
     """
     started_at = time.time()
     check_request(n, split, workers, executor, robot)
-    pinned = pin_task(name, version)
-    from gensim.data.robot_check import require_robot_check
+    from gensim.data.executors import make_executor
+    from gensim.tasks.builtin import SPECS
 
-    require_robot_check(pinned, robot, notice=notice)
-    root = Path(out) if out is not None else default_root(pinned, split, robot)
-    writer = DatasetWriter(root, {**pinned.header(), "split": split, "format": 1, "robot": robot},
-                           views=views, robot=robot)
+    pool = None
+    if version is None and any(spec.name == name for spec in SPECS):
+        # A built-in's current file, played by worker processes: they start now, while the task
+        # is pinned and the dataset opened (a version with code gets its own executor below).
+        pool = make_executor(executor, workers)
+        pool.warm(views, robot)
     try:
-        return _make(pinned, writer, n, split, workers, executor, views, max_failures, progress, track,
+        pinned = pin_task(name, version)
+        from gensim.data.robot_check import require_robot_check
+
+        require_robot_check(pinned, robot, notice=notice)
+        root = Path(out) if out is not None else default_root(pinned, split, robot)
+        writer = DatasetWriter(root, {**pinned.header(), "split": split, "format": 1, "robot": robot},
+                               views=views, robot=robot)
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
+    try:
+        if pool is None or pinned.code is not None:
+            if pool is not None:
+                pool.close()
+            pool = make_executor(executor, workers, untrusted=pinned.code is not None)
+        return _make(pinned, writer, pool, n, split, views, max_failures, progress, track,
                      started_at, defer_tracking)
     except KeyboardInterrupt as err:
         if isinstance(err, Interrupted):
@@ -154,10 +175,12 @@ def make_demos(
                           f"{dataset_name(pinned, split, robot)} ({root}); rerun the same command "
                           "to resume") from None
     finally:
+        if pool is not None:
+            pool.close()
         writer.close()  # the dataset's lock
 
 
-def _make(pinned: PinnedTask, writer: DatasetWriter, n: int, split: str, workers: int, executor: str,
+def _make(pinned: PinnedTask, writer: DatasetWriter, pool: Executor, n: int, split: str,
           views: bool, max_failures: int | None, progress: Progress | None, track: bool,
           started_at: float, defer_tracking: bool = False) -> DemoReport:
     root = writer.root
@@ -165,16 +188,16 @@ def _make(pinned: PinnedTask, writer: DatasetWriter, n: int, split: str, workers
         task=pinned.name, version=pinned.version, version_id=pinned.version_id,
         code_hash=pinned.code_hash, split=split, episodes=0, failures=0, new_episodes=0,
         new_failures=0, path=str(root.resolve()), bytes_per_episode=0.0, episodes_per_minute=0.0,
-        expert_success_rate=1.0, seconds=0.0, executor=executor, workers=workers, digest="",
+        expert_success_rate=1.0, seconds=0.0, executor=pool.kind, workers=pool.workers, digest="",
         size_bytes=0, robot=writer.robot)
     if not track:
-        return _finish(_generate(pinned, writer, report, n, views, max_failures, progress), writer)
+        return _finish(_generate(pinned, writer, pool, report, n, views, max_failures, progress), writer)
     from gensim.tracking import DEMOS, get_tracker
     from gensim.tracking.outbox import deferred_run
 
     params = {"task": pinned.name, "version": pinned.version, "version_id": pinned.version_id,
-              "code_hash": pinned.code_hash, "split": split, "n": n, "executor": executor,
-              "workers": workers, "views": views, "robot": report.robot,
+              "code_hash": pinned.code_hash, "split": split, "n": n, "executor": report.executor,
+              "workers": report.workers, "views": views, "robot": report.robot,
               "seeds": "{}, {}, ... (stride 2)".format(*(seed_at(split, i) for i in range(2)))}
     name = f"demos {pinned.name} {split} v{pinned.version} n={n}" + (
         f" {report.robot}" if report.robot != "none" else "")
@@ -182,7 +205,7 @@ def _make(pinned: PinnedTask, writer: DatasetWriter, n: int, split: str, workers
     with (deferred_run(DEMOS, name, params=params, tags=tags, started_at=started_at) if defer_tracking else
           get_tracker().run(DEMOS, name, params=params, system_metrics=True, started_at=started_at,
                             tags=tags)) as run:
-        _generate(pinned, writer, report, n, views, max_failures, progress)
+        _generate(pinned, writer, pool, report, n, views, max_failures, progress)
         _finish(report, writer)
         report.mlflow_run_id = run.run_id
         report.mlflow_url = run.url
@@ -191,10 +214,8 @@ def _make(pinned: PinnedTask, writer: DatasetWriter, n: int, split: str, workers
     return report
 
 
-def _generate(pinned: PinnedTask, writer: DatasetWriter, report: DemoReport, n: int, views: bool,
-              max_failures: int | None, progress: Progress | None) -> DemoReport:
-    from gensim.data.executors import make_executor
-
+def _generate(pinned: PinnedTask, writer: DatasetWriter, pool: Executor, report: DemoReport, n: int,
+              views: bool, max_failures: int | None, progress: Progress | None) -> DemoReport:
     kept = len(writer.kept_seeds())
     if kept >= n:
         return report
@@ -204,7 +225,6 @@ def _generate(pinned: PinnedTask, writer: DatasetWriter, report: DemoReport, n: 
     base = {**pinned.job_fields(), "split": report.split, "views": views, "robot": report.robot,
             "meta": episode_meta(pinned, report.split, report.robot)}
     start = time.perf_counter()
-    pool = make_executor(report.executor, report.workers, untrusted=pinned.code is not None)
     window = WINDOW_PER_WORKER * report.workers * chunk
     queue: list[int] = []  # dispatched seeds not yet written, ascending
     results: dict[int, dict[str, Any]] = {}
@@ -324,7 +344,7 @@ def _sample_gif(root: Path, seeds: list[int]) -> Path | None:
     """A GIF of the first stored episode's top-down colour frames (None when there is none)."""
     import tempfile
 
-    import imageio.v2 as imageio
+    from PIL import Image
 
     from gensim.data.format import episode_filename
 
@@ -335,6 +355,9 @@ def _sample_gif(root: Path, seeds: list[int]) -> Path | None:
     episode.close()
     folder = Path(tempfile.mkdtemp(prefix="gensim-gif-"))
     path = folder / f"episode-{seeds[0]:06d}.gif"
-    imageio.mimsave(path, frames, duration=0.8, loop=0)
+    # Pillow itself, the format named: no plugin scan (imageio's import and Pillow's `init`
+    # cost 0.15-0.2 s of a one-episode command). 800 ms a frame, as meant (imageio's 0.8 was ms).
+    images = [Image.fromarray(frame) for frame in frames]
+    images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=800, loop=0)
     return path
 

@@ -2,8 +2,11 @@
 
 All have the same small interface, so the demo loop streams results the same way:
 `submit(job) -> handle`, `next_done() -> (handle, outcomes)` (blocks until a job finishes),
-`pending` (count), `close()`. Workers are started with `spawn` (a fresh interpreter: no
-PyBullet client or random state inherited from the parent).
+`pending` (count), `close()`, and `warm(views, robot)` to start the workers ahead of the
+first job (a no-op but for the process pool). Workers are started with `spawn` (a fresh
+interpreter: no PyBullet client or random state inherited from the parent), without re-running
+the parent's main module (the command line's imports: 0.4 s of a worker's start) and with
+SIGINT blocked until they ignore it (`_spawning`).
 
 Jobs of a task with code (generated or imported: untrusted) never run in a worker process: its
 episodes are played in sandboxes only. Locally they go to `SandboxedExecutor`, which drives the
@@ -14,6 +17,11 @@ while the caller sets up the rest) and overlaps each job's trusted replay with t
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from gensim.errors import UsageError
@@ -26,9 +34,12 @@ class Executor(Protocol):
     """What the demo loop needs from an executor."""
 
     workers: int
+    kind: str
 
     @property
     def pending(self) -> int: ...
+
+    def warm(self, views: bool, robot: str) -> None: ...
 
     def submit(self, job: dict[str, Any]) -> Any: ...
 
@@ -37,8 +48,34 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+@contextmanager
+def _spawning() -> Iterator[None]:
+    """Around the calls that start pool processes: the parent's `__main__` is hidden from
+    `multiprocessing.spawn` (a worker needs none of it: its functions live in gensim modules),
+    and SIGINT is blocked in the calling thread, so a worker starts with it blocked (the mask
+    is inherited) until `ignore_in_worker` ignores it: a Ctrl-C while a worker boots prints no
+    traceback there. A signal meanwhile stays pending here and is handled when unblocked."""
+    main = sys.modules.get("__main__")
+    saved = {k: getattr(main, k) for k in ("__spec__", "__file__") if hasattr(main, k)}
+    mask = threading.current_thread() is threading.main_thread()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if mask else None
+    try:
+        if main is not None:
+            main.__spec__ = None
+            if "__file__" in saved:
+                del main.__file__
+        yield
+    finally:
+        for key, value in saved.items():
+            setattr(main, key, value)
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 class LocalExecutor:
     """A pool of `workers` spawned processes on this machine."""
+
+    kind = "local"
 
     def __init__(self, workers: int) -> None:
         import multiprocessing
@@ -50,15 +87,24 @@ class LocalExecutor:
         self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=ignore_in_worker)
         self._pending: set[Any] = set()
+        self._warming: list[Any] = []  # `warm`'s futures: nobody waits for them
 
     @property
     def pending(self) -> int:
         return len(self._pending)
 
+    def warm(self, views: bool, robot: str) -> None:
+        """Start every worker now, each loading the simulator for (`views`, `robot`)."""
+        from gensim.data.worker import ready
+
+        with _spawning():
+            self._warming = [self._pool.submit(ready, views, robot) for _ in range(self.workers)]
+
     def submit(self, job: dict[str, Any]) -> Any:
         from gensim.data.worker import run_job
 
-        future = self._pool.submit(run_job, job)
+        with _spawning():  # the pool starts a worker in `submit` when none is idle
+            future = self._pool.submit(run_job, job)
         self._pending.add(future)
         return future
 
@@ -76,7 +122,7 @@ class LocalExecutor:
         import signal
         import time
 
-        busy = any(not future.done() for future in self._pending)
+        busy = any(not future.done() for future in [*self._pending, *self._warming])
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
         if not busy:
@@ -99,6 +145,8 @@ class RayExecutor:
     """The same worker function as Ray tasks: a local Ray instance, or the cluster at
     `RAY_ADDRESS` when that is set (then `workers` only bounds the jobs in flight)."""
 
+    kind = "ray"
+
     def __init__(self, workers: int) -> None:
         try:
             import ray
@@ -120,6 +168,9 @@ class RayExecutor:
             self._started = True
         self._remote = ray.remote(num_cpus=1, max_retries=0)(run_job)
         self._pending: list[Any] = []
+
+    def warm(self, views: bool, robot: str) -> None:
+        """Nothing: Ray starts its workers itself."""
 
     @property
     def pending(self) -> int:
@@ -150,6 +201,11 @@ class SandboxedExecutor:
     a time, so a job's replay runs while the next one plays. The warm sandboxes of both stages
     start when the executor is made (`worker.prewarm`). Nothing of the task runs in this
     process: it reads the sandboxes' answers (decoded with limits) as a worker process would."""
+
+    kind = "local"
+
+    def warm(self, views: bool, robot: str) -> None:
+        """Nothing: its sandboxes start when it is made."""
 
     def __init__(self, workers: int) -> None:
         from concurrent.futures import ThreadPoolExecutor

@@ -162,11 +162,15 @@ def encode(episode: Episode) -> bytes:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file and `os.replace` (never a half file)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # an interrupt mid-write (the fsync can take a while) leaves no temp file
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class EpisodeFile:

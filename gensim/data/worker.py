@@ -283,6 +283,15 @@ def _bound(data: bytes, actions: list[Any], rewards: list[float], disagree: bool
     return encode(replaced)
 
 
+def ready(views: bool, robot: str = "none") -> None:
+    """Start-up work of a fresh worker before its first job: the simulator (kept for the jobs)
+    and the task and episode modules."""
+    import gensim.tasks.episode
+    import gensim.tasks.registry  # noqa: F401
+
+    _environment(views, robot)
+
+
 def run_job(job: dict[str, Any]) -> list[dict[str, Any]]:
     """Run a job: in this process for built-in tasks, in a sandboxed child for tasks with code."""
     if job.get("code") is not None:

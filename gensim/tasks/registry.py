@@ -52,14 +52,22 @@ def builtin_specs() -> list[TaskSpec]:
 
 def all_specs() -> list[TaskSpec]:
     """Every known task spec: built-ins first, then each registered source, unique by name."""
+    return [_with_description(spec) for spec in _specs()]
+
+
+def _specs() -> list[TaskSpec]:
+    """`all_specs` without the descriptions of specs that lack one (read from code: the
+    built-ins' files are parsed for them, which a look-up by name does not need)."""
+    from gensim.tasks.builtin import SPECS
+
     specs: dict[str, TaskSpec] = {}
-    for spec in builtin_specs():
+    for spec in SPECS:
         specs.setdefault(spec.name, spec)
     for source in list(_sources):
         for spec in source():
             known = specs.get(spec.name)
             if known is None:
-                specs[spec.name] = spec if spec.description else _with_description(spec)
+                specs[spec.name] = spec
             elif known.origin == "builtin" and spec.origin == "builtin" and not spec.code:
                 # A source may say which stored version a built-in's current file is (the DB).
                 specs[spec.name] = replace(known, version=spec.version)
@@ -68,11 +76,16 @@ def all_specs() -> list[TaskSpec]:
 
 def get_spec(name: str) -> TaskSpec:
     """The spec registered under `name`; `UnknownNameError` names the closest ids."""
-    specs = all_specs()
+    specs = _specs()
     for spec in specs:
         if spec.name == name:
-            return spec
+            return _with_description(spec)
     raise UnknownNameError("task", name, [s.name for s in specs])
+
+
+def described(spec: TaskSpec) -> TaskSpec:
+    """`spec` with its description filled from its class docstring when it has none."""
+    return _with_description(spec)
 
 
 def _with_description(spec: TaskSpec) -> TaskSpec:

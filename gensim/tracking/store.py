@@ -7,12 +7,9 @@ stderr and carries on with tracking off (the task DB still records everything).
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +84,10 @@ def probe(uri: str) -> str | None:
 
 
 def _probe_http(uri: str, parsed: urllib.parse.ParseResult) -> str | None:
+    import socket
+    import urllib.error
+    import urllib.request  # here: http.client and ssl are not needed for a local store
+
     port = parsed.port or (443 if parsed.scheme.lower() == "https" else 80)
     try:
         with socket.create_connection((parsed.hostname or "localhost", port), PROBE_TIMEOUT_S):

@@ -13,7 +13,8 @@ interpreter (as a `gensim demos` command) that times `make_demos(..., workers=1)
 Both generated sides must keep the same seeds with the same bytes (dataset digests compared).
 Then, in this process and on one core, what the replay costs next to the play (the floor of
 the ratio when no core is free to overlap them): the CPU seconds of recording 4 episodes in a
-`RecordingEnvironment` and of replaying their records (`judge_episodes`), no sandbox.
+`RecordingEnvironment` that renders nothing (as the child does) and of replaying their records
+with renders and encoding (`judge_episodes(..., demos=)`: the kept episodes), no sandbox.
 Run: `python -m bench.bench_generated_demos [--episodes 6] [--repeats 2] [--baseline efa25cc] [--cold]
 [--tasks ...]`.
 """
@@ -89,13 +90,13 @@ def replay_share(task: str, seeds: tuple[int, ...] = (0, 2, 4, 6)) -> tuple[floa
     task_obj.mode = "train"
     records = []
     start = time.process_time()
-    with recording() as env:
+    with recording(render_obs=False) as env:  # as the sandboxed child plays: no renders
         for seed in seeds:
-            result = run_episode(env, task_obj, seed, record=lambda *a: None)
+            result = run_episode(env, task_obj, seed)
             records.append(episode_record(env, seed, result))
     played = time.process_time() - start
     start = time.process_time()
-    judged = judge_episodes(records)
+    judged = judge_episodes(records, demos={"views": False, "meta": {}})  # renders, encodes
     replayed = time.process_time() - start
     if not all(j.success for j in judged):
         raise SystemExit(f"{task}: the replay failed {[j.seed for j in judged if not j.success]}")

@@ -17,6 +17,7 @@ replayed total passes `SUCCESS_REWARD`. Where the task's own total differs from 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -32,14 +33,15 @@ JUDGE_S_PER_EPISODE = 60.0  # ... and to replay one episode (no rendering) (s)
 MAX_EPISODES = 1000  # episodes one judge job takes
 # Imported by the replayer's sandbox before the job runs (once per warm sandbox).
 SANDBOX_PRELOAD = ("gensim.checking.replay", "gensim.checking.vacuity", "gensim.sim.environment",
-                   "gensim.tasks.episode")
+                   "gensim.tasks.episode", "gensim.data.worker", "gensim.data.format")
 
 
 def sandbox_warm_up() -> None:
-    """Called once by a warm sandbox of the replayer (`gensim.sandbox.forkserver`)."""
+    """Called once by a warm sandbox of the replayer (`gensim.sandbox.forkserver`): an empty
+    scene built and rendered (the replay of demos renders)."""
     from gensim.tasks.episode import warm_up
 
-    warm_up()
+    warm_up(render_obs=True)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class EpisodeJudgement:
     rewards: list[float] = field(default_factory=list)  # the replay's, per action
     task_total: float = 0.0  # what the task's own reward() summed to in the child
     error: str | None = None  # why the episode could not be replayed or judged
+    data: str | None = None  # demos: the replay's encoded demonstration (base64), successes only
 
     def disagreement(self) -> str | None:
         """A one-line note when the task's own total and the replay's differ, else None."""
@@ -75,7 +78,17 @@ class EpisodeJudgement:
             rewards=d.field(doc, "rewards", d.list_of(d.as_float, MAX_ACTIONS), what),
             task_total=d.field(doc, "task_total", d.as_float, what),
             error=d.opt(doc, "error", lambda v, w: None if v is None else d.as_str(v, w)[:MAX_MESSAGE], what, None),
+            data=d.opt(doc, "data", lambda v, w: None if v is None else d.as_str(v, w), what, None),
         )
+
+    def demo_bytes(self) -> bytes | None:
+        """The replay's demonstration (`data`) decoded, or None."""
+        if self.data is None:
+            return None
+        try:
+            return base64.b64decode(self.data, validate=True)
+        except ValueError:
+            return None
 
 
 # --- child side (inside the sandbox, next to task code) ---------------------------------------
@@ -103,23 +116,27 @@ def episode_record(env: Any, seed: int, result: Any) -> EpisodeRecord:
                 tuple(map(float, a["pose1"][0])), tuple(map(float, a["pose1"][1]))) for a in result.actions]
     return EpisodeRecord(seed=int(seed), scene=getattr(env, "scene", None),
                          actions=[((p0, q0), (p1, q1)) for p0, q0, p1, q1 in actions],
-                         task_rewards=[float(r) for r in result.rewards], max_steps=int(result.max_steps))
+                         task_rewards=[float(r) for r in result.rewards], max_steps=int(result.max_steps),
+                         warnings=[str(w) for w in result.warnings[:20]])
 
 
 # --- trusted side (gensim's code only) ----------------------------------------------------------
 
-def judge_episodes(records: Sequence[EpisodeRecord], robot: str = "none") -> list[EpisodeJudgement]:
-    """Replay each record in a fresh scene of this process and judge it (module docstring)."""
+def judge_episodes(records: Sequence[EpisodeRecord], robot: str = "none",
+                   demos: dict[str, Any] | None = None) -> list[EpisodeJudgement]:
+    """Replay each record in a fresh scene of this process and judge it (module docstring).
+    `demos` (`{"views": bool, "meta": {...}}`): the replay renders, and each success carries
+    the demonstration it played (`EpisodeJudgement.data`, `demo_bytes`)."""
     import tempfile
     from pathlib import Path
 
-    from gensim.checking.replay import replay_episode
     from gensim.checking.vacuity import check_goals
     from gensim.sim.environment import Environment
 
     out: list[EpisodeJudgement] = []
+    views = bool((demos or {}).get("views"))
     with tempfile.TemporaryDirectory(prefix="gensim-replay-") as tmp:
-        env = Environment(render_obs=False, robot=robot)
+        env = Environment(render_obs=demos is not None, render_views=views, robot=robot)
         try:
             for record in records:
                 judged = EpisodeJudgement(seed=record.seed, success=False, total_reward=0.0,
@@ -137,7 +154,7 @@ def judge_episodes(records: Sequence[EpisodeRecord], robot: str = "none") -> lis
                     judged.error = "; ".join(findings.errors[:3])[:MAX_MESSAGE]
                     continue
                 try:
-                    result, at_reset = replay_episode(env, record, findings, Path(tmp))
+                    result, at_reset, data = _replay(env, record, findings, Path(tmp), demos)
                 except Exception as err:  # noqa: BLE001 - a record that cannot be rebuilt is not a success
                     judged.error = f"replay: {getattr(err, 'error', err)}"[:MAX_MESSAGE]
                     continue
@@ -147,9 +164,40 @@ def judge_episodes(records: Sequence[EpisodeRecord], robot: str = "none") -> lis
                     judged.error = "every goal is already reached after reset, before the first action"
                     continue
                 judged.success = judged.total_reward > SUCCESS_REWARD
+                if judged.success and data is not None:
+                    judged.data = base64.b64encode(data).decode("ascii")
         finally:
             env.close()
     return out
+
+
+def _replay(env: Any, record: EpisodeRecord, findings: Any, work: Any,
+            demos: dict[str, Any] | None) -> tuple[Any, float, bytes | None]:
+    """Replay one record: (the `run_episode` result, the total reached at reset, the encoded
+    demonstration when `demos`: the replay's own observations, the recorded actions, the
+    replay's rewards, the recorded and checked instructions)."""
+    from gensim.checking.replay import replay_episode, replay_task
+
+    if demos is None:
+        result, at_reset = replay_episode(env, record, findings, work)
+        return result, at_reset, None
+    from gensim.data.format import encode
+    from gensim.data.worker import play
+
+    task = replay_task(record, findings, work, render=True, actions=record.actions,
+                       max_steps=max(1, len(record.actions)))  # act() looks once at least
+    result, episode = play(env, task, record.seed, bool(demos.get("views")))
+    episode.meta["warnings"] = [safe_text(w) for w in record.warnings[:20]]
+    episode.meta.update(dict(demos.get("meta") or {}))
+    expert = task.expert
+    return result, expert.reward_at_reset if expert is not None else 0.0, encode(episode)
+
+
+def safe_text(text: str, limit: int = 300) -> str:
+    """A message from the child as stored text: at most `limit` characters, control and
+    unprintable characters escaped."""
+    text = str(text)[:limit]
+    return text if text.isprintable() else ascii(text)[1:-1]
 
 
 def judge_job(payload: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +209,10 @@ def judge_job(payload: dict[str, Any]) -> dict[str, Any]:
     robot = check_robot(str(payload.get("robot") or "none"))
     docs = d.list_of(lambda v, w: v, MAX_EPISODES)(payload.get("episodes"), "episodes")
     records = [EpisodeRecord.from_json(doc, f"episodes[{i}]") for i, doc in enumerate(docs)]
-    return {"judgements": [j.to_json() for j in judge_episodes(records, robot)]}
+    demos = payload.get("demos")
+    demos = None if demos is None else {"views": bool(d.obj(demos, "demos").get("views")),
+                                        "meta": d.obj(demos.get("meta") or {}, "demos.meta")}
+    return {"judgements": [j.to_json() for j in judge_episodes(records, robot, demos)]}
 
 
 def decode_record(doc: Any, seed: int) -> EpisodeRecord | str:
@@ -183,11 +234,11 @@ def judge_limits() -> Any:
 
 
 def judge_in_sandbox(records: Sequence[Any], seeds: Sequence[int], robot: str = "none",
-                     limits: Any = None) -> list[EpisodeJudgement]:
+                     limits: Any = None, demos: dict[str, Any] | None = None) -> list[EpisodeJudgement]:
     """Judge the child's records (JSON, None where it sent none) of `seeds` in the trusted
     replayer's own sandbox (warm by default: `settings.sandbox_warm`); one judgement per seed,
     in order (not a success where the record is missing, malformed, of another seed, or the
-    replayer failed)."""
+    replayer failed). `demos`: see `judge_episodes` (each success then carries its episode)."""
     from dataclasses import replace
 
     from gensim.config import get_settings
@@ -203,8 +254,10 @@ def judge_in_sandbox(records: Sequence[Any], seeds: Sequence[int], robot: str = 
         if limits is None:
             wall = JUDGE_START_S + JUDGE_S_PER_EPISODE * len(sent)
             limits = replace(judge_limits(), wall_s=wall, cpu_s=int(wall))
-        res = run_in_sandbox(JUDGE_JOB, {"episodes": [r.to_json() for r in sent], "robot": robot}, limits,
-                             warm=bool(get_settings().sandbox_warm))
+        payload: dict[str, Any] = {"episodes": [r.to_json() for r in sent], "robot": robot}
+        if demos is not None:
+            payload["demos"] = demos
+        res = run_in_sandbox(JUDGE_JOB, payload, limits, warm=bool(get_settings().sandbox_warm))
         why = f"replay: {res.error or 'the replayer returned nothing'}"
         if res.ok:
             try:

@@ -21,6 +21,7 @@ MAX_CALLS = 20_000  # simulator calls one scene may record
 MAX_ACTIONS = 1_000  # actions one episode may record
 MAX_GOALS = 1_000
 MAX_MESSAGE = 1_000  # characters a verdict keeps of one message that came from the child
+MAX_INSTRUCTION = 500  # characters of one language goal (the instruction stored with a demo)
 Pose = tuple[tuple[float, ...], tuple[float, ...]]
 
 
@@ -102,6 +103,16 @@ class GoalRecord:
         return doc
 
 
+def instruction_problem(text: str) -> str | None:
+    """Why `text` (a language goal from the child) cannot be shown or stored as an instruction:
+    more than `MAX_INSTRUCTION` characters, or control or unprintable characters; else None."""
+    if len(text) > MAX_INSTRUCTION:
+        return f"an instruction of {len(text)} characters (at most {MAX_INSTRUCTION})"
+    if not text.isprintable():
+        return f"an instruction with control or unprintable characters ({ascii(text[:60])})"
+    return None
+
+
 @dataclass
 class SceneRecord:
     """The scene one reset built, the task's settings the stock reward needs, and its goals."""
@@ -116,6 +127,10 @@ class SceneRecord:
     goals: list[GoalRecord]
     placed: list[dict[str, Any]] = field(default_factory=list)  # add_object summaries (for people)
     unsupported: list[str] = field(default_factory=list)  # calls the replay cannot rebuild
+    # the task's language goals at the end of reset (one is popped per goal reached) and its text
+    # once none is left: the instructions a rendering replay shows (`instruction_problem`)
+    lang_goals: list[str] = field(default_factory=list)
+    done_desc: str = ""
 
     @classmethod
     def from_json(cls, doc: Any, what: str) -> SceneRecord:
@@ -132,6 +147,8 @@ class SceneRecord:
             goals=d.field(doc, "goals", d.list_of(GoalRecord.from_json, MAX_GOALS), what),
             placed=d.opt(doc, "placed", d.list_of(lambda v, w: d.obj(v, w), MAX_CALLS), what, []),
             unsupported=d.opt(doc, "unsupported", d.list_of(d.as_str, 1000), what, []),
+            lang_goals=d.opt(doc, "lang_goals", d.list_of(d.as_str, MAX_GOALS), what, []),
+            done_desc=d.opt(doc, "done_desc", d.as_str, what, ""),
         )
 
     def to_json(self) -> dict[str, Any]:

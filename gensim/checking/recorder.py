@@ -235,6 +235,8 @@ def snapshot_scene(env: RecordingEnvironment) -> SceneRecord:
         calls=list(env.log.calls), objects={str(k): [int(i) for i in v] for k, v in env.obj_ids.items()},
         goals=[goal_record(g) for g in list(task.goals)], placed=list(env.placed),
         unsupported=list(env.log.unsupported),
+        lang_goals=[str(g) for g in list(getattr(task, "lang_goals", []) or [])],
+        done_desc=str(getattr(task, "task_completed_desc", "")),
     )
 
 

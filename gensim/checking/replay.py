@@ -40,7 +40,14 @@ from gensim.checking.conventions import (
     WORKSPACE,
 )
 from gensim.checking.decode import DecodeError
-from gensim.checking.record import MAX_MESSAGE, EpisodeRecord, RunRecord, SceneRecord, SimCall
+from gensim.checking.record import (
+    MAX_MESSAGE,
+    EpisodeRecord,
+    RunRecord,
+    SceneRecord,
+    SimCall,
+    instruction_problem,
+)
 from gensim.checking.recorder import LOOKS_ONLY, SCENE_CALLS
 from gensim.checking.stages import Stage
 from gensim.checking.vacuity import check_goals
@@ -107,14 +114,17 @@ def _no_strings(value: Any, fn: str) -> None:
             _no_strings(item, fn)
 
 
-def rebuild(env: Any, calls: Sequence[SimCall], work: Path) -> None:
-    """Make the recorded calls again in `env`'s client (see the module docstring)."""
+def rebuild(env: Any, calls: Sequence[SimCall], work: Path, looks: bool = False) -> None:
+    """Make the recorded calls again in `env`'s client (see the module docstring). `looks`: also
+    the calls that change only how bodies look (colours), for a replay that renders."""
     import pybullet
 
     for index, call in enumerate(calls):
         if call.fn not in SCENE_CALLS:
             raise ReplayError(f"pybullet.{call.fn} is not a call the replay rebuilds")
-        if call.fn in LOOKS_ONLY:  # no physics, and the replay renders nothing
+        if call.fn in LOOKS_ONLY:  # no physics: only a rendering replay makes them
+            if looks:
+                _look(env, call)
             continue
         args, kwargs = list(call.args), dict(call.kwargs)
         kwargs.pop("physicsClientId", None)
@@ -137,16 +147,55 @@ def rebuild(env: Any, calls: Sequence[SimCall], work: Path) -> None:
             raise ReplayError(f"pybullet.{call.fn} gave id {result} when rebuilt, the record says {call.result!r}")
 
 
-class ReplayTask(Task):
-    """A task made of a record: it rebuilds the recorded scene and adds the recorded goals."""
+def _look(env: Any, call: SimCall) -> None:
+    """A recorded colour change made again (`changeVisualShape` with numbers only; textures are
+    not rebuilt: the ids of `loadTexture` are not recorded)."""
+    import pybullet
 
-    def __init__(self, scene: SceneRecord, shares: list[float], pos_eps: float, work: Path) -> None:
+    if call.fn != "changeVisualShape":
+        return
+    kwargs = {k: v for k, v in call.kwargs.items() if k in ("rgbaColor", "specularColor")}
+    args = list(call.args[:3])
+    names = ("objectUniqueId", "linkIndex", "shapeIndex")
+    for name in names[len(args):]:
+        if name in call.kwargs:
+            kwargs[name] = call.kwargs[name]
+    if len(call.args) > 4:
+        kwargs.setdefault("rgbaColor", call.args[4])
+    try:
+        for value in [*args, *kwargs.values()]:
+            _no_strings(value, call.fn)
+        pybullet.changeVisualShape(*args, physicsClientId=env.client, **kwargs)
+    except (pybullet.error, TypeError, ValueError, ReplayError) as err:
+        raise ReplayError(f"pybullet.changeVisualShape failed when rebuilt: {err}") from None
+
+
+class ReplayTask(Task):
+    """A task made of a record: it rebuilds the recorded scene and adds the recorded goals.
+
+    `render`: the replay renders (demos, policy rollouts): colour changes are made again and the
+    task shows the recorded language goals (each checked: `instruction_problem`). `actions`: its
+    `oracle` plays them (`RecordedExpert`). `max_steps`: the episode's budget."""
+
+    def __init__(self, scene: SceneRecord, shares: list[float], pos_eps: float, work: Path, *,
+                 render: bool = False, actions: Sequence[Any] | None = None, max_steps: int | None = None) -> None:
         from gensim.sim import grippers, primitives
 
         super().__init__()
         self.scene = scene
         self.shares = shares
         self.work = work
+        self.render = render
+        self.actions = None if actions is None else list(actions)
+        self.expert: RecordedExpert | None = None
+        if max_steps is not None:
+            self.max_steps = max(1, int(max_steps))
+        if render:
+            for text in [*scene.lang_goals, scene.done_desc]:
+                problem = instruction_problem(text)
+                if problem is not None:
+                    raise ReplayError(f"the task's language goal: {problem}")
+            self.task_completed_desc = scene.done_desc
         grippers_by_name = {"suction": grippers.Suction, "spatula": grippers.Spatula}
         if scene.ee not in grippers_by_name:
             raise ReplayError(f"the end effector {scene.ee!r} is not gensim's Suction or Spatula")
@@ -158,7 +207,7 @@ class ReplayTask(Task):
 
     def reset(self, env: Any) -> None:
         super().reset(env)
-        rebuild(env, self.scene.calls, self.work)
+        rebuild(env, self.scene.calls, self.work, looks=self.render)
         import pybullet
 
         known = {pybullet.getBodyUniqueId(i, physicsClientId=env.client)
@@ -174,6 +223,19 @@ class ReplayTask(Task):
             self.add_goal(objs=list(g.objs), matches=np.asarray(g.matches, dtype=bool).reshape(len(g.objs), len(g.targets)),
                           targ_poses=list(g.targets), replace=g.replace, rotations=g.rotations,
                           metric=g.metric, params=params, step_max_reward=share, symmetries=list(g.symmetries))
+        if self.render:
+            self.lang_goals = list(self.scene.lang_goals)
+        dims = getattr(env, "_dims", None)
+        if isinstance(dims, dict):  # what `Environment.add_object` notes for `env.info`
+            for obj in (i for ids in objects.values() for i in ids):
+                shapes = pybullet.getVisualShapeData(obj, physicsClientId=env.client)
+                dims[obj] = tuple(shapes[0][3]) if shapes else env.get_object_size(obj)
+
+    def oracle(self, env: Any) -> Any:
+        if self.actions is None:
+            raise ReplayError("a replayed task has no expert of its own")
+        self.expert = RecordedExpert(self, self.actions)
+        return self.expert
 
 
 def _primitive(spec: dict[str, Any], primitives: Any) -> Any:
@@ -187,14 +249,29 @@ def _primitive(spec: dict[str, Any], primitives: Any) -> Any:
                       "runs only gensim's primitives")
 
 
-class RecordedExpert:
-    """Plays the recorded actions in order; before the first, notes what is reached already."""
+class Watched:
+    """`agent` acting in a replayed task; before its first action, notes the total the goals
+    reach already (`reward_at_reset`)."""
 
-    def __init__(self, task: ReplayTask, actions: list[Any]) -> None:
+    def __init__(self, task: ReplayTask, agent: Any) -> None:
         self.task = task
-        self.actions = list(actions)
+        self.agent = agent
         self.reward_at_reset = 0.0
         self.started = False
+
+    def act(self, obs: Any, info: Any) -> dict[str, Any] | None:
+        if not self.started:
+            self.started = True
+            self.reward_at_reset = reward_at_reset(self.task)
+        return self.agent.act(obs, info)  # type: ignore[no-any-return]
+
+
+class RecordedExpert(Watched):
+    """Plays the recorded actions in order (a `Watched` agent)."""
+
+    def __init__(self, task: ReplayTask, actions: list[Any]) -> None:
+        super().__init__(task, self)
+        self.actions = list(actions)
 
     def act(self, obs: Any, info: Any) -> dict[str, Any] | None:
         if not self.started:
@@ -319,6 +396,16 @@ def replay_episode(env: Any, episode: EpisodeRecord, findings: Any, work: Path) 
     result = run_episode(env, task, episode.seed, policy=expert,
                          max_steps=max(1, len(episode.actions)))  # act() looks once at least
     return result, expert.reward_at_reset
+
+
+def replay_task(episode: EpisodeRecord, findings: Any, work: Path, *, render: bool = False,
+                actions: Sequence[Any] | None = None, max_steps: int | None = None) -> ReplayTask:
+    """The `ReplayTask` of `episode`'s recorded scene and goals (shares and tolerance of
+    `findings`); see `ReplayTask` for the keywords."""
+    if episode.scene is None:
+        raise ReplayError(f"seed {episode.seed}: no scene was recorded")
+    return ReplayTask(episode.scene, findings.shares, findings.pos_eps, work, render=render, actions=actions,
+                      max_steps=max_steps)
 
 
 def _replay_all(run: RunRecord, episodes: list[EpisodeRecord], verdict: CheckVerdict, threshold: float,

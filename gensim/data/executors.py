@@ -245,11 +245,9 @@ class SandboxedExecutor:
         from gensim.data.worker import judged, play_sandboxed
 
         done: Future[list[dict[str, Any]]] = Future()
-        seeds, robot = [int(s) for s in job["seeds"]], str(job.get("robot") or "none")
-
         def replay(outcomes: list[dict[str, Any]]) -> None:
             try:
-                done.set_result(self._stage(judged, outcomes, seeds, robot))
+                done.set_result(self._stage(judged, outcomes, job))
             except BaseException as err:  # noqa: BLE001 - handed to whoever reads the result
                 done.set_exception(err)
 

@@ -5,27 +5,29 @@ task). A job is a plain dict (picklable and JSON-able):
 `{"task", "entry_point", "code", "origin", "split", "seeds", "views", "robot", "meta", "sandbox"}`.
 With `robot` other than "none" (an arm carries the tool) every episode also holds the robot's
 control-rate stream (`gensim.data.control.ControlSampler`: 20 Hz joints, targets, tool pose,
-suction, a small front image), recorded where the expert runs (here, or in the sandbox).
+suction, a small front image), recorded where the episode's observations are rendered (here,
+or in the trusted replay).
 
 Built-in tasks (`code` is None) run in the worker process itself. Tasks whose spec carries
 `code` (generated or imported: untrusted) never run there: `play_sandboxed` starts a sandboxed
 child (`gensim.sandbox.run_in_sandbox`, job `gensim.data.worker:sandbox_entry`; a warm sandbox
-by default) with a wall-clock, CPU and memory limit, and the encoded episodes come back base64
-in its JSON verdict, each with its record (scene, goals, actions, the task's rewards:
-`gensim.checking.episodes`). Whether such an episode is a success is then the trusted replay's
-word, never the task's: `judged` has the records replayed (`judge_in_sandbox`, the replayer's
-own sandbox), drops every episode the replay does not pass or whose stored actions are not the
-replayed ones, stores the replay's rewards where the task's differ, and notes the disagreement
-(`outcome["warnings"]`). `run_job` does both in a row (a Ray task); the local executor of such
-tasks (`gensim.data.executors.SandboxedExecutor`) calls the two stages itself, from threads of
-the parent, so that one job's replay overlaps the next job's play.
+by default) with a wall-clock, CPU and memory limit, which plays the expert without rendering
+and sends back, per seed, the episode's record (scene, goals and instructions at reset, actions,
+the task's rewards: `gensim.checking.episodes`) and nothing else that is kept. `judged` then
+has the records replayed (`judge_in_sandbox`, the replayer's own sandbox, gensim's code only):
+the replay rebuilds each scene, RENDERS its own observations while it plays the recorded
+actions, and an episode is kept only when its stock reward passes; the kept episode's bytes
+(images, control stream, rewards, instructions) are the replay's, never the child's. Where the
+task's own total differs, the outcome says so (`outcome["warnings"]`). `run_job` does both in
+a row (a Ray task); the local executor of such tasks
+(`gensim.data.executors.SandboxedExecutor`) calls the two stages itself, from threads of the
+parent, so that one job's replay overlaps the next job's play.
 Workers never write into the dataset: the parent checks each episode (success is read from
 the recorded rewards) and writes it.
 """
 
 from __future__ import annotations
 
-import base64
 import time
 import traceback
 from typing import Any
@@ -125,11 +127,9 @@ def run_seeds(job: dict[str, Any], env: Any = None) -> list[dict[str, Any]]:
 
     An outcome: `seed`, `success`, `steps`, `total_reward`, `seconds`, `error` (str or None),
     `timings` (s: reset, act, step, render, total), `data` (the encoded episode as bytes, only
-    for successes). In a `RecordingEnvironment` (the sandbox) every episode that ran to its end
-    is encoded, and `record` holds its `EpisodeRecord` as JSON (for the replay's judgement).
+    for successes). Trusted (built-in) task code only: the sandbox runs `sandbox_entry`.
     """
     outcomes = []
-    recorded = env is not None and hasattr(env, "log")
     env = env if env is not None else _environment(bool(job.get("views")), str(job.get("robot") or "none"))
     task = _make_task(job)
     for seed in job["seeds"]:
@@ -140,13 +140,9 @@ def run_seeds(job: dict[str, Any], env: Any = None) -> list[dict[str, Any]]:
             result, episode = play(env, task, int(seed), bool(job.get("views")))
             outcome.update(success=bool(result.success), steps=result.steps,
                            total_reward=float(result.total_reward), timings=dict(result.timings))
-            if result.success or recorded:
+            if result.success:
                 episode.meta.update(job.get("meta", {}))
                 outcome["data"] = encode(episode)
-            if recorded:
-                from gensim.checking.episodes import episode_record
-
-                outcome["record"] = episode_record(env, int(seed), result).to_json()
         except Exception as err:  # noqa: BLE001 - a failing episode is a failed attempt
             outcome["error"] = f"{type(err).__name__}: {err}"[:500]
             outcome["traceback"] = traceback.format_exc()[-2000:]
@@ -156,15 +152,29 @@ def run_seeds(job: dict[str, Any], env: Any = None) -> list[dict[str, Any]]:
 
 
 def sandbox_entry(payload: dict[str, Any]) -> dict[str, Any]:
-    """Inside the sandbox: `run_seeds` in a recording environment, with episode bytes as base64
-    text for the JSON verdict."""
-    from gensim.checking.episodes import recording
+    """Inside the sandbox: play the expert on every seed in a recording environment that renders
+    nothing, and return each episode's outcome with its record (no episode bytes: the kept
+    demonstration is the trusted replay's, `judged`)."""
+    from gensim.checking.episodes import episode_record, recording
+    from gensim.tasks.episode import run_episode
 
-    with recording(render_views=bool(payload.get("views")), robot=str(payload.get("robot") or "none")) as env:
-        outcomes = run_seeds(payload, env)
-    for outcome in outcomes:
-        if outcome["data"] is not None:
-            outcome["data"] = base64.b64encode(outcome["data"]).decode("ascii")
+    outcomes = []
+    with recording(render_obs=False, robot=str(payload.get("robot") or "none")) as env:
+        task = _make_task(payload)
+        for seed in payload["seeds"]:
+            start = time.perf_counter()
+            outcome: dict[str, Any] = {"seed": int(seed), "success": False, "steps": 0,
+                                       "total_reward": 0.0, "error": None, "data": None}
+            try:
+                result = run_episode(env, task, int(seed))
+                outcome.update(success=bool(result.success), steps=result.steps,
+                               total_reward=float(result.total_reward),
+                               timings={k: round(v, 4) for k, v in result.timings.items()},
+                               record=episode_record(env, int(seed), result).to_json())
+            except Exception as err:  # noqa: BLE001 - a failing episode is a failed attempt
+                outcome["error"] = f"{type(err).__name__}: {err}"[:500]
+            outcome["seconds"] = round(time.perf_counter() - start, 4)
+            outcomes.append(outcome)
     return {"outcomes": outcomes}
 
 
@@ -195,8 +205,8 @@ def play_sandboxed(job: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
                  "data": None, "seconds": round(verdict.seconds / max(len(seeds), 1), 4)} for s in seeds], False
     outcomes = list(verdict.result["outcomes"])
     for outcome in outcomes:
-        if outcome.get("data") is not None:
-            outcome["data"] = base64.b64decode(outcome["data"])
+        if isinstance(outcome, dict):
+            outcome["data"] = None  # a kept episode's bytes are the replay's (`judged`)
     return outcomes, True
 
 
@@ -219,68 +229,45 @@ def prewarm(workers: int = 1) -> None:
 def _run_sandboxed(job: dict[str, Any]) -> list[dict[str, Any]]:
     prewarm()  # the replayer's sandbox starts while the episodes play
     outcomes, played = play_sandboxed(job)
-    return judged(outcomes, [int(s) for s in job["seeds"]], str(job.get("robot") or "none")) if played else outcomes
+    return judged(outcomes, job) if played else outcomes
 
 
-def judged(outcomes: list[dict[str, Any]], seeds: list[int], robot: str) -> list[dict[str, Any]]:
-    """The child's outcomes of `seeds` with success decided by the trusted replay of their
-    records (see the module docstring); one outcome per seed, in order."""
-    from gensim.checking.conventions import REWARD_ATOL
-    from gensim.checking.episodes import decode_record, judge_in_sandbox
+def judged(outcomes: list[dict[str, Any]], job: dict[str, Any]) -> list[dict[str, Any]]:
+    """The child's outcomes of `job`'s seeds judged by the trusted replay of their records (see
+    the module docstring); one outcome per seed, in order. A kept episode's bytes are the
+    replay's own (its renders, the recorded actions, its rewards, the checked instructions)."""
+    from gensim.checking.episodes import judge_in_sandbox
 
+    seeds, robot = [int(s) for s in job["seeds"]], str(job.get("robot") or "none")
     by_seed = {int(o.get("seed", -1)): o for o in outcomes if isinstance(o, dict)}
     ordered = [by_seed.get(s) or {"seed": s, "success": False, "steps": 0, "total_reward": 0.0,
                                    "error": "the sandbox sent no outcome", "data": None, "seconds": 0.0}
                for s in seeds]
-    judgements = judge_in_sandbox([o.get("record") for o in ordered], seeds, robot)
+    demos = {"views": bool(job.get("views")), "meta": dict(job.get("meta") or {})}
+    judgements = judge_in_sandbox([o.pop("record", None) for o in ordered], seeds, robot,
+                                  limits=replay_limits(job), demos=demos)
     for outcome, judgement in zip(ordered, judgements, strict=True):
-        record = decode_record(outcome.pop("record", None), judgement.seed)
         outcome["task_success"], outcome["task_total_reward"] = bool(outcome.get("success")), judgement.task_total
         outcome["success"], outcome["total_reward"] = judgement.success, judgement.total_reward
         note = judgement.disagreement()
         outcome["warnings"] = [note] if note else []
-        data = outcome.get("data")
-        if not judgement.success or not isinstance(data, bytes) or isinstance(record, str):
-            outcome["data"] = None
-            if judgement.error and not outcome.get("error"):
-                outcome["error"] = f"replay: {judgement.error}"[:500]
-            continue
-        rewards = judgement.rewards + [0.0] * (len(record.actions) - len(judgement.rewards))
-        differs = len(rewards) != len(record.task_rewards) or any(
-            abs(a - b) > REWARD_ATOL for a, b in zip(rewards, record.task_rewards, strict=True))
-        outcome["data"] = _bound(data, record.actions, rewards, differs)
-        if outcome["data"] is None:
+        outcome["data"] = judgement.demo_bytes() if judgement.success else None
+        if judgement.success and outcome["data"] is None:
             outcome["success"] = False
-            outcome["error"] = "the episode's actions are not the ones its record holds (and the replay played)"
+            outcome["error"] = "the replay sent no episode"
+        elif judgement.error and not outcome.get("error"):
+            outcome["error"] = f"replay: {judgement.error}"[:500]
     return ordered
 
 
-def _bound(data: bytes, actions: list[Any], rewards: list[float], disagree: bool) -> bytes | None:
-    """The episode bytes if their actions are the recorded ones (float32, as stored), with the
-    replay's rewards where the task's disagreed; None if the actions differ or nothing decodes."""
-    import numpy as np
+def replay_limits(job: dict[str, Any]) -> Any:
+    """The limits of the replay of `job`'s seeds (it renders and encodes their episodes)."""
+    from dataclasses import replace
 
-    from gensim.data.format import EpisodeFile
+    from gensim.checking.episodes import JUDGE_S_PER_EPISODE, JUDGE_START_S, judge_limits
 
-    try:
-        episode = EpisodeFile(data)
-        flat = [[*a[0][0], *a[0][1]] for a in actions], [[*a[1][0], *a[1][1]] for a in actions]
-        same = (episode.pose0.shape == (len(actions), 7) and episode.pose1.shape == (len(actions), 7)
-                and np.array_equal(episode.pose0, np.asarray(flat[0], dtype=np.float32).reshape(-1, 7))
-                and np.array_equal(episode.pose1, np.asarray(flat[1], dtype=np.float32).reshape(-1, 7)))
-        if not same or len(rewards) != len(actions):
-            episode.close()
-            return None
-        if not disagree:
-            episode.close()
-            return data
-        replaced = episode.to_episode()
-        episode.close()
-    except Exception:  # noqa: BLE001 - undecodable bytes are a failed attempt
-        return None
-    replaced.reward = np.asarray(rewards, dtype=np.float32)
-    replaced.meta.update(total_reward=round(float(sum(rewards)), 6), success=True)
-    return encode(replaced)
+    wall = JUDGE_START_S + JUDGE_S_PER_EPISODE * len(job["seeds"])
+    return replace(judge_limits(), wall_s=wall, cpu_s=int(wall), file_mb=sandbox_limits(job).file_mb)
 
 
 def ready(views: bool, robot: str = "none") -> None:

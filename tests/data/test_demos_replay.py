@@ -1,7 +1,9 @@
 """Demos of untrusted task code are kept on the trusted replay's word, never the task's own
 rewards (`gensim.checking.episodes`, `gensim.data.worker.judged`): a task whose reward() forges
-success keeps nothing, an honest one keeps exactly the episodes it kept before (same bytes).
-Real sandboxes (bwrap), real physics."""
+success keeps nothing, an honest one keeps exactly the episodes it kept before (same bytes), and
+a kept episode's observations and instructions are the replay's renders and the checked
+instructions recorded at reset, whatever the task's process renders. Real sandboxes (bwrap),
+real physics."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from gensim.data.manifest import read_manifest
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HONEST = FIXTURES / "convention" / "place_red_block_in_green_bowl.py"
 FORGED = FIXTURES / "replay" / "forged_red_block_in_green_bowl.py"
+FORGED_IMAGES = FIXTURES / "replay" / "forged_images_red_block_in_green_bowl.py"
 
 
 def test_forged_rewards_keep_no_demo(gensim_home: Path, tmp_path: Path) -> None:
@@ -54,27 +57,55 @@ def test_honest_task_keeps_the_same_episodes(gensim_home: Path, tmp_path: Path) 
         assert (out / "episodes" / f"ep-{outcome['seed']:06d}.npz").read_bytes() == outcome["data"]
 
 
-def test_stored_actions_must_be_the_replayed_ones(gensim_home: Path) -> None:
-    """A child that sends a record whose actions differ from the episode it stores gets the
-    episode dropped, and one that sends the record of another seed gets nothing judged."""
-    from gensim.checking.episodes import recording
-    from gensim.data.worker import judged, run_seeds
+def _job(path: Path, seeds: list[int]) -> dict[str, object]:
+    return {"task": "red-block", "origin": "generated", "code": path.read_text(), "entry_point": "",
+            "split": "train", "views": False, "robot": "none", "meta": {}, "seeds": seeds}
 
-    job = {"task": "honest-red-block", "origin": "generated", "code": HONEST.read_text(), "entry_point": "",
-           "split": "train", "views": False, "robot": "none", "meta": {}, "seeds": [0, 2]}
-    with recording(render_views=False, robot="none") as env:  # the child's side, played here
-        played = run_seeds(job, env)
-    for outcome in played:  # through JSON, as the record leaves the sandbox
-        outcome["record"] = json.loads(json.dumps(outcome["record"]))
-    assert all(o["record"]["seed"] == o["seed"] for o in played)
-    honest = judged([dict(o) for o in played], [0, 2], "none")
-    assert [o["success"] for o in honest] == [True, True] and all(o["data"] for o in honest)
-    moved = [dict(o) for o in played]
-    pose0 = moved[0]["record"]["actions"][0][0]
-    moved[0]["record"] = {**moved[0]["record"], "actions": [[[[pose0[0][0] + 1e-3, *pose0[0][1:]], pose0[1]],
-                                                            moved[0]["record"]["actions"][0][1]]]}
-    moved[1]["record"] = played[0]["record"]  # seed 0's record sent for seed 2
-    out = judged(moved, [0, 2], "none")
+
+def test_kept_images_are_the_replays_renders(gensim_home: Path, tmp_path: Path) -> None:
+    """A task whose process renders forged observations (a white picture) keeps episodes that
+    show the scene as the replay rendered it: the same pictures the honest task's episodes of
+    those seeds show, played in this process."""
+    import numpy as np
+
+    from gensim.data.format import EpisodeFile
+    from gensim.data.worker import run_seeds
+    from gensim.db import repository
+
+    repository.add_task_version("forged-images", FORGED_IMAGES.read_text(), "forges its images", status="admitted")
+    out = tmp_path / "ds"
+    report = make_demos("forged-images", 2, "train", out=out, track=False)
+    assert report.seeds == [0, 2] and report.disagreements == 0
+    honest = {o["seed"]: EpisodeFile(o["data"]).to_episode() for o in run_seeds(_job(HONEST, [0, 2]))}
+    forged_picture = np.full((320, 160, 3), 255, dtype=np.uint8)
+    for seed in (0, 2):
+        kept = EpisodeFile((out / "episodes" / f"ep-{seed:06d}.npz").read_bytes()).to_episode()
+        assert len(kept.color) == len(honest[seed].color) >= 2
+        assert np.array_equal(kept.color, honest[seed].color) and np.array_equal(kept.height, honest[seed].height)
+        assert not any(np.array_equal(c, forged_picture) for c in kept.color)
+        assert list(kept.lang) == list(honest[seed].lang) and kept.lang[0] == "put the red block in the green bowl"
+
+
+def test_instructions_are_recorded_at_reset_and_checked(gensim_home: Path) -> None:
+    """The replay shows the language goals recorded at reset; one with a control character, or
+    too long, keeps nothing. The child's stray bytes and records of other seeds count for
+    nothing."""
+    from gensim.data.worker import judged, sandbox_entry
+
+    job = _job(HONEST, [0, 2])
+    played = sandbox_entry(json.loads(json.dumps(job)))["outcomes"]  # the child's side, played here
+    assert all(o["record"]["scene"]["lang_goals"] == ["put the red block in the green bowl"] for o in played)
+    assert all(o["data"] is None for o in played)
+    honest = judged([json.loads(json.dumps(o)) for o in played], job)
+    assert [o["success"] for o in honest] == [True, True] and all(isinstance(o["data"], bytes) for o in honest)
+    lying = [json.loads(json.dumps(o)) for o in played]
+    lying[0]["record"]["scene"]["lang_goals"] = ["put the red block in the green bowl\x1b[2J"]
+    lying[0]["data"] = honest[1]["data"]  # bytes from the child are not kept
+    lying[1]["record"]["scene"]["done_desc"] = "x" * 501
+    out = judged(lying, job)
     assert [o["success"] for o in out] == [False, False] and not any(o["data"] for o in out)
-    assert "actions are not the ones its record holds" in out[0]["error"]  # the replay itself passed
-    assert "record is of seed 0" in out[1]["error"]
+    assert "control or unprintable characters" in out[0]["error"] and "501 characters" in out[1]["error"]
+    other = [json.loads(json.dumps(o)) for o in played]
+    other[1]["record"] = other[0]["record"]  # seed 0's record sent for seed 2
+    out = judged(other, job)
+    assert out[0]["success"] and not out[1]["success"] and "record is of seed 0" in out[1]["error"]

@@ -24,6 +24,8 @@ import numpy as np
 from gensim.checking.conventions import step_budget
 from gensim.checking.record import (
     MAX_CALLS,
+    MAX_GOALS,
+    MAX_INSTRUCTION,
     EpisodeRecord,
     GoalRecord,
     RunRecord,
@@ -235,9 +237,17 @@ def snapshot_scene(env: RecordingEnvironment) -> SceneRecord:
         calls=list(env.log.calls), objects={str(k): [int(i) for i in v] for k, v in env.obj_ids.items()},
         goals=[goal_record(g) for g in list(task.goals)], placed=list(env.placed),
         unsupported=list(env.log.unsupported),
-        lang_goals=[str(g) for g in list(getattr(task, "lang_goals", []) or [])],
-        done_desc=str(getattr(task, "task_completed_desc", "")),
+        lang_goals=_texts(getattr(task, "lang_goals", None)),
+        done_desc=_texts([getattr(task, "task_completed_desc", "")])[0],
     )
+
+
+def _texts(values: Any) -> list[str]:
+    """The task's language goals as strings, each cut one character past the longest the
+    replayer takes (which then refuses it); [] if not a list."""
+    if not isinstance(values, list | tuple):
+        return []
+    return [(v if isinstance(v, str) else str(v))[:MAX_INSTRUCTION + 1] for v in values[:MAX_GOALS]]
 
 
 def goal_record(goal: Any) -> GoalRecord:

@@ -314,7 +314,8 @@ def _plain_scene(scene: SceneRecord | None) -> Any:
     if scene is None:
         return None
     doc = scene.to_json()
-    doc.pop("placed", None)
+    for key in ("placed", "lang_goals", "done_desc"):  # for people and renders, not the verdict
+        doc.pop(key, None)
     return doc
 
 

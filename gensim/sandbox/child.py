@@ -111,7 +111,8 @@ def serve(request: dict[str, Any], fn: Any, failed: dict[str, Any] | None) -> No
                             "user": f"uid {os.getuid()} in a user namespace"}
     out: dict[str, Any] = failed or {}
     writable = tuple(str(p) for p in request.get("writable") or ())
-    policy = guard.Policy(scratch=scratch, read_roots=writable, write_roots=writable,
+    readable = tuple(str(p) for p in request.get("readable") or ())
+    policy = guard.Policy(scratch=scratch, read_roots=(*writable, *readable), write_roots=writable,
                           output_bytes=int(request.get("output_bytes", 256 * 1024)),
                           code_roots=tuple(str(p) for p in request.get("packages") or ()))
     handlers = _signal_state()

@@ -41,7 +41,7 @@ from gensim.sandbox import bwrap, registry, runner
 from gensim.sandbox.runner import Limits, SandboxResult
 
 MAX_IDLE = 4  # warm sandboxes kept per job module between jobs
-READY_TIMEOUT_S = 60.0  # a new sandbox's start-up (imports), and the wipe after a job (s)
+READY_TIMEOUT_S = 180.0  # a new sandbox's start-up (imports: torch's for rollouts), the wipe after a job (s)
 FORKSERVER = "gensim.sandbox.forkserver"
 
 
@@ -55,6 +55,7 @@ class _Key:
     module: str
     packages: tuple[str, ...]
     scratch_mb: int
+    readable: tuple[str, ...] = ()
 
 
 class WarmSandbox:
@@ -71,7 +72,8 @@ class WarmSandbox:
         full = bwrap.seccomp_filter() or b""
         argv = bwrap.command(key.exe, [sys.executable, "-I", "-B", "-u", "-c", runner.boot(FORKSERVER)],
                              env=runner.child_env(key.packages), package_dir=runner.PACKAGE_DIR,
-                             read_only=key.packages, scratch_mb=key.scratch_mb, seccomp_fd=seccomp_fd,
+                             read_only=(*key.packages, *key.readable), scratch_mb=key.scratch_mb,
+                             seccomp_fd=seccomp_fd,
                              as_pid_1=True)
         keep = tuple(fd for fd in (theirs.fileno(), seccomp_fd) if fd is not None)
         init = json.dumps({"job": job, "ctl_fd": theirs.fileno(),
@@ -129,7 +131,8 @@ class WarmSandbox:
         phase_r, phase_w = os.pipe()
         fds += [phase_r]
         try:
-            request = runner.request_doc(job, payload, token, limits, [], list(self.key.packages), guard)
+            request = runner.request_doc(job, payload, token, limits, [], list(self.key.packages), guard,
+                                         readable=self.key.readable)
             request_fd = runner._memfd("request", json.dumps(request).encode())
             try:
                 socket.send_fds(self.ctl, [b"job"], [request_fd, verdict_fd, out_fd, err_fd, phase_w])
@@ -210,8 +213,9 @@ def _forget_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_after_fork)
 
 
-def _key(exe: str, job: str, packages: list[str] | tuple[str, ...], limits: Limits) -> _Key:
-    return _Key(exe, job.partition(":")[0], tuple(packages), limits.scratch_mb)
+def _key(exe: str, job: str, packages: list[str] | tuple[str, ...], limits: Limits,
+         readable: list[str] | tuple[str, ...] = ()) -> _Key:
+    return _Key(exe, job.partition(":")[0], tuple(packages), limits.scratch_mb, tuple(readable))
 
 
 def _take(key: _Key) -> WarmSandbox | None:
@@ -251,9 +255,10 @@ def prewarm(job: str, limits: Limits | None = None, packages: tuple[str, ...] = 
 
 
 def run_warm(exe: str, job: str, payload: dict[str, Any], limits: Limits, packages: list[str], guard: bool,
-             start: float) -> SandboxResult:
-    """`run_in_sandbox` in a warm sandbox (see the module docstring)."""
-    key = _key(exe, job, packages, limits)
+             start: float, readable: list[str] | tuple[str, ...] = ()) -> SandboxResult:
+    """`run_in_sandbox` in a warm sandbox (see the module docstring): one per job module, extra
+    packages, scratch size and readable folders."""
+    key = _key(exe, job, packages, limits, readable)
     for attempt in range(2):  # a waiting sandbox that ended or failed its wipe is replaced once
         taken = _take(key) if attempt == 0 else None
         box = taken or WarmSandbox(key, job)

@@ -126,6 +126,9 @@ def scrubbed_env(scratch: str | None = None) -> dict[str, str]:
         PATH="/usr/local/bin:/usr/bin:/bin", PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1",
         PYTHONNOUSERSITE="1", MLFLOW_DISABLE_TELEMETRY="true", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
         MKL_NUM_THREADS="1", HF_HUB_OFFLINE="1",
+        # pyarrow's allocator (imported with the sentence encoder) would start a background
+        # thread at import; a warm sandbox's fork server must stay single-threaded to fork.
+        JE_ARROW_MALLOC_CONF="background_thread:false",
     )
     if scratch:
         env.update(HOME=scratch, TMPDIR=scratch, MPLCONFIGDIR=scratch)
@@ -165,10 +168,12 @@ def _tail(fd: int, limit_kb: int, lines: int = 40) -> str:
 
 
 def run_in_sandbox(job: str, payload: dict[str, Any], limits: Limits | None = None, *,
-                   packages: Sequence[str] = (), guard: bool = True, warm: bool = False) -> SandboxResult:
+                   packages: Sequence[str] = (), guard: bool = True, warm: bool = False,
+                   readable: Sequence[str] = ()) -> SandboxResult:
     """Run `job` ("module:function") on `payload` in a limited child process behind bwrap.
 
     A payload key `out_dir` names a folder the job may write into (besides its tmpfs).
+    `readable` are folders the child may read (bound read-only, e.g. a copy of a checkpoint).
     `packages` are more package folders the child sees (read-only) and can import (their parent
     folders go on its path): tests bind in their own jobs this way. `guard=False` leaves the
     in-process guard off (tests use it to show that the kernel boundary holds by itself).
@@ -187,13 +192,14 @@ def run_in_sandbox(job: str, payload: dict[str, Any], limits: Limits | None = No
     # The child's uid 65534 is this process's uid outside its namespace: it writes out_dir as us.
     writable = [str(Path(payload["out_dir"]).resolve())] if payload.get("out_dir") else []
     extra = [str(Path(p).resolve()) for p in packages]
+    readable = [str(Path(p).resolve()) for p in readable]
     if warm and not writable:
         from gensim.sandbox import pool
 
-        return pool.run_warm(exe, job, payload, limits, extra, guard, start)
+        return pool.run_warm(exe, job, payload, limits, extra, guard, start, readable)
     fds: list[int] = []
     try:
-        return _run(exe, job, payload, limits, writable, extra, start, fds, guard)
+        return _run(exe, job, payload, limits, writable, extra, start, fds, guard, readable)
     finally:
         for fd in fds:
             try:
@@ -211,18 +217,19 @@ def child_env(extra: Sequence[str]) -> dict[str, str]:
 
 def request_doc(job: str, payload: dict[str, Any], token: str, limits: Limits, writable: list[str],
                 extra: list[str], guard: bool, verdict_fd: int | None = None,
-                phase_fd: int | None = None) -> dict[str, Any]:
+                phase_fd: int | None = None, readable: Sequence[str] = ()) -> dict[str, Any]:
     """What the child is asked to do (`gensim.sandbox.child`)."""
     return {
         "job": job, "payload": payload, "token": token, "verdict_fd": verdict_fd, "phase_fd": phase_fd,
-        "scratch": bwrap.SCRATCH, "writable": writable, "output_bytes": limits.output_kb * 1024,
+        "scratch": bwrap.SCRATCH, "writable": writable, "readable": list(readable),
+        "output_bytes": limits.output_kb * 1024,
         "boundary": "bwrap", "rlimits": _rlimits(limits), "packages": extra,
         "guard": guard,
     }
 
 
 def _run(exe: str, job: str, payload: dict[str, Any], limits: Limits, writable: list[str], extra: list[str],
-         start: float, fds: list[int], guard: bool) -> SandboxResult:
+         start: float, fds: list[int], guard: bool, readable: Sequence[str] = ()) -> SandboxResult:
     token = secrets.token_hex(16)
     verdict_fd, out_fd, err_fd = _memfd("verdict"), _memfd("stdout"), _memfd("stderr")
     phase_r, phase_w = os.pipe()
@@ -233,9 +240,10 @@ def _run(exe: str, job: str, payload: dict[str, Any], limits: Limits, writable: 
         fds.append(seccomp_fd)
     env = child_env(extra)
     request = json.dumps(request_doc(job, payload, token, limits, writable, extra, guard, verdict_fd,
-                                     phase_w)).encode()
+                                     phase_w, readable)).encode()
     argv = bwrap.command(exe, [sys.executable, "-I", "-B", "-u", "-c", boot("gensim.sandbox.child")], env=env,
-                         package_dir=PACKAGE_DIR, read_only=extra, writable=writable, scratch_mb=limits.scratch_mb,
+                         package_dir=PACKAGE_DIR, read_only=[*extra, *readable], writable=writable,
+                         scratch_mb=limits.scratch_mb,
                          seccomp_fd=seccomp_fd)
     keep = tuple(fd for fd in (verdict_fd, phase_w, seccomp_fd) if fd is not None)
     proc = subprocess.Popen(argv, cwd="/", env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},

@@ -4,7 +4,8 @@
 acting and returns one `Outcome` per seed. Built-in tasks run in this process (one simulator
 per process, reused). Tasks with code (generated or imported: untrusted) never run here: the
 whole rollout goes to a sandboxed child (`gensim.sandbox.run_in_sandbox`, job
-`gensim.training.sandbox_job:play_job`) that loads a copy of the checkpoint and the task, and
+`gensim.training.sandbox_job:play_job`, a warm sandbox by default: torch and the policy's
+modules imported once per process and checkpoint) that loads a copy of the checkpoint and the task, and
 sends back outcomes and frames as JSON, with each episode's record (scene, goals, the actions
 played, the task's rewards: `gensim.checking.episodes`). Success and reward of such an episode
 are the trusted replay's (`judge_in_sandbox`, the replayer's own sandbox, no task code), never
@@ -123,19 +124,19 @@ def play_sandboxed(checkpoint: str | Path, fields: dict[str, Any], seeds: Sequen
     """Run the episodes in a sandboxed child process (for task code that is not built in)."""
     import torch
 
+    from gensim.config import get_settings
     from gensim.sandbox import Limits, run_in_sandbox
 
     wall = SANDBOX_START_S + SANDBOX_S_PER_EPISODE * len(seeds)
     limits = Limits(wall_s=wall, cpu_s=int(wall), memory_mb=SANDBOX_MEMORY_MB, file_mb=64,
                     output_kb=64)
-    with tempfile.TemporaryDirectory(prefix="gensim-policy-") as folder:
-        # The child may read only trusted roots and its own folder: it gets a copy.
-        copy = Path(folder) / "policy.ckpt"
-        shutil.copyfile(checkpoint, copy)
-        payload = {"checkpoint": str(copy), "out_dir": folder, "task": fields,
-                   "seeds": [int(s) for s in seeds], "split": split,
-                   "render": [int(s) for s in render], "threads": torch.get_num_threads(), "robot": robot}
-        verdict = run_in_sandbox(SANDBOX_JOB, payload, limits)
+    # The child may read only trusted roots and a copy of the checkpoint, in a folder of its own
+    # (bound read-only; one per checkpoint and process, so a warm sandbox serves every task).
+    copy = _checkpoint_copy(Path(checkpoint))
+    payload = {"checkpoint": str(copy), "task": fields, "seeds": [int(s) for s in seeds], "split": split,
+               "render": [int(s) for s in render], "threads": torch.get_num_threads(), "robot": robot}
+    verdict = run_in_sandbox(SANDBOX_JOB, payload, limits, readable=[str(copy.parent)],
+                             warm=get_settings().sandbox_warm)
     if not verdict.ok:
         return [Outcome(seed=int(s), success=False, reward=0.0, steps=0,
                         seconds=round(verdict.seconds / max(len(seeds), 1), 3),
@@ -155,6 +156,25 @@ def play_sandboxed(checkpoint: str | Path, fields: dict[str, Any], seeds: Sequen
     return replayed([by_seed.get(int(s)) or Outcome(seed=int(s), success=False, reward=0.0, steps=0, seconds=0.0,
                                                     error="the sandbox sent no outcome of this seed")
                      for s in seeds], robot)
+
+
+_copies: dict[tuple[str, int, int], Path] = {}  # (checkpoint, size, mtime) -> its copy in this process
+
+
+def _checkpoint_copy(checkpoint: Path) -> Path:
+    """A copy of `checkpoint` in a temporary folder of its own, made once per process while the
+    file is unchanged (removed at exit)."""
+    stat = checkpoint.stat()
+    key = (str(checkpoint.resolve()), stat.st_size, stat.st_mtime_ns)
+    copy = _copies.get(key)
+    if copy is None or not copy.is_file():
+        import atexit
+
+        folder = Path(tempfile.mkdtemp(prefix="gensim-policy-"))
+        atexit.register(shutil.rmtree, folder, True)
+        copy = _copies[key] = folder / "policy.ckpt"
+        shutil.copyfile(checkpoint, copy)
+    return copy
 
 
 def replayed(outcomes: list[Outcome], robot: str = "none") -> list[Outcome]:

@@ -2,8 +2,9 @@
 
 Imported only inside the sandbox child, before its guard is armed: the imports below are the
 preload (the guard refuses what torch, Lightning and the sentence encoder do while importing,
-such as loading libraries through ctypes). The payload names a checkpoint copied into the
-job's own folder (`out_dir`), the only place outside the trusted roots the child may read.
+such as loading libraries through ctypes; a warm sandbox's fork server imports them once). The
+payload names a copy of the checkpoint in a folder of its own, bound read-only (`readable`), the
+only place outside the trusted roots the child may read.
 """
 
 from __future__ import annotations

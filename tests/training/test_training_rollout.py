@@ -81,3 +81,38 @@ def test_forged_reward_is_not_a_rollout_success(tmp_path: Path) -> None:
     assert outcome.steps == 1 and not outcome.success and outcome.reward < 0.99
     assert "the task's own reward totals 1.00" in outcome.warnings[0]
     assert summary([outcome])["success_rate"] == 0.0 and summary([outcome])["replay_disagreements"] == 1
+
+
+@pytest.mark.slow
+def test_rollouts_of_one_checkpoint_share_a_warm_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch and the policy's modules are imported once per checkpoint and process (a warm
+    sandbox with the checkpoint's copy bound read-only, no writable folder); each call still gets
+    a fresh child, and the same outcome as a cold sandbox."""
+    from gensim.config import get_settings
+    from gensim.sandbox import pool
+
+    code = (Path(__file__).resolve().parents[1] / "fixtures/convention/"
+            "place_red_block_in_green_bowl.py").read_text()
+    fields = {"task": "place-red-block-in-green-bowl", "origin": "generated", "code": code, "entry_point": ""}
+    checkpoint = _checkpoint(tmp_path)
+
+    def servers() -> list[int]:
+        return [box.proc.pid for key, boxes in pool._idle.items() for box in boxes
+                if key.module == "gensim.training.sandbox_job"]
+
+    pool.shutdown()
+    try:
+        (first,) = play_sandboxed(checkpoint, fields, [10001], split="test")
+        assert first.error is None, first.error
+        kept = servers()
+        assert len(kept) == 1
+        (second,) = play_sandboxed(checkpoint, fields, [10001], split="test")
+        assert servers() == kept  # the same sandbox played it
+        monkeypatch.setenv("GENSIM_SANDBOX_WARM", "false")
+        get_settings.cache_clear()
+        (cold,) = play_sandboxed(checkpoint, fields, [10001], split="test")
+    finally:
+        get_settings.cache_clear()
+        pool.shutdown()
+    same = [(o.steps, o.reward, o.success, o.error, o.warnings) for o in (first, second, cold)]
+    assert same[0] == same[1] == same[2], same

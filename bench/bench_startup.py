@@ -24,8 +24,11 @@ alternating):
 
 The baseline (a gensim revision; default a73ef79, the last one before the outbox) is checked
 out into a temporary git worktree and run with this interpreter.
-Run: `python -m bench.bench_startup [--baseline REV] [--repeats 5] [--ref-python PY
-(--ref-episode SCRIPT | --ref-root DIR) --ref-repeats 3]`.
+Each case also has its CPU time (user + system of the command and the processes it waited
+for, such as the demo worker; not the detached MLflow writer): unlike the wall clock, it hardly
+moves with the load other users put on the machine.
+Run: `python -m bench.bench_startup [--baseline REV] [--repeats 5] [--cases demos-1,help]
+[--ref-python PY (--ref-episode SCRIPT | --ref-root DIR) --ref-repeats 3]`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -64,13 +68,26 @@ def _env(tree: Path, home: Path) -> dict[str, str]:
     return env
 
 
-def _gensim(tree: Path, home: Path, args: list[str]) -> float:
-    """Seconds of one `gensim ARGS` from `tree` with `home` (the dataset removed first)."""
+CPU: dict[tuple[str, str], list[float]] = {}  # (case, side) -> CPU seconds of each repeat
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _gensim(tree: Path, home: Path, args: list[str], cpu_key: tuple[str, str] | None = None) -> float:
+    """Seconds of one `gensim ARGS` from `tree` with `home` (the dataset removed first); its CPU
+    seconds go to `CPU[cpu_key]`."""
     shutil.rmtree(home / "datasets", ignore_errors=True)
+    cpu = _cpu()
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "gensim.cli.main", *args], env=_env(tree, home), cwd=tree,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=600)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    if cpu_key is not None:
+        CPU.setdefault(cpu_key, []).append(_cpu() - cpu)
+    return seconds
 
 
 def _reference(python: str, root: Path, data: Path) -> float:
@@ -104,7 +121,9 @@ def main() -> None:
     parser.add_argument("--ref-root", type=Path, default=None, help="the reference GenSim checkout")
     parser.add_argument("--ref-episode", default=None, help="the reference's one-episode runner script")
     parser.add_argument("--ref-repeats", type=int, default=3, help="reference runs (each is slow)")
+    parser.add_argument("--cases", default=",".join(CASES), help="comma-separated cases to run")
     args = parser.parse_args()
+    cases = {name: CASES[name] for name in args.cases.split(",")}
     work = Path(tempfile.mkdtemp(prefix="gensim-bench-startup-"))
     base = work / "baseline"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(base), args.baseline],
@@ -119,9 +138,9 @@ def main() -> None:
         times: dict[tuple[str, str], list[float]] = {}
         load_start = os.getloadavg()[0]
         for repeat in range(args.repeats):
-            for case, case_args in CASES.items():
+            for case, case_args in cases.items():
                 for name, tree in sides.items():
-                    times.setdefault((case, name), []).append(_gensim(tree, homes[name], case_args))
+                    times.setdefault((case, name), []).append(_gensim(tree, homes[name], case_args, (case, name)))
                     if case == "demos-1" and (tree / "gensim" / "tracking" / "outbox.py").is_file():
                         start = time.perf_counter()  # the run logged after the command returned
                         subprocess.run([sys.executable, "-m", "gensim.cli.main", "runs", "sync"],
@@ -136,14 +155,17 @@ def main() -> None:
                     times.setdefault(("reference demos n=1", "GenSim"), []).append(
                         _reference(args.ref_python, args.ref_root, work / "ref-data"))
         print(f"load average (1 min) at the start {load_start:.1f}, at the end {os.getloadavg()[0]:.1f}")
-        print(f"{'case':<22}{'side':<22}{'median s':>10}{'min s':>8}{'max s':>8}")
+        print(f"{'case':<22}{'side':<22}{'median s':>10}{'min s':>8}{'max s':>8}{'CPU s':>8}")
         for (case, side), values in times.items():
-            print(f"{case:<22}{side:<22}{statistics.median(values):>10.2f}{min(values):>8.2f}{max(values):>8.2f}")
+            cpu = f"{statistics.median(CPU[(case, side)]):>8.2f}" if (case, side) in CPU else ""
+            print(f"{case:<22}{side:<22}{statistics.median(values):>10.2f}{min(values):>8.2f}{max(values):>8.2f}{cpu}")
         print()
         baseline = f"baseline {args.baseline}"
-        for case in CASES:
+        for case in cases:
             ours = statistics.median(times[(case, "this tree")])
-            print(f"{case}: this tree / baseline = {ours / statistics.median(times[(case, baseline)]):.2f}")
+            cpu = statistics.median(CPU[(case, "this tree")]) / statistics.median(CPU[(case, baseline)])
+            print(f"{case}: this tree / baseline = {ours / statistics.median(times[(case, baseline)]):.2f}"
+                  f" (CPU {cpu:.2f})")
         refs = [key for key in times if key[1] == "GenSim"]
         for key in refs:
             ref = statistics.median(times[key])

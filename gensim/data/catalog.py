@@ -59,10 +59,14 @@ def _builtin_code(spec: Any) -> str:
 
 def pin_task(name: str, version: int | None = None, *, url: str | None = None) -> PinnedTask:
     """The task `name` at `version` (default: the newest admitted one), as stored in the DB."""
+    builtin = _builtin_spec(name)
+    if builtin is not None and version is None:
+        quick = _quick_builtin(builtin, url)
+        if quick is not None:
+            return quick
     from gensim.db import repository as repo
     from gensim.tasks.registry import get_spec
 
-    builtin = _builtin_spec(name)
     if builtin is not None:
         repo.sync_builtin_tasks([builtin], url=url)
         builtin_hash = repo.code_hash(_builtin_code(builtin))
@@ -82,6 +86,23 @@ def pin_task(name: str, version: int | None = None, *, url: str | None = None) -
         entry_point, code = "", row.code
     return PinnedTask(name=name, version=row.version, version_id=row.id, code_hash=row.code_hash,
                       origin=str(task.origin), entry_point=entry_point, code=code)
+
+
+def _quick_builtin(builtin: Any, url: str | None) -> PinnedTask | None:
+    """A built-in's current file pinned without the ORM (SQLAlchemy's import is most of a
+    second) when the DB already holds it as the newest admitted version, so that the sync would
+    change nothing; None otherwise (the full path then syncs and pins)."""
+    import hashlib
+
+    from gensim.db.quick import configured_db_url, newest_admitted
+
+    newest = newest_admitted(url or configured_db_url(), builtin.name)
+    if newest is None or newest.origin != "builtin" or not newest.synced or newest.tags != tuple(builtin.tags):
+        return None
+    if newest.code_hash != hashlib.sha256(_builtin_code(builtin).encode("utf-8")).hexdigest():
+        return None
+    return PinnedTask(name=builtin.name, version=newest.version, version_id=newest.version_id,
+                      code_hash=newest.code_hash, origin="builtin", entry_point=builtin.entry_point, code=None)
 
 
 def _robot_suffix(robot: str) -> str:

@@ -105,6 +105,41 @@ def _admitted_rows_orm(url: str, exclude_origin: str | None) -> list[AdmittedRow
 
 
 @dataclass(frozen=True)
+class NewestVersion:
+    """A task's newest admitted version, as `pin_task` needs it."""
+
+    version_id: int
+    version: int
+    code_hash: str
+    origin: str
+    tags: tuple[str, ...]
+    synced: bool  # written by the built-in sync (no provider, no campaign)
+
+
+def newest_admitted(url: str, name: str) -> NewestVersion | None:
+    """Task `name`'s newest admitted version; None when that cannot be answered quickly (not
+    SQLite, no such file, task or version, an older schema)."""
+    path = sqlite_path(url)
+    if path is None or not path.exists():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            row = con.execute(
+                "SELECT v.id, v.version, v.code_hash, t.origin, t.tags, v.provider IS NULL AND v.campaign_id IS NULL "
+                "FROM task t JOIN task_version v ON v.task_id = t.id "
+                "WHERE t.name = ? AND v.status = 'admitted' ORDER BY v.version DESC LIMIT 1", (name,)).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    if row is None:
+        return None
+    return NewestVersion(int(row[0]), int(row[1]), str(row[2] or ""), str(row[3]),
+                         tuple(json.loads(row[4] or "[]")), bool(row[5]))
+
+
+@dataclass(frozen=True)
 class ModelRow:
     """A checkpoint row that names a registered model version."""
 

@@ -151,12 +151,23 @@ def run_seeds(job: dict[str, Any], env: Any = None) -> list[dict[str, Any]]:
     return outcomes
 
 
+class _NoAction:
+    """An agent that gives up at once: the episode is its reset alone."""
+
+    def act(self, obs: Any, info: Any) -> None:
+        return None
+
+
 def sandbox_entry(payload: dict[str, Any]) -> dict[str, Any]:
     """Inside the sandbox: play the expert on every seed in a recording environment that renders
     nothing, and return each episode's outcome with its record (no episode bytes: the kept
-    demonstration is the trusted replay's, `judged`)."""
+    demonstration is the trusted replay's, `judged`). With `reset_only` (policy rollouts,
+    `gensim.training.rollout`) each seed is only reset: its record holds the scene, the goals,
+    the instructions and the step budget, no action."""
     from gensim.checking.episodes import episode_record, recording
     from gensim.tasks.episode import run_episode
+
+    policy = _NoAction() if payload.get("reset_only") else None
 
     outcomes = []
     with recording(render_obs=False, robot=str(payload.get("robot") or "none")) as env:
@@ -166,7 +177,7 @@ def sandbox_entry(payload: dict[str, Any]) -> dict[str, Any]:
             outcome: dict[str, Any] = {"seed": int(seed), "success": False, "steps": 0,
                                        "total_reward": 0.0, "error": None, "data": None}
             try:
-                result = run_episode(env, task, int(seed))
+                result = run_episode(env, task, int(seed), policy=policy)
                 outcome.update(success=bool(result.success), steps=result.steps,
                                total_reward=float(result.total_reward),
                                timings={k: round(v, 4) for k, v in result.timings.items()},

@@ -152,9 +152,7 @@ def _play(agent: Any, resolved: Any, fields: dict[str, dict[str, Any]], names: l
         errors = sum(o.error is not None for o in outcomes[name])
         say(f"{name}: success {stats['success_rate']:.0%} ({sum(o.success for o in outcomes[name])}"
             f"/{len(outcomes[name])}), mean reward {stats['mean_reward']:.3f}"
-            + (f", {errors} episode(s) failed with an error" if errors else "")
-            + (f", {stats['replay_disagreements']:.0f} episode(s) where the task's own reward disagreed with the "
-               "replay (the replay's counts)" if stats.get("replay_disagreements") else ""))
+            + (f", {errors} episode(s) failed with an error" if errors else ""))
 
 
 def _interrupted_note(model: str, outcomes: dict[str, list[Outcome]], total: int, kept: str | None) -> str:

@@ -2,14 +2,17 @@
 
 `rollouts(agent_or_checkpoint, task, seeds, ...)` plays one episode per seed with the policy
 acting and returns one `Outcome` per seed. Built-in tasks run in this process (one simulator
-per process, reused). Tasks with code (generated or imported: untrusted) never run here: the
-whole rollout goes to a sandboxed child (`gensim.sandbox.run_in_sandbox`, job
-`gensim.training.sandbox_job:play_job`, a warm sandbox by default: torch and the policy's
-modules imported once per process and checkpoint) that loads a copy of the checkpoint and the task, and
-sends back outcomes and frames as JSON, with each episode's record (scene, goals, the actions
-played, the task's rewards: `gensim.checking.episodes`). Success and reward of such an episode
-are the trusted replay's (`judge_in_sandbox`, the replayer's own sandbox, no task code), never
-the task's; where the task's own total differs, `Outcome.warnings` says so.
+per process, reused). Tasks with code (generated or imported: untrusted) never run here, and
+the policy never runs next to them (`play_sandboxed`, a trusted rollout):
+1. the task's sandboxed child (the demo worker's job, `reset_only`, a warm sandbox) only
+   resets each seed and returns its record: the scene's simulator calls, the goals, the
+   language goals and the step budget (`gensim.checking.episodes`);
+2. the trusted rollout (`gensim.training.sandbox_job:rollout_job`: gensim's code only, its own
+   sandbox, warm by default: torch and the policy's modules imported once per process and
+   checkpoint, whose copy's folder is bound read-only) rebuilds each scene, renders its own
+   observations, runs the policy on them, executes its actions with gensim's primitive and
+   judges them with the stock reward.
+Success, the actions and the observations of such a rollout never pass through task code.
 """
 
 from __future__ import annotations
@@ -26,10 +29,11 @@ from typing import Any
 
 import numpy as np
 
-SANDBOX_JOB = "gensim.training.sandbox_job:play_job"
-SANDBOX_S_PER_EPISODE = 90.0  # wall-clock allowance per episode inside the sandbox (s)
-SANDBOX_START_S = 120.0  # ... to start the child, import torch and load the policy (s)
+SANDBOX_JOB = "gensim.training.sandbox_job:rollout_job"
+SANDBOX_S_PER_EPISODE = 90.0  # wall-clock allowance per episode inside the trusted rollout (s)
+SANDBOX_START_S = 120.0  # ... to start its sandbox, import torch and load the policy (s)
 SANDBOX_MEMORY_MB = 16384  # address space: torch, the sentence encoder and pybullet map a lot
+RESET_S_PER_SEED = 60.0  # wall-clock allowance per seed for the task's child, which only resets (s)
 
 _envs: dict[str, Any] = {}  # this process's simulator per robot, made on first use
 
@@ -46,14 +50,11 @@ class Outcome:
     error: str | None = None
     frames: list[np.ndarray] = field(default_factory=list)  # top-down colour, when rendered
     instruction: str = ""  # the episode's language goal at its start
-    warnings: list[str] = field(default_factory=list)  # e.g. the task's rewards and the replay's differ
-    record: dict[str, Any] | None = None  # in the sandbox: the episode's record (JSON) for the replay
 
     def to_json(self) -> dict[str, Any]:
-        doc = {"seed": self.seed, "success": self.success, "reward": self.reward,
-               "steps": self.steps, "seconds": self.seconds, "error": self.error,
-               "instruction": self.instruction}
-        return doc | ({"warnings": list(self.warnings)} if self.warnings else {})
+        return {"seed": self.seed, "success": self.success, "reward": self.reward,
+                "steps": self.steps, "seconds": self.seconds, "error": self.error,
+                "instruction": self.instruction}
 
 
 def _environment(robot: str = "none") -> Any:
@@ -77,13 +78,11 @@ def _task(fields: dict[str, Any], split: str) -> Any:
 
 def play(agent: Any, fields: dict[str, Any], seeds: Sequence[int], split: str = "test",
          render: Sequence[int] = (), robot: str = "none", env: Any = None) -> list[Outcome]:
-    """Run the episodes in this process (only for trusted, built-in task code, or in the
-    sandbox); `robot`: the embodiment that executes the policy's pick/place actions (see
-    `Environment`). In a `RecordingEnvironment` `env` each outcome carries its record."""
+    """Run the episodes in this process (only for trusted, built-in task code); `robot`: the
+    embodiment that executes the policy's pick/place actions (see `Environment`)."""
     from gensim.sim.arm import check_robot
     from gensim.tasks.episode import run_episode
 
-    recorded = env is not None and hasattr(env, "log")
     env = env if env is not None else _environment(check_robot(robot))
     task = _task(fields, split)
     outcomes = []
@@ -95,10 +94,6 @@ def play(agent: Any, fields: dict[str, Any], seeds: Sequence[int], split: str = 
             outcome.success, outcome.reward = bool(result.success), float(result.total_reward)
             outcome.steps, outcome.frames = result.steps, list(result.frames)
             outcome.instruction = str(result.lang_goal)
-            if recorded:
-                from gensim.checking.episodes import episode_record
-
-                outcome.record = episode_record(env, int(seed), result).to_json()
         except Exception as err:  # noqa: BLE001 - a crashing episode is a failed episode
             outcome.error = f"{type(err).__name__}: {err}"[:500]
         outcome.seconds = round(time.perf_counter() - start, 3)
@@ -121,41 +116,95 @@ def unpack_frames(text: str) -> list[np.ndarray]:
 
 def play_sandboxed(checkpoint: str | Path, fields: dict[str, Any], seeds: Sequence[int],
                    split: str = "test", render: Sequence[int] = (), robot: str = "none") -> list[Outcome]:
-    """Run the episodes in a sandboxed child process (for task code that is not built in)."""
+    """A trusted rollout of a task with code (see the module docstring): one outcome per seed,
+    in order; a seed whose reset failed, or whose record is missing or malformed, is a failed
+    episode."""
+    seeds = [int(s) for s in seeds]
+    records, why = reset_sandboxed(fields, seeds, split, robot)
+    sent = [r for r in records if not isinstance(r, str)]
+    played: dict[int, Outcome] = {}
+    if sent:
+        played, problem = _rollout_sandboxed(checkpoint, sent, render, robot)
+        why = why or problem
+    outcomes = []
+    for seed, record in zip(seeds, records, strict=True):
+        if isinstance(record, str):
+            outcomes.append(Outcome(seed=seed, success=False, reward=0.0, steps=0, seconds=0.0,
+                                    error=record[:500]))
+        else:
+            outcomes.append(played.get(seed) or Outcome(seed=seed, success=False, reward=0.0, steps=0, seconds=0.0,
+                                                        error=(why or "the trusted rollout sent no outcome")[:500]))
+    return outcomes
+
+
+def reset_sandboxed(fields: dict[str, Any], seeds: list[int], split: str,
+                    robot: str) -> tuple[list[Any], str | None]:
+    """Each seed's record of the task's reset alone, made in its sandboxed child (the demo
+    worker's warm sandbox): an `EpisodeRecord`, or why there is none; and the sandbox's error."""
+    from gensim.checking.episodes import decode_record, safe_text
+    from gensim.config import get_settings
+    from gensim.data import worker
+    from gensim.sandbox import Limits, run_in_sandbox
+
+    job = {"task": fields["task"], "entry_point": fields.get("entry_point") or "",
+           "origin": fields.get("origin", "generated"), "code": fields.get("code"), "split": split,
+           "seeds": seeds, "robot": robot, "reset_only": True}
+    wall = worker.SANDBOX_START_S + RESET_S_PER_SEED * len(seeds)
+    res = run_in_sandbox(worker.SANDBOX_JOB, job, Limits(wall_s=wall, cpu_s=int(wall)),
+                         warm=bool(get_settings().sandbox_warm))
+    if not res.ok:
+        return [f"sandbox: {res.error}" for _ in seeds], f"sandbox: {res.error}"
+    items = res.result.get("outcomes") if isinstance(res.result, dict) else None
+    by_seed = {o.get("seed"): o for o in (items if isinstance(items, list) else []) if isinstance(o, dict)}
+    records: list[Any] = []
+    for seed in seeds:
+        outcome = by_seed.get(seed) or {}
+        if outcome.get("error"):
+            records.append(f"reset: {safe_text(str(outcome['error']), 400)}")
+        else:
+            records.append(decode_record(outcome.get("record"), seed))
+    return records, None
+
+
+def _rollout_sandboxed(checkpoint: str | Path, records: list[Any], render: Sequence[int],
+                       robot: str) -> tuple[dict[int, Outcome], str | None]:
+    """The trusted rollout job on `records` (the checkpoint's copy bound read-only): outcomes by
+    seed, and why there are none."""
     import torch
 
+    from gensim.checking import decode as d
+    from gensim.checking.episodes import safe_text
     from gensim.config import get_settings
     from gensim.sandbox import Limits, run_in_sandbox
 
-    wall = SANDBOX_START_S + SANDBOX_S_PER_EPISODE * len(seeds)
-    limits = Limits(wall_s=wall, cpu_s=int(wall), memory_mb=SANDBOX_MEMORY_MB, file_mb=64,
-                    output_kb=64)
-    # The child may read only trusted roots and a copy of the checkpoint, in a folder of its own
+    wall = SANDBOX_START_S + SANDBOX_S_PER_EPISODE * len(records)
+    limits = Limits(wall_s=wall, cpu_s=int(wall), memory_mb=SANDBOX_MEMORY_MB, file_mb=64, output_kb=64)
+    # The job may read only trusted roots and a copy of the checkpoint, in a folder of its own
     # (bound read-only; one per checkpoint and process, so a warm sandbox serves every task).
     copy = _checkpoint_copy(Path(checkpoint))
-    payload = {"checkpoint": str(copy), "task": fields, "seeds": [int(s) for s in seeds], "split": split,
+    payload = {"checkpoint": str(copy), "episodes": [r.to_json() for r in records],
                "render": [int(s) for s in render], "threads": torch.get_num_threads(), "robot": robot}
     verdict = run_in_sandbox(SANDBOX_JOB, payload, limits, readable=[str(copy.parent)],
-                             warm=get_settings().sandbox_warm)
+                             warm=bool(get_settings().sandbox_warm))
     if not verdict.ok:
-        return [Outcome(seed=int(s), success=False, reward=0.0, steps=0,
-                        seconds=round(verdict.seconds / max(len(seeds), 1), 3),
-                        error=f"sandbox: {verdict.error}"[:500]) for s in seeds]
-    outcomes = []
-    for item in verdict.result["outcomes"]:
-        frames = unpack_frames(item["frames"]) if item.get("frames") else []
-        outcomes.append(Outcome(seed=int(item["seed"]), success=bool(item["success"]),
-                                reward=float(item["reward"]), steps=int(item["steps"]),
-                                seconds=float(item["seconds"]), error=item.get("error"),
-                                frames=frames, instruction=str(item.get("instruction") or "")[:500],
-                                record=item.get("record")))
-    # One outcome per requested seed, in order: a child cannot add, repeat or drop episodes.
-    by_seed: dict[int, Outcome] = {}
-    for outcome in outcomes:
-        by_seed.setdefault(outcome.seed, outcome)
-    return replayed([by_seed.get(int(s)) or Outcome(seed=int(s), success=False, reward=0.0, steps=0, seconds=0.0,
-                                                    error="the sandbox sent no outcome of this seed")
-                     for s in seeds], robot)
+        return {}, f"sandbox: {verdict.error}"
+    outcomes: dict[int, Outcome] = {}
+    what = "the trusted rollout's answer"
+    try:
+        items = d.field(d.obj(verdict.result, what), "outcomes", d.list_of(d.obj, len(records)), what)
+        for item in items:
+            seed = d.field(item, "seed", d.as_int, what)
+            frames = item.get("frames")
+            outcomes.setdefault(seed, Outcome(
+                seed=seed, success=d.field(item, "success", d.as_bool, what),
+                reward=d.field(item, "reward", d.as_float, what), steps=d.field(item, "steps", d.as_int, what),
+                seconds=d.field(item, "seconds", d.as_float, what),
+                error=None if item.get("error") is None else safe_text(str(item["error"]), 500),
+                frames=unpack_frames(frames) if isinstance(frames, str) else [],
+                instruction=str(item.get("instruction") or "")[:500]))
+    except d.DecodeError as err:
+        return {}, f"{what} is malformed: {err}"
+    return outcomes, None
 
 
 _copies: dict[tuple[str, int, int], Path] = {}  # (checkpoint, size, mtime) -> its copy in this process
@@ -177,22 +226,6 @@ def _checkpoint_copy(checkpoint: Path) -> Path:
     return copy
 
 
-def replayed(outcomes: list[Outcome], robot: str = "none") -> list[Outcome]:
-    """`outcomes` with success and reward decided by the trusted replay of their records (see
-    the module docstring); an outcome without a usable record is not a success."""
-    from gensim.checking.episodes import judge_in_sandbox
-
-    judgements = judge_in_sandbox([o.record for o in outcomes], [o.seed for o in outcomes], robot)
-    for outcome, judgement in zip(outcomes, judgements, strict=True):
-        outcome.record = None
-        outcome.success, outcome.reward = judgement.success, judgement.total_reward
-        note = judgement.disagreement()
-        outcome.warnings = [note] if note else []
-        if judgement.error and outcome.error is None:
-            outcome.error = f"replay: {judgement.error}"[:500]
-    return outcomes
-
-
 def rollouts(agent: Any, checkpoint: str | Path | None, fields: dict[str, Any],
              seeds: Sequence[int], split: str = "test", render: Sequence[int] = (),
              robot: str = "none") -> list[Outcome]:
@@ -208,12 +241,9 @@ def rollouts(agent: Any, checkpoint: str | Path | None, fields: dict[str, Any],
 
 
 def summary(outcomes: Sequence[Outcome]) -> dict[str, float]:
-    """Success rate, mean reward and episode count of a list of outcomes (and how many the
-    replay judged otherwise than the task's own rewards, when any did)."""
+    """Success rate, mean reward and episode count of a list of outcomes."""
     n = len(outcomes)
-    stats: dict[str, float] = {
+    return {
         "success_rate": round(sum(o.success for o in outcomes) / n, 4) if n else 0.0,
         "mean_reward": round(float(np.mean([o.reward for o in outcomes])), 4) if n else 0.0,
         "episodes": n}
-    disagreements = sum(bool(o.warnings) for o in outcomes)
-    return stats | ({"replay_disagreements": disagreements} if disagreements else {})

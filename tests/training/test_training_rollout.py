@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from gensim.training.rollout import Outcome, play, play_sandboxed, rollouts, summary
+from gensim.training.rollout import Outcome, _task, play, play_sandboxed, rollouts, summary
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 TINY = {"language": False, "width": 4, "levels": 2, "stride": 4, "feature_dim": 4, "crop_size": 32}
 BUILTIN = {"task": "block-insertion", "origin": "builtin", "code": None,
@@ -49,12 +52,12 @@ def test_builtin_rollout_in_process_with_frames(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_task_code_rolls_out_in_the_sandbox(tmp_path: Path) -> None:
-    """A task given as code (a convention file, as generated tasks are) plays in a sandboxed
-    child with the same result as playing the same (here trusted) code in this process."""
+    """A task given as code (a convention file, as generated tasks are) rolls out in the trusted
+    rollout (its child only resets; the policy plays on the replayer's renders) with the same
+    result as playing the same (here trusted) code in this process."""
     from gensim.policies.agent import PolicyAgent
 
-    code = (Path(__file__).resolve().parents[1] / "fixtures/convention/"
-            "place_red_block_in_green_bowl.py").read_text()
+    code = (FIXTURES / "convention" / "place_red_block_in_green_bowl.py").read_text()
     fields = {"task": "place-red-block-in-green-bowl", "origin": "generated", "code": code,
               "entry_point": ""}
     checkpoint = _checkpoint(tmp_path)
@@ -62,25 +65,51 @@ def test_task_code_rolls_out_in_the_sandbox(tmp_path: Path) -> None:
     assert sandboxed.error is None, sandboxed.error
     assert sandboxed.frames and sandboxed.frames[0].shape == (320, 160, 3)
     agent = PolicyAgent.from_checkpoint(checkpoint)
-    (local,) = play(agent, fields, [10001], split="test")
-    assert (sandboxed.steps, sandboxed.reward) == (local.steps, local.reward)
-    assert sandboxed.success == local.success and not sandboxed.warnings  # the replay agreed
+    (local,) = play(agent, fields, [10001], split="test", render=[10001])
+    assert (sandboxed.steps, sandboxed.reward, sandboxed.instruction) == (local.steps, local.reward, local.instruction)
+    assert sandboxed.success == local.success
+    assert len(sandboxed.frames) == len(local.frames)
+    assert all(np.array_equal(a, b) for a, b in zip(sandboxed.frames, local.frames, strict=True))
     with pytest.raises(ValueError, match="sandbox"):
         rollouts(agent, None, fields, [10001])
 
 
 @pytest.mark.slow
 def test_forged_reward_is_not_a_rollout_success(tmp_path: Path) -> None:
-    """A task whose reward() claims success after any action: the trusted replay of the played
-    actions judges the rollout (not a success), and the outcome says the two disagreed."""
-    code = (Path(__file__).resolve().parents[1] / "fixtures/replay/"
-            "forged_red_block_in_green_bowl.py").read_text()
+    """A task whose reward() claims success after any action: its reward never runs in a
+    trusted rollout, the stock reward judges (not a success)."""
+    code = (FIXTURES / "replay" / "forged_red_block_in_green_bowl.py").read_text()
     fields = {"task": "forged-red-block", "origin": "generated", "code": code, "entry_point": ""}
     (outcome,) = play_sandboxed(_checkpoint(tmp_path), fields, [10001], split="test")
     assert outcome.error is None, outcome.error
-    assert outcome.steps == 1 and not outcome.success and outcome.reward < 0.99
-    assert "the task's own reward totals 1.00" in outcome.warnings[0]
-    assert summary([outcome])["success_rate"] == 0.0 and summary([outcome])["replay_disagreements"] == 1
+    assert 1 <= outcome.steps <= 3 and not outcome.success and outcome.reward < 0.99
+    assert summary([outcome])["success_rate"] == 0.0
+
+
+@pytest.mark.slow
+def test_a_task_cannot_swap_the_policys_actions(tmp_path: Path) -> None:
+    """A task that, in its own process, executes (and lets the loop record) its expert's action
+    whatever the policy chose, and claims success: played next to the policy, the replay of the
+    recorded actions would call it a success; in the trusted rollout the policy's own actions
+    are executed and judged, and it is not."""
+    from gensim.checking.episodes import episode_record, judge_episodes, recording
+    from gensim.policies.agent import PolicyAgent
+    from gensim.tasks.episode import run_episode
+
+    code = (FIXTURES / "replay" / "swaps_policy_actions.py").read_text()
+    fields = {"task": "swaps-policy-actions", "origin": "generated", "code": code, "entry_point": ""}
+    checkpoint = _checkpoint(tmp_path)
+    agent = PolicyAgent.from_checkpoint(checkpoint)
+    # The rollout as it ran before: the policy beside the task code (trusted here, for the test).
+    with recording() as env:
+        task = _task(fields, "test")
+        result = run_episode(env, task, 10001, policy=agent)
+        (before,) = judge_episodes([episode_record(env, 10001, result)])
+    assert before.success and agent.last is not None  # the swap works where they share a process
+    (outcome,) = play_sandboxed(checkpoint, fields, [10001], split="test")
+    assert outcome.error is None, outcome.error
+    assert outcome.steps >= 1 and not outcome.success and outcome.reward < 0.99
+    assert summary([outcome])["success_rate"] == 0.0
 
 
 @pytest.mark.slow
@@ -91,8 +120,7 @@ def test_rollouts_of_one_checkpoint_share_a_warm_sandbox(tmp_path: Path, monkeyp
     from gensim.config import get_settings
     from gensim.sandbox import pool
 
-    code = (Path(__file__).resolve().parents[1] / "fixtures/convention/"
-            "place_red_block_in_green_bowl.py").read_text()
+    code = (FIXTURES / "convention" / "place_red_block_in_green_bowl.py").read_text()
     fields = {"task": "place-red-block-in-green-bowl", "origin": "generated", "code": code, "entry_point": ""}
     checkpoint = _checkpoint(tmp_path)
 
@@ -114,5 +142,5 @@ def test_rollouts_of_one_checkpoint_share_a_warm_sandbox(tmp_path: Path, monkeyp
     finally:
         get_settings.cache_clear()
         pool.shutdown()
-    same = [(o.steps, o.reward, o.success, o.error, o.warnings) for o in (first, second, cold)]
+    same = [(o.steps, o.reward, o.success, o.error) for o in (first, second, cold)]
     assert same[0] == same[1] == same[2], same

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 Pose = tuple[tuple[float, float, float], tuple[float, float, float, float]]
 IDENTITY = (0.0, 0.0, 0.0, 1.0)
+APPROACH_HEIGHT = 0.32  # m above a pick where the tool approaches it, and above a place where it leaves
+TRAVEL_SPEED = 0.01  # m per physics step of the usual moves
 DESCEND_OVERSHOOT = 0.05  # m below the expected contact before a descent gives up
 SUCTION_TURNS = tuple(np.pi * k / 4 for k in (0, 2, -2, 4, 1, -1, 3, -3))  # rad, tried in this order
 ARM_DESCEND_STEP = 0.00025  # m per physics step of an arm's last centimetres (0.12 m/s): it stops
@@ -37,7 +39,10 @@ REST_SPEED = 0.01  # m/s: the tool counts as at rest after a contact below this 
 REST_TOL = 0.0003  # m: ... and back within this of where the contact was ...
 REST_STEPS = 96  # ... or after this many physics steps (0.2 s)
 APPROACH_STEP = 0.03  # m: `approach` lowers an arm's lift by this much at a time until it reaches
+ROPE_SPEED = 0.0005  # m per physics step (0.24 m/s at 480 Hz) of the rope tasks' primitive: the
+# reference's `PickPlace(speed=0.001)` counts radians of the arm's joints per step, about this
 FLOOR_Z = -0.01  # a vertical descent goes on down to the table (as the reference's) before giving up
+CLEARANCE_INSET = 0.1  # share of the box inside its edges where `clearance_below`'s corner rays start
 
 
 def as_pose(pose: Any) -> Pose:
@@ -118,6 +123,9 @@ def descend(env: Environment, pose: Pose, speed: float) -> bool:
         # the table (an object placed above where it will rest, e.g. the top of a pyramid whose
         # base is not built yet, lands lower instead of timing the episode out)
         limit = max(limit, float((start[2] - FLOOR_Z) / axis[2]))
+        # Slow down near whatever lies below, not only near `pose`: a tower taller than its
+        # target is met at the fine step (the reference descends 1 mm at a time all the way).
+        to_pose = min(to_pose, clearance_below(env) / axis[2])
     travelled, fine = 0.0, min(speed, DESCEND_STEP if ee.arm is None else ARM_DESCEND_STEP)
     margin = DESCEND_MARGIN if ee.arm is None else ARM_DESCEND_MARGIN
     while travelled < limit:
@@ -136,6 +144,27 @@ def descend(env: Environment, pose: Pose, speed: float) -> bool:
             _come_to_rest(env, touch)  # type: ignore[arg-type]
             return False
     return True
+
+
+def clearance_below(env: Environment) -> float:
+    """Vertical distance from the underside of what the tool holds (or of the tool) to the first
+    thing below it: rays straight down from the centre and four inset corners of its bounding
+    box; the table when nothing else is hit."""
+    p, c = env.p, env.client
+    ee = env.require_ee()
+    held = getattr(ee, "grasped", None)
+    body = held if held is not None else ee.body
+    (x0, y0, z0), (x1, y1, _) = p.getAABB(body, physicsClientId=c) if held is not None else \
+        p.getAABB(ee.body, ee.TIP_LINK, physicsClientId=c)
+    dx, dy = (x1 - x0) * CLEARANCE_INSET, (y1 - y0) * CLEARANCE_INSET
+    xs = [(x0 + x1) / 2, x0 + dx, x1 - dx, x0 + dx, x1 - dx]
+    ys = [(y0 + y1) / 2, y0 + dy, y0 + dy, y1 - dy, y1 - dy]
+    start_z = z0 - 1e-4
+    starts = [(x, y, start_z) for x, y in zip(xs, ys, strict=True)]
+    ends = [(x, y, FLOOR_Z) for x, y in zip(xs, ys, strict=True)]
+    hits = p.rayTestBatch(starts, ends, physicsClientId=c)
+    top = max((float(h[3][2]) for h in hits if h[0] >= 0 and h[0] not in (body, ee.body)), default=0.0)
+    return max(0.0, start_z - top)
 
 
 def _come_to_rest(env: Environment, touch: Pose) -> None:
@@ -162,33 +191,39 @@ class PickPlace:
     the travel increment.
     """
 
-    def __init__(self, height: float = 0.32, speed: float = 0.01) -> None:
+    def __init__(self, height: float = APPROACH_HEIGHT, speed: float = TRAVEL_SPEED) -> None:
         self.height = height
         self.speed = speed
 
     def __call__(self, env: Environment, pose0: Any, pose1: Any) -> bool:
         pick, place = as_pose(pose0), as_pose(pose1)
         ee = env.require_ee()
+        over_pick = approach(env, pick, APPROACH_HEIGHT)
+        lift = approach(env, pick, self.height)
+        over_place = approach(env, place, self.height)
+        leave = approach(env, place, APPROACH_HEIGHT)
         if ee.arm is not None:  # the cup is round: both poses may turn together (`Arm.best_turn`)
-            poses = [pick, approach(env, pick, self.height), place, approach(env, place, self.height)]
-            turn = ee.arm.best_turn(poses, SUCTION_TURNS)
+            turn = ee.arm.best_turn([pick, over_pick, lift, place, over_place, leave], SUCTION_TURNS)
             pick, place = turn_about_tool(pick, turn), turn_about_tool(place, turn)
-        over_pick = approach(env, pick, self.height)
-        timeout = transit(env, over_pick, self.speed)
-        timeout |= descend(env, pick, self.speed)
+            over_pick, lift = turn_about_tool(over_pick, turn), turn_about_tool(lift, turn)
+            over_place, leave = turn_about_tool(over_place, turn), turn_about_tool(leave, turn)
+        # As the reference: the approach, the descent to the pick and the way out after the
+        # release are at the usual height and speed; only the carrying part (lift, move, descent
+        # to the place) uses this primitive's `height` and `speed`.
+        timeout = transit(env, over_pick, TRAVEL_SPEED)
+        timeout |= descend(env, pick, TRAVEL_SPEED)
         if timeout:
             ee.release()
             return True
         ee.activate()
-        timeout |= env.movep(over_pick, self.speed)
+        timeout |= env.movep(lift, self.speed)
         if not ee.check_grasp():
             ee.release()
             return timeout
-        over_place = approach(env, place, self.height)
         timeout |= transit(env, over_place, self.speed)
         timeout |= descend(env, place, self.speed)
         ee.release()
-        timeout |= env.movep(over_place, self.speed)
+        timeout |= env.movep(leave, TRAVEL_SPEED)
         return timeout
 
 

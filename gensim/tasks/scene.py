@@ -13,7 +13,6 @@ import numpy as np
 
 from gensim.tasks import utils
 from gensim.tasks.goals import Pose
-from gensim.tasks.placement import free_space_map, sample_pose
 
 if TYPE_CHECKING:
     from gensim.tasks.task import Task
@@ -21,9 +20,7 @@ if TYPE_CHECKING:
 POINT_SPACING = 0.02  # m between sample points of `box_points`
 PILE_SIZE = 0.2  # m, side of the square region a pile is scattered over
 PILE_OFFSET = (0.15, 0.4)  # m: its lower corner from the workspace's (x_min, y_min)
-ROPE_NEAR = 0.12  # m: a new rope's centre lies this close to the middle of its targets
-ROPE_FORCE = 1000.0  # N: force cap of the links between beads
-ROPE_ERP = 0.8  # error reduction of the links (stiff: a dragged rope must not stretch)
+ROPE_FORCE = 100.0  # N: force cap of the links between beads (the reference's)
 
 
 def topdown_segmentation(env: Any, bounds: Any, pix_size: float) -> np.ndarray:
@@ -122,52 +119,47 @@ def make_piles(task: Task, env: Any, block_color: Any = None) -> list[int]:
 def make_rope(
     task: Task, env: Any, corners: Any, radius: float, n_parts: int, color_name: str
 ) -> tuple[list[int], list[Pose], np.ndarray]:
-    """A chain of `n_parts` beads joined by point-to-point constraints, laid straight at a
-    random free place and yaw; its targets are evenly spaced along `corners[0]`->`corners[1]`."""
+    """A chain of `n_parts` beads joined by point-to-point links, set up as the reference does:
+    a vertical column of beads (one bead every `|corner1 - corner0| / n_parts`, from that
+    spacing above one `get_random_pose` for a 10 cm object, the reference's only draws) that
+    collapses into a heap while the scene settles. Each bead is a box of half-size `radius`
+    (a sphere of 1.5 `radius` to the eye) of 0.1 kg; each link holds the next bead one spacing
+    above the previous one in that bead's frame, force capped at 100 N. The beads between the
+    two ends take `color_name`; the ends keep the default (white) look. Targets are evenly
+    spaced along `corners[0]` -> `corners[1]`; a bead may go to its own target or its mirror."""
     import pybullet
 
     client = env.client
-    c0 = np.asarray(corners[0][0] if _is_pose(corners[0]) else corners[0], dtype=np.float64)
-    c1 = np.asarray(corners[1][0] if _is_pose(corners[1]) else corners[1], dtype=np.float64)
+    c0 = np.asarray(corners[0][0] if _is_pose(corners[0]) else corners[0], dtype=np.float32)
+    c1 = np.asarray(corners[1][0] if _is_pose(corners[1]) else corners[1], dtype=np.float32)
     increment = (c1 - c0) / n_parts
-    spacing = max(float(np.linalg.norm(increment[:2])), 2 * radius)
-    length = spacing * n_parts
-    # Lay the rope near its targets (a long drag across the table leaves it taut and jumpy).
-    middle = (c0[:2] + c1[:2]) / 2
-    size = (length, 2 * radius, 0.0)
-    # Fixed markers (outlines, zones) are flat: the rope may lie across them.
-    segm = topdown_segmentation(env, task.bounds, task.pix_size)
-    free = free_space_map(segm, [*env.obj_ids["rigid"], *env.obj_ids["deformable"]])
-    near = sample_pose(free, size, task.bounds, task.pix_size, task.rng, near=middle, radius=ROPE_NEAR)
-    (cx, cy, _), _ = near if near is not None else task.get_random_pose(env, size)
-    yaw = float(task.rng.random() * 2 * np.pi)
-    direction = np.array([np.cos(yaw), np.sin(yaw), 0.0])
-    start = np.array([cx, cy, radius]) - direction * (length - spacing) / 2
+    spacing = float(np.linalg.norm(increment))
+    position = np.asarray(task.get_random_pose(env, (0.1, 0.1, 0.1))[0], dtype=np.float32)
 
     shape = pybullet.createCollisionShape(pybullet.GEOM_BOX, halfExtents=[radius] * 3, physicsClientId=client)
     visual = pybullet.createVisualShape(pybullet.GEOM_SPHERE, radius=radius * 1.5, physicsClientId=client)
-    rgba = list(utils.COLORS[color_name])[:3] + [1.0]
+    rgba = [*list(utils.COLORS[color_name])[:3], 1.0]
     objects: list[int] = []
     targets: list[Pose] = []
     parent = -1
     for i in range(n_parts):
-        pos = start + direction * spacing * i
+        position[2] += spacing
         part = pybullet.createMultiBody(
-            0.1, shape, visual, basePosition=pos.tolist(), physicsClientId=client
+            0.1, shape, visual, basePosition=[float(v) for v in position], physicsClientId=client
         )
         if parent > -1:
             link = pybullet.createConstraint(
                 parentBodyUniqueId=parent, parentLinkIndex=-1, childBodyUniqueId=part,
                 childLinkIndex=-1, jointType=pybullet.JOINT_POINT2POINT, jointAxis=(0, 0, 0),
-                parentFramePosition=(direction * spacing / 2).tolist(),
-                childFramePosition=(-direction * spacing / 2).tolist(), physicsClientId=client,
+                parentFramePosition=(0.0, 0.0, spacing), childFramePosition=(0.0, 0.0, 0.0),
+                physicsClientId=client,
             )
-            pybullet.changeConstraint(link, maxForce=ROPE_FORCE, erp=ROPE_ERP, physicsClientId=client)
-        color = rgba if 0 < i < n_parts - 1 else [0.1, 0.1, 0.1, 1.0]  # dark ends show the direction
-        pybullet.changeVisualShape(part, -1, rgbaColor=color, physicsClientId=client)
+            pybullet.changeConstraint(link, maxForce=ROPE_FORCE, physicsClientId=client)
+        if 0 < i < n_parts - 1:
+            pybullet.changeVisualShape(part, -1, rgbaColor=rgba, physicsClientId=client)
         env.obj_ids["rigid"].append(part)
         objects.append(part)
-        target = c0 + increment * (i + 0.5)
+        target = c0 + i * increment + increment / 2
         targets.append(((float(target[0]), float(target[1]), float(target[2])), (0.0, 0.0, 0.0, 1.0)))
         parent = part
     matches = np.clip(np.eye(n_parts) + np.eye(n_parts)[::-1], 0, 1)

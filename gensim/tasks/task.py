@@ -80,7 +80,7 @@ class Task:
             self.ee = grippers.Spatula
             self.primitive = primitives.push
         if "rope" in template:
-            self.primitive = primitives.PickPlace(height=0.02, speed=0.001)
+            self.primitive = primitives.PickPlace(height=0.02, speed=primitives.ROPE_SPEED)
             self.pos_eps = 0.02
 
     def seed(self, seed: int) -> EpisodeRandom:

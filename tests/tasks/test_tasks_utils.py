@@ -132,5 +132,6 @@ def test_sample_distribution_stays_in_support() -> None:
 
 def test_kitting_helpers() -> None:
     assert len(utils.assembling_kit_shapes) == 20
-    assert utils.map_kit_scale(0.5) == (0.5, 0.5, 0.5)
-    assert utils.map_kit_scale((1, 2, 3)) == (1.0, 2.0, 3.0)
+    assert utils.map_kit_scale(0.5) == (0.05, 0.05, 0.05)
+    assert utils.map_kit_scale((1, 2, 3)) == pytest.approx((0.1, 0.2, 0.3))
+    assert utils.map_kit_scale((0.03, 0.03, 0.02)) == pytest.approx((0.003, 0.003, 0.002))  # the reference's

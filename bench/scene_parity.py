@@ -123,8 +123,12 @@ def targets(args: argparse.Namespace) -> list[dict[str, str]]:
     folder = Path(args.ref_root) / "cliport" / "generated_tasks"
     files = sorted(p for p in folder.glob("*.py") if not p.name.startswith("__"))
     if args.files > 0 and files:
+        # every k-th file, leaving out those that are a built-in task under the same name (GenSim's
+        # build_car.py is our build-car), so that the files add tasks of their own
         step = max(1, len(files) // args.files)
-        chosen += [{"file": str(p)} for p in files[::step][: args.files]]
+        builtins = {t["task"] for t in chosen}
+        spread = [p for p in files[::step] if p.stem.replace("_", "-") not in builtins]
+        chosen += [{"file": str(p)} for p in spread[: args.files]]
     if args.only:
         chosen = [t for t in chosen if any(o in t.get("task", t.get("file", "")) for o in args.only)]
     return chosen

@@ -117,7 +117,8 @@ def episode_record(env: Any, seed: int, result: Any) -> EpisodeRecord:
     return EpisodeRecord(seed=int(seed), scene=getattr(env, "scene", None),
                          actions=[((p0, q0), (p1, q1)) for p0, q0, p1, q1 in actions],
                          task_rewards=[float(r) for r in result.rewards], max_steps=int(result.max_steps),
-                         warnings=[str(w) for w in result.warnings[:20]])
+                         warnings=[str(w) for w in result.warnings[:20]],
+                         step_calls=list(getattr(env, "step_calls", [])) if any(getattr(env, "step_calls", [])) else [])
 
 
 # --- trusted side (gensim's code only) ----------------------------------------------------------

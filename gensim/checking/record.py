@@ -169,6 +169,10 @@ class EpisodeRecord:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     max_steps: int | None = None  # the task's max_steps after this seed's reset (None: the run's)
+    # per action, the world-changing calls task code made in its own `reward()` after it (the
+    # reference's palletizing-boxes hands out the next box there); a run of stepSimulation
+    # calls is one call with `{"repeat": n}`
+    step_calls: list[list[SimCall]] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, doc: Any, what: str) -> EpisodeRecord:
@@ -193,6 +197,8 @@ class EpisodeRecord:
             error=d.opt(doc, "error", lambda v, w: None if v is None else d.as_str(v, w), what, None),
             warnings=d.opt(doc, "warnings", d.list_of(d.as_str, 1000), what, []),
             max_steps=d.opt(doc, "max_steps", lambda v, w: None if v is None else d.as_int(v, w), what, None),
+            step_calls=d.opt(doc, "step_calls", d.list_of(d.list_of(SimCall.from_json, MAX_CALLS), MAX_ACTIONS),
+                             what, []),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -7,7 +7,10 @@ for the determinism stage) in a `RecordingEnvironment` and returns a `RunRecord`
   (`unsupported_calls()`) is named in the record, and the replay refuses such a scene;
 - after reset, the goals are copied into plain records, with the end effector, the primitive
   and the tolerances the stock reward needs;
-- every action the expert took, and the reward the task's own `reward()` gave it.
+- every action the expert took, and the reward the task's own `reward()` gave it;
+- the world-changing calls task code made inside its `reward()` after each action (a task may
+  hand out objects there, as the reference's palletizing-boxes does), for the replay to make
+  again at the same point.
 Nothing here judges the task: the replayer (`gensim.checking.replay`) does, from the record.
 Phases are announced for the sandbox's budgets (`gensim.sandbox.phases`).
 """
@@ -176,6 +179,7 @@ class RecordingEnvironment(Environment):
         self.log.client = self.client
         self.scene: SceneRecord | None = None
         self.placed: list[dict[str, Any]] = []
+        self.step_calls: list[list[SimCall]] = []
 
     def build_scene(self) -> None:
         self.log.calls, self.log.unsupported, self.placed = [], [], []
@@ -201,10 +205,58 @@ class RecordingEnvironment(Environment):
     def reset(self) -> dict[str, Any]:
         phases.enter("reset")
         self.scene = None
+        self.step_calls = []
         obs = super().reset()
         self.scene = snapshot_scene(self)
         phases.enter("act")
         return obs
+
+    def step(self, action: dict[str, Any] | None = None) -> tuple[dict[str, Any], float, bool, dict[Any, Any]]:
+        """A step, with the calls the task's `reward()` makes logged into `step_calls`."""
+        task = self.task
+        if action is None or task is None:
+            return super().step(action)
+        calls: list[SimCall] = []
+        own = task.__dict__.get("reward")
+        real = task.reward
+
+        def reward() -> Any:
+            saved, self.log.calls = self.log.calls, []
+            unsupported, self.log.unsupported = self.log.unsupported, []
+            self.log.active = True
+            try:
+                return real()
+            finally:
+                self.log.active = False
+                calls.extend(self.log.calls)
+                # named as calls of their own: the replay refuses them at this step
+                calls.extend(SimCall(str(fn)[:200], [], {}) for fn in self.log.unsupported)
+                self.log.calls, self.log.unsupported = saved, unsupported
+
+        task.reward = reward
+        try:
+            return super().step(action)
+        finally:
+            if own is None:
+                del task.reward
+            else:
+                task.reward = own
+            self.step_calls.append(merge_steps(calls))
+
+
+def merge_steps(calls: list[SimCall]) -> list[SimCall]:
+    """`calls` with each run of plain `stepSimulation` calls as one, `{"repeat": n}`."""
+    out: list[SimCall] = []
+    for call in calls:
+        if call.fn == "stepSimulation" and not call.args and not call.kwargs:
+            last = out[-1] if out else None
+            if last is not None and last.fn == "stepSimulation" and "repeat" in last.kwargs:
+                last.kwargs["repeat"] += 1
+            else:
+                out.append(SimCall("stepSimulation", [], {"repeat": 1}))
+            continue
+        out.append(call)
+    return out
 
 
 def _summary(value: Any) -> Any:
@@ -317,6 +369,8 @@ def record_episode(env: RecordingEnvironment, task: Any, seed: int, filename: st
 
     try:
         result = run_episode(env, task, seed, max_steps=step_budget, record=note)
+        if any(env.step_calls):
+            episode.step_calls = list(env.step_calls)
         episode.warnings = list(result.warnings)
         episode.max_steps = int(task.max_steps)
     except EpisodeError as err:

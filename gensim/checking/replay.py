@@ -10,9 +10,13 @@ process, for built-in tasks) take the child's `RunRecord` and decide every stage
    from the assets folder, or filled templates whose meshes are assets; body ids must come out
    as recorded), the recorded goals are added with the stock `add_goal`, the scene settles, and
    no goal may be reached before the first action; then the expert's recorded actions are
-   executed with gensim's own primitive and the stock reward is measured after each one;
+   executed with gensim's own primitive and the stock reward is measured after each one; what
+   the task's own `reward()` changed after an action (a box handed out) is made again at that
+   point, limited to moving its own objects and stepping physics (`STEP_CALLS`), and refused
+   when it brings the current goal closer (an object moved onto its target counts for nothing);
 4. success: replayed totals above `SUCCESS_REWARD` on at least `threshold` of the seeds;
-5. bounds: objects inside the workspace after reset and still on the table at the end;
+5. bounds: objects inside the workspace after reset (but those the task parks and hands out
+   later) and still on the table at the end;
 6. budget: a successful replay within the task's `max_steps`.
 Nothing is rendered. Where the task's own rewards and the replay's differ, the verdict says so
 (`disagreements`); the verdict is the replay's.
@@ -65,6 +69,9 @@ def sandbox_warm_up() -> None:
     warm_up()
 CREATES = frozenset({"loadURDF", "createCollisionShape", "createVisualShape", "createMultiBody",
                      "createConstraint"})
+# What task code may do to the world in its own `reward()` after an action, in the replay.
+STEP_CALLS = frozenset({"resetBasePositionAndOrientation", "resetBaseVelocity", "stepSimulation"})
+MAX_STEP_REPEAT = 100_000  # physics steps one recorded run of stepSimulation may ask for
 MESH_REF = re.compile(r"""filename\s*=\s*["']([^"']*)["']""")
 
 
@@ -147,6 +154,42 @@ def rebuild(env: Any, calls: Sequence[SimCall], work: Path, looks: bool = False)
             raise ReplayError(f"pybullet.{call.fn} gave id {result} when rebuilt, the record says {call.result!r}")
 
 
+def after_step(env: Any, calls: Sequence[SimCall], objects: set[int], step: int,
+               progress: Any = lambda: 0.0) -> None:
+    """Make again the calls task code made in its `reward()` after action `step` (see
+    `STEP_CALLS`): moves of the scene's own objects and physics steps. No move may raise
+    `progress()` (the current goal's reward): an object put onto its target counts for nothing."""
+    import pybullet
+
+    for call in calls:
+        if call.fn in LOOKS_ONLY:
+            continue
+        if call.fn not in STEP_CALLS:
+            raise ReplayError(f"after action {step + 1}, the task's reward() called pybullet.{call.fn}: the "
+                              "replay only moves the task's objects and steps physics there")
+        if call.fn == "stepSimulation":
+            repeat = call.kwargs.get("repeat", 1)
+            if not isinstance(repeat, int) or not 0 < repeat <= MAX_STEP_REPEAT:
+                raise ReplayError(f"after action {step + 1}: a run of {repeat!r} physics steps")
+            for _ in range(repeat):
+                env.step_physics()
+            continue
+        args, kwargs = list(call.args), {k: v for k, v in call.kwargs.items() if k != "physicsClientId"}
+        body = args[0] if args else kwargs.get("objectUniqueId", kwargs.get("bodyUniqueId"))
+        if not isinstance(body, int) or body not in objects:
+            raise ReplayError(f"after action {step + 1}, the task's reward() moved {body!r}, not one of its objects")
+        for value in [*args, *kwargs.values()]:
+            _no_strings(value, call.fn)
+        before = progress()
+        try:
+            getattr(pybullet, call.fn)(*args, physicsClientId=env.client, **kwargs)
+        except (pybullet.error, TypeError, ValueError) as err:
+            raise ReplayError(f"pybullet.{call.fn} failed when replayed after action {step + 1}: {err}") from None
+        if progress() > before + 1e-6:
+            raise ReplayError(f"after action {step + 1}, the task's reward() moved an object towards the "
+                              "goal: only the expert's actions may reach it")
+
+
 def _look(env: Any, call: SimCall) -> None:
     """A recorded colour change made again (`changeVisualShape` with numbers only; textures are
     not rebuilt: the ids of `loadTexture` are not recorded)."""
@@ -175,14 +218,18 @@ class ReplayTask(Task):
 
     `render`: the replay renders (demos, policy rollouts): colour changes are made again and the
     task shows the recorded language goals (each checked: `instruction_problem`). `actions`: its
-    `oracle` plays them (`RecordedExpert`). `max_steps`: the episode's budget."""
+    `oracle` plays them (`RecordedExpert`). `max_steps`: the episode's budget. `step_calls`: what
+    the task's own `reward()` changed after each action, made again after it (`after_step`)."""
 
     def __init__(self, scene: SceneRecord, shares: list[float], pos_eps: float, work: Path, *,
-                 render: bool = False, actions: Sequence[Any] | None = None, max_steps: int | None = None) -> None:
+                 render: bool = False, actions: Sequence[Any] | None = None, max_steps: int | None = None,
+                 step_calls: Sequence[Sequence[SimCall]] = ()) -> None:
         from gensim.sim import grippers, primitives
 
         super().__init__()
         self.scene = scene
+        self.step_calls = [list(c) for c in step_calls]
+        self.steps_taken = 0
         self.shares = shares
         self.work = work
         self.render = render
@@ -230,12 +277,25 @@ class ReplayTask(Task):
             for obj in (i for ids in objects.values() for i in ids):
                 shapes = pybullet.getVisualShapeData(obj, physicsClientId=env.client)
                 dims[obj] = tuple(shapes[0][3]) if shapes else env.get_object_size(obj)
+        self.steps_taken = 0
 
     def oracle(self, env: Any) -> Any:
         if self.actions is None:
             raise ReplayError("a replayed task has no expert of its own")
         self.expert = RecordedExpert(self, self.actions)
         return self.expert
+
+    def reward(self) -> tuple[float, dict[str, Any]]:
+        """The stock reward; then what the task's own `reward()` changed after this action,
+        made again (`after_step`), which must not bring the current goal any closer."""
+        result = super().reward()
+        step, self.steps_taken = self.steps_taken, self.steps_taken + 1
+        calls = self.step_calls[step] if step < len(self.step_calls) else []
+        if calls and self.env is not None:
+            objects = {int(i) for ids in self.env.obj_ids.values() for i in ids}
+            after_step(self.env, calls, objects, step,
+                       lambda: self._step_reward(self.goals[0]) if self.goals else 0.0)
+        return result
 
 
 def _primitive(spec: dict[str, Any], primitives: Any) -> Any:
@@ -392,7 +452,7 @@ def replay_episode(env: Any, episode: EpisodeRecord, findings: Any, work: Path) 
 
     if episode.scene is None:
         raise ReplayError(f"seed {episode.seed}: no scene was recorded")
-    task = ReplayTask(episode.scene, findings.shares, findings.pos_eps, work)
+    task = ReplayTask(episode.scene, findings.shares, findings.pos_eps, work, step_calls=episode.step_calls)
     expert = RecordedExpert(task, episode.actions)
     result = run_episode(env, task, episode.seed, policy=expert,
                          max_steps=max(1, len(episode.actions)))  # act() looks once at least
@@ -406,7 +466,7 @@ def replay_task(episode: EpisodeRecord, findings: Any, work: Path, *, render: bo
     if episode.scene is None:
         raise ReplayError(f"seed {episode.seed}: no scene was recorded")
     return ReplayTask(episode.scene, findings.shares, findings.pos_eps, work, render=render, actions=actions,
-                      max_steps=max_steps)
+                      max_steps=max_steps, step_calls=episode.step_calls)
 
 
 def _replay_all(run: RunRecord, episodes: list[EpisodeRecord], verdict: CheckVerdict, threshold: float,
@@ -474,7 +534,11 @@ def _score(run: RunRecord, episodes: list[EpisodeRecord], results: list[Any], ve
     for episode, result in zip(episodes, results, strict=True):
         if result is None:
             continue
-        outside = _outside(result.reset_poses, BOUNDS_MARGIN)
+        # objects the task parks off the table and hands out later, from its reward() (see
+        # `after_step`), may start outside; they must be on the table at the end like the rest
+        handed_out = {c.args[0] for calls in episode.step_calls for c in calls
+                      if c.fn == "resetBasePositionAndOrientation" and c.args}
+        outside = [k for k in _outside(result.reset_poses, BOUNDS_MARGIN) if k not in handed_out]
         if outside:
             verdict.fail(Stage.BOUNDS, f"bounds: seed {episode.seed}: objects {outside[:10]} outside the "
                          "workspace after reset")

@@ -10,8 +10,10 @@ the copy still finds its meshes from another folder.
 from __future__ import annotations
 
 import atexit
+import random
 import re
 import shutil
+import string
 import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
@@ -145,6 +147,18 @@ def fill_template(
             return str(path)
     text = absolutize_mesh_paths(fill_text(path.read_text(), replace_dict), path.parent)
     return write_filled(text, path.stem.replace(TEMPLATE_SUFFIX, ""), out_dir)
+
+
+NAME_ALPHABET = string.ascii_lowercase + string.digits
+NAME_DRAWS = 16
+
+
+def reference_name_draws() -> None:
+    """The draws the reference spends naming a filled copy (`random.choices` of 16 characters
+    from Python's global `random`), spent here too: our copies are named otherwise, but task
+    code that draws from `random` after filling a template (a colour, a sample) must get what
+    it gets there."""
+    random.choices(NAME_ALPHABET, k=NAME_DRAWS)
 
 
 # The reference's fill of placeholders a task left unfilled: for each key in this order that

@@ -19,11 +19,13 @@ import numpy as np
 
 from gensim.errors import UsageError
 from gensim.sim.assets import (
+    REFERENCE_FILL,
     SIZE_PLACEHOLDER,
     absolutize_mesh_paths,
     fill_size_placeholders,
     fill_template,
     fill_text,
+    reference_name_draws,
     resolve_path,
     shown_name,
     untemplated,
@@ -115,6 +117,8 @@ def fill_placeholders(env: Environment, path: Path, urdf: str, size: Any) -> Pat
         dims = _size_values(size)
         text = fill_text(text, {"DIM": dims, "HALF": [d / 2 for d in dims]})
     text, used = fill_size_placeholders(text, env.rng, original)
+    if any(key in original for key, _, _ in REFERENCE_FILL):
+        reference_name_draws()  # the reference writes its dummy-filled copy under a random name
     if used:
         shown = ", ".join(f"{k}={v * 100:.1f} cm" for k, v in sorted(used.items()))
         env.warnings.append(f"unfilled placeholders in {shown_name(urdf)}: filled {shown}")

@@ -19,13 +19,20 @@ from typing import Any
 
 import numpy as np
 
-from gensim.tasks import rewards, utils
+from gensim.tasks import placement, rewards, utils
 from gensim.tasks.goals import IDENTITY_QUAT, Goal, Pose, Zone
 
 TOP_FACE_TOL = 0.006  # m: mask pixels this close to the highest one count as the top face
 GRID_STEP = 0.01  # m between candidate place points inside a zone or tolerance disc
 PUSH_BEHIND = 0.03  # m behind the piece where a push starts
 PUSH_PAST = 0.02  # m past the zone centre where a push ends
+CLEAR_ABOVE = 0.01  # m: a goal object this far above a target's bottom is in the way
+CLEAR_GROW = 1  # pixels (3.125 mm each) the landing footprint is grown by: a rim resting on one tilts it
+CLEAR_MIN_PIXELS = 2  # pixels of the grown footprint a goal object must cover to be moved first
+CLEAR_TARGET_MARGIN = 0.01  # m kept between a moved-away object and every target's footprint
+SUPPORT_TOL = 0.005  # m: footprint pixels this close to the highest one are what an object lands on
+SUPPORT_SHIFT = 0.6  # of pos_eps: how far a landing may move towards the middle of its support
+SUPPORT_MIN_OFF = 0.002  # m: a landing closer than this to the middle of its support stays
 
 Action = dict[str, Pose]
 
@@ -86,8 +93,142 @@ class Oracle:
             if pick is None:
                 continue  # not visible from above (under another object): try the next one
             target = self._target(goal, k, slot, poses)
+            if goal.metric == "pose":
+                landing = self._landing_pose(poses[goal.objs[k]], target, goal, k)
+                clear = self._clear_the_way(goal, done, goal.objs[k], landing, segm, height)
+                if clear is not None:
+                    return clear
+                target = self._onto_support(goal.objs[k], landing, target, segm, height)
             return {"pose0": pick, "pose1": self._place_pose(pick, poses[goal.objs[k]], target, goal, k)}
         return None
+
+    # ------------------------------------------------------------------ clearing a target
+
+    def _clear_the_way(self, goal: Goal, done: np.ndarray, obj: int, landing: Pose, segm: np.ndarray,
+                       height: np.ndarray) -> Action | None:
+        """An action moving a goal object that lies where `obj` is to land out of the way, or
+        None. Task code often scatters every object before it marks the targets, so a later
+        step's object can start on an earlier step's target (a wall block on the foundation):
+        put there anyway, the object would land on it, tilted or merely on top, and the one
+        under it could not be picked any more. Only goal objects not yet on a target of their
+        own count (bowls, fixtures and objects already placed are what targets rest on or in),
+        and only where they rise `CLEAR_ABOVE` over the bottom of the landing object."""
+        footprint = self._footprint_at(obj, landing, segm)
+        if footprint is None:
+            return None
+        rows, cols = footprint
+        bottom = float(landing[0][2]) - self.env.get_object_size(obj)[2] / 2
+        above = height[rows, cols] > bottom + CLEAR_ABOVE
+        unsettled = self._unsettled_goal_objects(goal, done) - {obj}
+        ids, counts = np.unique(segm[rows, cols][above], return_counts=True)
+        blockers = [(int(c), int(i)) for i, c in zip(ids, counts, strict=True)
+                    if int(i) in unsettled and c >= CLEAR_MIN_PIXELS]
+        for _, blocker in sorted(blockers, reverse=True):
+            pick = self._pick_pose(segm, height, blocker)
+            if pick is None:
+                continue
+            spot = self._free_spot(blocker, segm)
+            if spot is None:
+                continue
+            pose = self.env.get_object_pose(blocker)
+            pose = (pose[0], _yaw_quat(rewards.yaw_of(pose[1])))
+            moved = ((spot[0], spot[1], float(pose[0][2])), pose[1])
+            pick_to_obj = utils.invert(utils.multiply(utils.invert(pick), pose))
+            return {"pose0": pick, "pose1": utils.multiply(moved, pick_to_obj)}
+        return None
+
+    def _onto_support(self, obj: int, landing: Pose, target: Pose, segm: np.ndarray, height: np.ndarray) -> Pose:
+        """`target` moved (within `SUPPORT_SHIFT` of the position tolerance) towards the middle
+        of what the object would rest on there, when that is other objects' tops: a target on
+        the edge of a stack (a chimney half over the roof's end) is reached as well a few
+        millimetres inwards, where the object does not tip off."""
+        footprint = self._footprint_at(obj, landing, segm, grow=0)
+        if footprint is None:
+            return target
+        rows, cols = footprint
+        keep = segm[rows, cols] != obj
+        rows, cols = rows[keep], cols[keep]
+        if rows.size == 0:
+            return target
+        tops = height[rows, cols]
+        if float(tops.max()) < SUPPORT_TOL:  # on the table: supported everywhere
+            return target
+        under = tops >= tops.max() - SUPPORT_TOL
+        b = np.asarray(self.task.bounds, dtype=np.float64).reshape(3, 2)
+        middle = np.array([b[0, 0] + cols[under].mean() * self.task.pix_size,
+                           b[1, 0] + rows[under].mean() * self.task.pix_size])
+        here = np.asarray(landing[0][:2], dtype=np.float64)
+        off = middle - here
+        dist = float(np.linalg.norm(off))
+        if dist < SUPPORT_MIN_OFF:
+            return target
+        shift = off * min(1.0, SUPPORT_SHIFT * self.task.pos_eps / dist)
+        xyz = (float(target[0][0] + shift[0]), float(target[0][1] + shift[1]), float(target[0][2]))
+        return (xyz, target[1])
+
+    def _footprint_at(self, obj: int, landing: Pose, segm: np.ndarray,
+                      grow: int = CLEAR_GROW) -> tuple[np.ndarray, np.ndarray] | None:
+        """Heightmap (rows, cols) that `obj` covers from above once at `landing`: its pixels as
+        seen now, carried from its current pose to `landing`, grown by `grow` pixels."""
+        task = self.task
+        rows, cols = np.nonzero(segm == obj)
+        if rows.size == 0:
+            return None
+        b = np.asarray(task.bounds, dtype=np.float64).reshape(3, 2)
+        pts = np.stack([b[0, 0] + cols * task.pix_size, b[1, 0] + rows * task.pix_size, np.zeros(rows.size)])
+        pose = self.env.get_object_pose(obj)
+        now = (pose[0], _yaw_quat(rewards.yaw_of(pose[1])))
+        moved = np.asarray(utils.apply(utils.multiply(landing, utils.invert(now)), pts), dtype=np.float64)
+        r = np.round((moved[1] - b[1, 0]) / task.pix_size).astype(np.int64)
+        c = np.round((moved[0] - b[0, 0]) / task.pix_size).astype(np.int64)
+        inside = (r >= 0) & (r < segm.shape[0]) & (c >= 0) & (c < segm.shape[1])
+        if not inside.any():
+            return None
+        mask = np.zeros(segm.shape, dtype=bool)
+        mask[r[inside], c[inside]] = True
+        for _ in range(grow):
+            grown = mask.copy()
+            grown[1:] |= mask[:-1]
+            grown[:-1] |= mask[1:]
+            grown[:, 1:] |= mask[:, :-1]
+            grown[:, :-1] |= mask[:, 1:]
+            mask = grown
+        rows, cols = np.nonzero(mask)
+        return rows, cols
+
+    def _unsettled_goal_objects(self, goal: Goal, done: np.ndarray) -> set[int]:
+        """Objects of the remaining goals not on a target of their own goal."""
+        task = self.task
+        out = {int(o) for i, o in enumerate(goal.objs) if not done[i]}
+        for later in task.goals[1:]:
+            if later.metric != "pose":
+                continue  # zone goals' objects may rest anywhere inside: left alone
+            hits = rewards.match_table(later, lambda o: self.env.get_object_pose(o), task.pos_eps, task.rot_eps)
+            out |= {int(o) for i, o in enumerate(later.objs) if not hits[i].any()}
+        return out
+
+    def _free_spot(self, obj: int, segm: np.ndarray) -> tuple[float, float] | None:
+        """The nearest table point to `obj` where it fits clear of every other object and of
+        every remaining target (with `CLEAR_TARGET_MARGIN`), or None."""
+        task = self.task
+        ids = [i for ids in self.env.obj_ids.values() for i in ids if i != obj]
+        free = placement.free_space_map(segm, ids)
+        b = np.asarray(task.bounds, dtype=np.float64).reshape(3, 2)
+        ys = b[1, 0] + np.arange(segm.shape[0])[:, None] * task.pix_size
+        xs = b[0, 0] + np.arange(segm.shape[1])[None, :] * task.pix_size
+        for g in task.goals:
+            reach = max((float(np.hypot(*self.env.get_object_size(o)[:2])) / 2 for o in g.objs), default=0.0)
+            for target in g.targ_poses:
+                tx, ty = float(target[0][0]), float(target[0][1])
+                free &= (xs - tx) ** 2 + (ys - ty) ** 2 > (reach + CLEAR_TARGET_MARGIN) ** 2
+        size = self.env.get_object_size(obj)
+        room = placement.erode(free, max(1, int(np.ceil(float(np.hypot(size[0], size[1])) / task.pix_size))))
+        if not room.any():
+            return None
+        x, y = self.env.get_object_pose(obj)[0][:2]
+        rows, cols = np.nonzero(room)
+        best = int(np.argmin((xs[0, cols] - x) ** 2 + (ys[rows, 0] - y) ** 2))
+        return float(xs[0, cols[best]]), float(ys[rows[best], 0])
 
     def _pick_pose(self, segm: np.ndarray, height: np.ndarray, obj: int) -> Pose | None:
         """The most interior point of the object's visible top face, suction pointing down."""
@@ -115,18 +256,24 @@ class Oracle:
             return ((xy[0], xy[1], target[0][2]), target[1])
         return target
 
-    def _place_pose(self, pick: Pose, obj_pose: Pose, target: Pose, goal: Goal, i: int) -> Pose:
-        """End-effector pose that puts the object on `target`, keeping the grasp offset."""
-        if not self.task.sixdof:
-            obj_pose = (obj_pose[0], _yaw_quat(rewards.yaw_of(obj_pose[1])))
+    def _landing_pose(self, obj_pose: Pose, target: Pose, goal: Goal, i: int) -> Pose:
+        """The pose object i is to land in on `target`: the target's position, and its yaw
+        (the nearest modulo the symmetry) with `rotations`, the object's own yaw without."""
         obj_yaw = rewards.yaw_of(obj_pose[1])
         if not goal.rotations:
             # No rotation allowed: land with the current yaw (the reward still checks the yaw
             # of an object with a symmetry, as the reference's does).
-            target = (target[0], _yaw_quat(obj_yaw))
-        elif not self.task.sixdof:
+            return (target[0], _yaw_quat(obj_yaw))
+        if not self.task.sixdof:
             yaw = _nearest_symmetric_yaw(rewards.yaw_of(target[1]), obj_yaw, goal.symmetries[i])
-            target = (target[0], _yaw_quat(yaw))
+            return (target[0], _yaw_quat(yaw))
+        return target
+
+    def _place_pose(self, pick: Pose, obj_pose: Pose, target: Pose, goal: Goal, i: int) -> Pose:
+        """End-effector pose that puts the object on `target`, keeping the grasp offset."""
+        if not self.task.sixdof:
+            obj_pose = (obj_pose[0], _yaw_quat(rewards.yaw_of(obj_pose[1])))
+        target = self._landing_pose(obj_pose, target, goal, i)
         pick_to_obj = utils.invert(utils.multiply(utils.invert(pick), obj_pose))
         place = utils.multiply(target, pick_to_obj)
         if not goal.rotations:

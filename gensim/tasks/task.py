@@ -277,13 +277,19 @@ class Task:
                 float(u[2] * (max_z - min_z) + min_z))
 
     def fill_template(self, template: str, replace: dict[str, Any]) -> str:
-        """Path of a filled copy of an asset template (see `gensim.sim.assets.fill_template`)."""
+        """Path of a filled copy of an asset template (see `gensim.sim.assets.fill_template`).
+        When the template exists, Python's `random` is drawn from as the reference draws to
+        name its copy (`reference_name_draws`)."""
+        from gensim.sim.assets import fill_template, reference_name_draws, resolve_path
+
         env_fill = getattr(self.env, "fill_template", None)
         if callable(env_fill) and getattr(self.env, "assets_root", None) == self.assets_root:
-            return str(env_fill(template, replace))  # into the environment's scratch folder
-        from gensim.sim.assets import fill_template
-
-        return fill_template(self.assets_root, template, replace, warnings=self.warnings)
+            path = str(env_fill(template, replace))  # into the environment's scratch folder
+        else:
+            path = fill_template(self.assets_root, template, replace, warnings=self.warnings)
+        if resolve_path(self.assets_root, template).is_file():
+            reference_name_draws()
+        return path
 
     # ------------------------------------------------------------------ helpers of the convention
 

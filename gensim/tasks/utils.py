@@ -20,24 +20,35 @@ from gensim.tasks import context
 from gensim.tasks.goals import Pose
 from gensim.tasks.randomness import RandomSource
 
+ALIASES = {"grey": "gray"}  # looked up, never listed (see `ColorDict`)
+
 
 class ColorDict(dict[str, list[float]]):
     """Colour name -> RGB list; an unknown name gives pure red and records a warning, not a crash.
 
     Values are lists so that task code can append an alpha (`COLORS["red"] + [1]`); the
-    palette itself is the simulator's (`gensim.sim.colors`).
+    palette itself is the simulator's (`gensim.sim.colors`). The keys are the reference's 16
+    names in its order: task code draws from them (`np.random.choice(list(COLORS))`), and a
+    17th key would change what it draws and every draw after; our `grey` alias is found by
+    lookup only.
     """
 
     def __missing__(self, key: str) -> list[float]:
-        if isinstance(key, str) and key.strip().lower() in self:
-            return list(super().__getitem__(key.strip().lower()))
+        if isinstance(key, str):
+            name = key.strip().lower()
+            name = ALIASES.get(name, name)
+            if name in self:
+                return list(super().__getitem__(name))
         context.record_warning(f"unknown colour name {key!r}: used pure red")
         return list(sim_colors.FALLBACK_RGB)
 
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(ALIASES.get(key, key) if isinstance(key, str) else key, default)
 
-COLORS: ColorDict = ColorDict({name: list(rgb) for name, rgb in sim_colors.COLORS.items()})
+
+COLORS: ColorDict = ColorDict({name: list(rgb) for name, rgb in sim_colors.COLORS.items() if name not in ALIASES})
 TRAIN_COLORS: list[str] = list(sim_colors.TRAIN_COLORS)
-PALETTE: list[str] = [name for name in sim_colors.COLORS if name != "grey"]
+PALETTE: list[str] = list(COLORS)
 """The reference's 16 colour names in its order (without our `grey` alias): tasks that cycle
 through "every colour but ..." for distractors index this list, as the reference indexes its
 `COLORS`."""

@@ -1,0 +1,83 @@
+"""The expert clears a target before using it and lands objects on the middle of their support.
+
+Task code often scatters every object before it says where the goals are, so an object of a
+later step can start on an earlier step's target (build-house: a wall block on the
+foundation); and a target may sit on the very edge of what holds it (build-house's chimney,
+half over the roof's end). Both scenes below are built on purpose, in a real simulator.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gensim.sim.environment import Environment
+from gensim.tasks import utils
+from gensim.tasks.episode import run_episode
+from gensim.tasks.task import Task
+
+FLAT = (0.0, 0.0, 0.0, 1.0)
+BLOCK = "stacking/block.urdf"
+
+
+class LaterBlockOnTarget(Task):
+    """Red to (0.5, 0); then blue to (0.5, 0.2). Blue starts exactly on red's target."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.max_steps = 4
+
+    def reset(self, env: Environment) -> None:
+        super().reset(env)
+        red = env.add_object(BLOCK, ((0.5, -0.25, 0.02), FLAT), color=utils.COLORS["red"])
+        blue = env.add_object(BLOCK, ((0.5, 0.0, 0.02), FLAT), color=utils.COLORS["blue"])
+        for obj, xy in ((red, (0.5, 0.0)), (blue, (0.5, 0.2))):
+            self.add_goal(objs=[obj], matches=np.ones((1, 1)), targ_poses=[((xy[0], xy[1], 0.02), FLAT)],
+                          replace=False, rotations=True, metric="pose", params=None, step_max_reward=0.5,
+                          symmetries=[np.pi / 2], language_goal="move the blocks")
+
+
+class TargetOnAnEdge(Task):
+    """A block to be stacked with its middle right over the far edge of a fixed block."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.max_steps = 2
+
+    def reset(self, env: Environment) -> None:
+        super().reset(env)
+        env.add_object(BLOCK, ((0.5, 0.0, 0.02), FLAT), "fixed", color=utils.COLORS["gray"])
+        top = env.add_object(BLOCK, ((0.5, -0.25, 0.02), FLAT), color=utils.COLORS["red"])
+        self.add_goal(objs=[top], matches=np.ones((1, 1)), targ_poses=[((0.5, 0.02, 0.06), FLAT)],
+                      replace=False, rotations=True, metric="pose", params=None, step_max_reward=1.0,
+                      symmetries=[np.pi / 2], language_goal="stack the block")
+
+
+def _run(task: Task) -> tuple[object, Environment]:
+    env = Environment(render_obs=False)
+    return run_episode(env, task, 0), env
+
+
+def test_a_later_goals_object_on_a_target_is_moved_out_of_the_way_first() -> None:
+    task = LaterBlockOnTarget()
+    result, env = _run(task)
+    try:
+        first_pick = result.actions[0]["pose0"][0]
+        assert abs(first_pick[0] - 0.5) < 0.01 and abs(first_pick[1]) < 0.01  # the blue block first
+        assert result.success, result.rewards
+        assert result.steps == 3
+        red, blue = env.obj_ids["rigid"]
+        assert env.get_object_pose(red)[0][2] < 0.03  # on the table, not on top of the blue block
+    finally:
+        env.close()
+
+
+def test_a_target_on_an_edge_is_reached_a_few_millimetres_inwards() -> None:
+    task = TargetOnAnEdge()
+    result, env = _run(task)
+    try:
+        assert result.success, result.rewards
+        xyz = env.get_object_pose(env.obj_ids["rigid"][0])[0]
+        assert xyz[2] > 0.05  # resting on the fixed block, not tipped off
+        assert 0.01 < xyz[1] < 0.02  # moved inwards, within the tolerance of the target
+    finally:
+        env.close()

@@ -73,6 +73,17 @@ def generate(
     with native_stderr_filtered() if quiet else nullcontext(), \
             CampaignProgress(cfg, enabled=not (quiet or json_out)) as progress:
         result = run_campaign(cfg, settings, on_event=progress.event, defer_tracking=True)
+        if result.admitted:  # the next `gensim tasks search` does not embed the library first
+            from gensim.retrieval.adapters import refresh_index
+
+            if not (quiet or json_out):
+                console.print(f"indexing the library for search ({len(result.admitted)} new tasks)...",
+                              highlight=False)
+            try:
+                refresh_index()
+            except Exception as err:  # noqa: BLE001 - the search builds it itself when it runs
+                console.print(f"search index not refreshed ({type(err).__name__}); `gensim tasks search` "
+                              "will build it", highlight=False)
     if json_out:
         doc = result.to_json()
         doc.pop("details", None)

@@ -73,5 +73,21 @@ def task_record(name: str, version: int | None = None) -> dict[str, Any]:
                       if c.registered_model_name else None, "mlflow_run_id": c.mlflow_run_id}
                      for c in prov.checkpoints_for_version(id_of(v))],
         "mlflow_run_id": v.mlflow_run_id,
-        "mlflow": f"{tracking} (run {v.mlflow_run_id}); open it with `gensim ui`" if v.mlflow_run_id else None,
+        "mlflow": _run_link(tracking, v.mlflow_run_id),
     }
+
+
+def _run_link(tracking_uri: str, run_id: str | None) -> str | None:
+    """The candidate run's page (as the commands print theirs) when the home knows the
+    experiment's id, else the store and the run id; no MLflow import either way."""
+    if not run_id:
+        return None
+    from gensim.tracking import GENERATE, Tracker, run_link
+    from gensim.tracking.outbox import cached_experiment_id
+    from gensim.tracking.tracker import UI_VIEW_QUERY
+
+    experiment_id = cached_experiment_id(tracking_uri, GENERATE)
+    if experiment_id is None:
+        return f"{tracking_uri} (run {run_id}); open it with `gensim ui`"
+    base = Tracker(tracking_uri, "unused").ui_base()
+    return run_link(f"{base}/#/experiments/{experiment_id}/runs/{run_id}?{UI_VIEW_QUERY}")

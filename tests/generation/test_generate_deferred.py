@@ -2,7 +2,8 @@
 the console script imports no mlflow, and once the detached writer (or `gensim runs sync`) has
 logged the record, MLflow holds what the live campaign would have logged: the parent run and one
 child per candidate, with the same params, metric histories, tags and artifacts; the campaign
-row and the task versions name their runs."""
+row and the task versions name their runs, which `tasks show` links; the command leaves the
+library indexed for search."""
 
 from __future__ import annotations
 
@@ -99,6 +100,17 @@ def test_deferred_generate_ends_in_mlflow_as_the_live_campaign(gensim_home: Path
     for child, other in zip(mine_children, their_children, strict=True):
         assert _state(client, child) == _state(client, other)
     assert any(a.startswith("media/") for c in mine_children for a in _state(client, c)["artifacts"])
+
+    # The library was indexed for search by the command (the first search embeds nothing), and
+    # `tasks show` links a candidate's run and times the gate's stages as the one check they are.
+    assert list((home / "index").glob("*.faiss")), list(home.iterdir())
+    admitted = result["admitted"][0]
+    shown = subprocess.run([sys.executable, "-m", "gensim.cli.main", "tasks", "show", admitted, "--no-code"],
+                           env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert shown.returncode == 0, shown.stderr
+    run_id = next(c.info.run_id for c in mine_children if c.data.tags.get("gensim.task") == admitted)
+    assert f"/#/experiments/{experiment_id}/runs/{run_id}?workflowType=machine_learning" in shown.stdout
+    assert "(the gate's 10 stages: one check of " in shown.stdout and "  budget      ok\n" in shown.stdout
 
     # The campaign row and its task versions name the runs the writer made.
     monkeypatch.setenv("GENSIM_HOME", str(home))

@@ -140,6 +140,12 @@ def process_candidate(cand: Candidate, author: Author, check: CheckSettings, rep
             code = code if round_ > 0 else None
             continue
         assert code is not None  # write/repair return code or raise
+        if round_ > 0 and any(a.code == code for a in cand.attempts[:-1]):
+            # A repair that returns code already checked would get the same verdict (checks are
+            # deterministic) and store a second version of the same code: the candidate ends
+            # with that earlier attempt's verdict instead.
+            cand.attempts.pop()
+            break
         attempt.code = code
         attempt.verdicts += [StageVerdict("api", True), StageVerdict("parse", True)]
         t0 = time.perf_counter()

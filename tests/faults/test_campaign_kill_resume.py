@@ -153,8 +153,16 @@ def test_campaign_survives_sigkill_at_random_points(tmp_path: Path, monkeypatch:
     assert len({v.task_id for v in admitted}) == len(admitted), "a task admitted twice by one campaign"
     assert sorted(result["admitted"]) == sorted({repo.task_names([v.task_id])[v.task_id] for v in admitted})
 
-    # MLflow: nothing of this home left RUNNING.
+    # MLflow: the campaign's runs go through the home's outbox (a detached writer logs them);
+    # `gensim runs sync` logs what is left and waits, as a user would before looking. Then
+    # nothing of this home is left RUNNING and nothing is left in the outbox.
+    sync = subprocess.run([sys.executable, "-m", "gensim.cli.main", "runs", "sync"], env=_env(home),
+                          capture_output=True, text=True, timeout=600)
+    assert sync.returncode == 0, sync.stderr[-2000:]
     from gensim.tracking import GENERATE, get_tracker
+    from gensim.tracking.outbox import pending
+
+    assert not pending(home), "records left in the outbox after `gensim runs sync`"
 
     tracker = get_tracker()
     runs = tracker.call("search_runs", [tracker.experiment_id(GENERATE)], max_results=5000) or []

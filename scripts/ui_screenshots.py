@@ -94,7 +94,10 @@ class Runs:
 
 def make_campaigns(env: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Two small generation campaigns by the real CLI: (top-down chain-of-thought toward
-    build-car with media, bottom-up without)."""
+    build-car with media, bottom-up without). Their runs are logged in the foreground
+    (`GENSIM_TRACKING_SYNC=1`), so each JSON document names its run: the views compared here
+    need the run ids, which a deferred campaign learns only once the outbox writer has run."""
+    env = {**env, "GENSIM_TRACKING_SYNC": "1"}
     topdown = run_gensim(["generate", "--mode", "topdown-cot", "--target", "build-car",
                           "--trials", "3", "--seeds", "2", "--llm", "offline"], env)
     bottomup = run_gensim(["generate", "--mode", "bottomup", "--trials", "2", "--seeds", "2",

@@ -12,6 +12,7 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gensim.home import find_home
 
@@ -116,25 +117,32 @@ class NewestVersion:
     synced: bool  # written by the built-in sync (no provider, no campaign)
 
 
+def _query(path: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]] | None:
+    """The rows of one query on an existing SQLite file opened read-only; None on any SQLite
+    error (an older schema, a locked or damaged file)."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+
+
 def newest_admitted(url: str, name: str) -> NewestVersion | None:
     """Task `name`'s newest admitted version; None when that cannot be answered quickly (not
     SQLite, no such file, task or version, an older schema)."""
     path = sqlite_path(url)
     if path is None or not path.exists():
         return None
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-        try:
-            row = con.execute(
-                "SELECT v.id, v.version, v.code_hash, t.origin, t.tags, v.provider IS NULL AND v.campaign_id IS NULL "
-                "FROM task t JOIN task_version v ON v.task_id = t.id "
-                "WHERE t.name = ? AND v.status = 'admitted' ORDER BY v.version DESC LIMIT 1", (name,)).fetchone()
-        finally:
-            con.close()
-    except sqlite3.Error:
+    rows = _query(path, "SELECT v.id, v.version, v.code_hash, t.origin, t.tags, "
+                        "v.provider IS NULL AND v.campaign_id IS NULL "
+                        "FROM task t JOIN task_version v ON v.task_id = t.id "
+                        "WHERE t.name = ? AND v.status = 'admitted' ORDER BY v.version DESC LIMIT 1", (name,))
+    if not rows:
         return None
-    if row is None:
-        return None
+    row = rows[0]
     return NewestVersion(int(row[0]), int(row[1]), str(row[2] or ""), str(row[3]),
                          tuple(json.loads(row[4] or "[]")), bool(row[5]))
 
@@ -159,15 +167,10 @@ def registered_models(url: str) -> list[ModelRow] | None:
         return None
     if not path.exists():
         return []
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-        try:
-            rows = con.execute("SELECT registered_model_name, registered_model_version, path, id, mlflow_run_id "
-                               "FROM policy_checkpoint WHERE registered_model_name IS NOT NULL "
-                               "AND registered_model_version IS NOT NULL ORDER BY id").fetchall()
-        finally:
-            con.close()
-    except sqlite3.Error:
+    rows = _query(path, "SELECT registered_model_name, registered_model_version, path, id, mlflow_run_id "
+                        "FROM policy_checkpoint WHERE registered_model_name IS NOT NULL "
+                        "AND registered_model_version IS NOT NULL ORDER BY id")
+    if rows is None:
         return None
     return [ModelRow(str(n), str(v), str(p), int(i), r) for n, v, p, i, r in rows]
 
@@ -178,13 +181,8 @@ def registered_versions(url: str, name: str) -> list[str] | None:
     path = sqlite_path(url)
     if path is None or not path.exists():
         return None
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-        try:
-            rows = con.execute("SELECT DISTINCT registered_model_version FROM policy_checkpoint "
-                               "WHERE registered_model_name = ?", (name,)).fetchall()
-        finally:
-            con.close()
-    except sqlite3.Error:
+    rows = _query(path, "SELECT DISTINCT registered_model_version FROM policy_checkpoint "
+                        "WHERE registered_model_name = ?", (name,))
+    if rows is None:
         return None
     return sorted((str(v) for (v,) in rows if v is not None), key=lambda v: (len(v), v))

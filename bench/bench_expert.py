@@ -19,6 +19,11 @@
    UR5 arm.
 
     python bench/bench_expert.py [--seeds 20] [--episodes 10] [--skip-success] [--skip-speed] [--tasks A B]
+    python bench/bench_expert.py --skip-speed --cache DIR   # success rows kept in DIR/<task>.json, reused
+
+With `--cache DIR` each task's success row is written to DIR/<task>.json (with the commit and the
+load average) as soon as it is done, and tasks already there are not run again: a killed run
+loses only the tasks in progress. Delete a file to re-run that task.
     python bench/bench_expert.py --skip-success --skip-speed --ref-root REF --ref-python PY [--ref-seeds 0 2 4]
 """
 
@@ -31,13 +36,14 @@ import pstats
 import resource
 import subprocess
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 REFERENCE_S = {"block-insertion": 3.3, "put-block-in-bowl": 7.2, "stack-block-pyramid-seq": 13.6,
                "build-car": 16.2}
 RELAXED = ("rope", "piles", "packing")
+SLOW = ("rope", "piles", "towers-of-hanoi")
 # built-ins both sides have, one per family (the reference's Google objects are not in its checkout)
 SIDE_BY_SIDE = ("block-insertion", "place-red-in-green", "put-block-in-bowl-seen-colors", "stack-block-pyramid",
                 "towers-of-hanoi", "align-box-corner", "palletizing-boxes", "assembling-kits", "packing-boxes",
@@ -45,11 +51,23 @@ SIDE_BY_SIDE = ("block-insertion", "place-red-in-green", "put-block-in-bowl-seen
 RUNNER = Path(__file__).with_name("ref_episodes.py")
 
 
-def _success(args: tuple[str, int]) -> tuple[str, float, float, str]:
+def _load() -> str:
+    path = Path("/proc/loadavg")
+    return path.read_text().split()[0] if path.exists() else "?"
+
+
+def _commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False,
+                          cwd=Path(__file__).resolve().parent)
+    return done.stdout.strip() or "?"
+
+
+def _success(args: tuple[str, int, str, str]) -> dict[str, Any]:
     from gensim.checking.conventions import train_seeds
     from gensim.checking.gate import check_task
 
-    name, n = args
+    name, n, cache, commit = args
+    load, started = _load(), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     start = time.perf_counter()
     verdict = check_task(name, seeds=train_seeds(n), threshold=0.0)
     failed = [f"{seed}: {reward:.2f}" for seed, ok, reward in zip(verdict.seeds, verdict.successes, verdict.rewards,
@@ -57,24 +75,65 @@ def _success(args: tuple[str, int]) -> tuple[str, float, float, str]:
               if not ok]
     if verdict.errors and not verdict.successes:
         failed = [verdict.errors[0][:120]]
-    return name, verdict.success_rate, time.perf_counter() - start, ", ".join(failed)
+    row = {"task": name, "seeds": n, "success": verdict.success_rate, "seconds": time.perf_counter() - start,
+           "failed": ", ".join(failed), "commit": commit, "started": started,
+           "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "load_start": load, "load_end": _load()}
+    if cache:
+        path = Path(cache) / f"{name}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(row, indent=1))
+        tmp.replace(path)  # whole rows only: a kill mid-write leaves no half file
+    return row
 
 
-def success_table(n_seeds: int, tasks: list[str] | None = None) -> None:
-    """One row per task as it finishes (2 workers); the failing seeds with their total reward."""
+def _cached(cache: str, name: str, n_seeds: int) -> dict[str, Any] | None:
+    path = Path(cache) / f"{name}.json"
+    if not cache or not path.exists():
+        return None
+    try:
+        row = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return row if row.get("seeds") == n_seeds else None
+
+
+def _row(row: dict[str, Any]) -> tuple[str, bool]:
+    name, rate = row["task"], row["success"]
+    target = 0.8 if any(w in name for w in RELAXED) else 0.95
+    line = (f"| {name} | {rate:.2f} | {target:.2f} | {'yes' if rate >= target else 'NO'} | {row['seconds']:.0f} "
+            f"| {row['failed'] or '-'} | {row.get('commit', '?')} |")
+    return line, rate >= target
+
+
+def success_table(n_seeds: int, tasks: list[str] | None = None, cache: str = "") -> None:
+    """One row per task as it finishes (2 workers); the failing seeds with their total reward; the
+    table again in the library's order at the end. With `cache`, rows already there are reused."""
     from gensim.tasks.registry import builtin_specs
 
     names = tasks or [s.name for s in builtin_specs()]
-    print(f"\n### Expert success over {n_seeds} seeds (train seeds 0, 2, ...)\n")
-    print("| task | success | target | met | seconds | failed seeds (total reward) |")
-    print("|---|---|---|---|---|---|", flush=True)
-    met = 0
+    if cache:
+        Path(cache).mkdir(parents=True, exist_ok=True)
+    rows = {name: row for name in names if (row := _cached(cache, name, n_seeds)) is not None}
+    # the slow families first, so that the two workers finish together
+    todo = sorted((name for name in names if name not in rows), key=lambda n: not any(w in n for w in SLOW))
+    commit = _commit()
+    print(f"\n### Expert success over {n_seeds} seeds (train seeds 0, 2, ...): {len(todo)} to run at {commit}, "
+          f"{len(rows)} from the cache; load average {_load()} at the start\n", flush=True)
+    header = ("| task | success | target | met | seconds | failed seeds (total reward) | commit |\n"
+              "|---|---|---|---|---|---|---|")
+    print(header, flush=True)
     with ProcessPoolExecutor(2) as pool:
-        for name, rate, seconds, failed in pool.map(_success, [(n, n_seeds) for n in names]):
-            target = 0.8 if any(w in name for w in RELAXED) else 0.95
-            met += rate >= target
-            print(f"| {name} | {rate:.2f} | {target:.2f} | {'yes' if rate >= target else 'NO'} | {seconds:.0f} "
-                  f"| {failed or '-'} |", flush=True)
+        futures = [pool.submit(_success, (name, n_seeds, cache, commit)) for name in todo]
+        for future in as_completed(futures):
+            row = future.result()
+            rows[row["task"]] = row
+            print(_row(row)[0], flush=True)
+    print(f"\n{header}", flush=True)
+    met = 0
+    for name in names:
+        line, ok = _row(rows[name])
+        met += ok
+        print(line)
     print(f"\n{met} of {len(names)} tasks meet their target.", flush=True)
 
 
@@ -146,7 +205,7 @@ def _reference(ref_python: str, ref_root: str, name: str, seeds: list[int], time
 
 def side_by_side(ref_python: str, ref_root: str, names: list[str], seeds: list[int], timeout: float) -> None:
     """Seconds per expert episode here and in the reference, task by task in one run."""
-    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+    load = _load()
     print(f"\n### Expert episode side by side with the reference (seeds {seeds}; load average {load} at the start)\n")
     print("| task | ok here | ok with arm | ok there | s / episode here | with arm | there | ratio there / here "
           "| ratio there / with arm |")
@@ -180,6 +239,8 @@ def main() -> None:
     parser.add_argument("--skip-success", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--tasks", nargs="+", default=None, help="success table for these tasks only")
+    parser.add_argument("--cache", default="", help="a folder: each task's success row kept there as it is done, "
+                        "tasks already there not run again")
     parser.add_argument("--ref-root", default="", help="a GenSim checkout: run the side-by-side table")
     parser.add_argument("--ref-python", default="", help="a Python that imports the reference's cliport")
     parser.add_argument("--ref-seeds", type=int, nargs="+", default=[0, 2, 4])
@@ -191,7 +252,7 @@ def main() -> None:
     if not args.skip_speed:
         speed_table(args.episodes)
     if not args.skip_success:
-        success_table(args.seeds, args.tasks)
+        success_table(args.seeds, args.tasks, args.cache)
     if args.ref_root:
         side_by_side(args.ref_python, args.ref_root, args.ref_tasks, args.ref_seeds, args.ref_timeout)
 

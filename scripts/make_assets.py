@@ -127,6 +127,7 @@ class Shape:
     rpy: Vec = (0.0, 0.0, 0.0)
     rgba: str | None = None
     collision: bool = True
+    visual: bool = True
 
 
 def box(size: Vec) -> str:
@@ -179,8 +180,9 @@ def urdf(
     out += ["    </inertial>"]
     for k, s in enumerate(shapes):
         origin = f'<origin xyz="{_n(s.xyz)}" rpy="{_n(s.rpy)}"/>'
-        out += ["    <visual>", f"      {origin}", f"      <geometry>{s.geometry}</geometry>"]
-        out += [f'      <material name="{name}_{k}"><color rgba="{s.rgba or rgba}"/></material>', "    </visual>"]
+        if s.visual:
+            out += ["    <visual>", f"      {origin}", f"      <geometry>{s.geometry}</geometry>"]
+            out += [f'      <material name="{name}_{k}"><color rgba="{s.rgba or rgba}"/></material>', "    </visual>"]
         if s.collision:
             out += ["    <collision>", f"      {origin}", f"      <geometry>{s.geometry}</geometry>"]
             out += ["    </collision>"]
@@ -294,18 +296,40 @@ def make_stands() -> None:
             note=f"Ring of outer radius {radius} m, 1 cm thick, 1.5 cm hole (the reference's sizes)."))
 
 
+# The reference's bowl, measured (its scanned mesh loaded in place, nothing copied): the outline
+# of its visual mesh seen from above is within 0.2 mm of a circle of radius 5.693 cm centred
+# 2.479 cm behind (-x) and 0.803 cm beside (+y) the body's frame (a least-squares fit), 3.46 cm
+# tall; its collision cup spans 11.53 x 11.80 x 3.51 cm about (-2.54, 0.88) cm.
+# The oracle camera sees the visual outline and every later free-space draw depends on it, so
+# ours has the same outline in the same place (tasks place the bowl, and the blocks into it, at
+# its frame, as there).
+BOWL_VISUAL = {"rim": (0.05693, 0.05693), "bottom": 0.044, "height": 0.0346, "centre": (-0.02479, 0.00803)}
+BOWL_COLLISION = {"rim": (0.05765, 0.059), "bottom": 0.0483, "height": 0.0351, "centre": (-0.0254, 0.0088)}
+BOWL_SEGMENTS = 96  # the outline within 0.03 mm of a circle
+
+
+def bowl_parts(rim: tuple[float, float], bottom: float, height: float, centre: tuple[float, float],
+               wall: float = 0.004, floor: float = 0.005) -> list[trimesh.Trimesh]:
+    """An open bowl (convex parts): a floor disc of radius `bottom` and walls lofted out to an
+    elliptic rim of radii `rim` (x, y) at `height`, the whole centred at `centre` (xy)."""
+    sx, sy = rim[0] / rim[1], 1.0  # built round with the y radius, then scaled along x
+    parts = [prism(regular_polygon(BOWL_SEGMENTS, bottom), 0.0, floor)]
+    bottoms = annulus_polys(bottom, bottom - wall, BOWL_SEGMENTS)
+    tops = annulus_polys(rim[1], rim[1] - wall, BOWL_SEGMENTS)
+    parts += [loft(b, 0.0, t, height) for b, t in zip(bottoms, tops, strict=True)]
+    move = trimesh.transformations.translation_matrix((*centre, 0.0))
+    return [p.apply_transform(move @ np.diag([sx, sy, 1.0, 1.0])) for p in parts]
+
+
 def make_containers() -> None:
     """Bowl, zone, pallet and kit board."""
-    r_bottom, r_top, height, wall = 0.04, 0.06, 0.035, 0.004
-    n = 20
-    parts = [prism(regular_polygon(n, r_bottom), 0.0, 0.005)]
-    bottoms = annulus_polys(r_bottom, r_bottom - wall, n)
-    tops = annulus_polys(r_top, r_top - wall, n)
-    parts += [loft(b, 0.0, t, height) for b, t in zip(bottoms, tops, strict=True)]
-    write_obj("bowl/bowl.obj", parts, "bowl")
+    write_obj("bowl/bowl.obj", bowl_parts(**BOWL_VISUAL), "bowl")
+    write_obj("bowl/bowl_collision.obj", bowl_parts(**BOWL_COLLISION), "bowl collision")
     write_text("bowl/bowl.urdf", urdf(
-        "bowl", [Shape(mesh("bowl.obj"))], 0.1, RGBA["bowlgreen"], size=(0.12, 0.12, 0.035),
-        note="Open bowl, 12 cm rim, 3.5 cm tall (the reference's); origin at the centre of its bottom."))
+        "bowl", [Shape(mesh("bowl.obj"), collision=False), Shape(mesh("bowl_collision.obj"), visual=False)],
+        0.1, RGBA["bowlgreen"], size=(0.114, 0.114, 0.035),
+        note="Open bowl, the reference's outline: rim 11.4 cm, 3.5 cm tall, centred 2.5 cm behind "
+             "and 0.8 cm beside its frame; origin on the bottom plane."))
     # The reference's outline: 12 cm square, 6 mm bars, 1 mm tall (what its oracle camera sees
     # of a zone, hence the free space left around it, depends on these).
     frame = [(0.12, 0.006, 0, 0.057), (0.12, 0.006, 0, -0.057), (0.006, 0.108, 0.057, 0), (0.006, 0.108, -0.057, 0)]

@@ -185,15 +185,36 @@ def test_zone_is_a_static_visual_marker_on_the_table(sim: Any) -> None:
     assert position(sim, block)[2] == pytest.approx(0.02, abs=0.002)  # no collision with the marker
 
 
-@pytest.mark.parametrize("offset", [(0.0, 0.0), (0.03, -0.02)])
+BOWL_CENTRE = (-0.02479, 0.00803)  # the bowl's centre in its frame (the reference's, README)
+
+
+@pytest.mark.parametrize("offset", [(0.0, 0.0), (BOWL_CENTRE[0] + 0.03, BOWL_CENTRE[1] - 0.02)])
 def test_block_dropped_into_the_bowl_stays_inside(offset: tuple[float, float], sim: Any) -> None:
     load(sim, "bowl/bowl.urdf", (0.5, 0, 0), fixed=True)
     block = load(sim, "block/block.urdf", (0.5 + offset[0], offset[1], 0.09), yaw=0.4)
     step(sim, 1.5)
     x, y, z = position(sim, block)
-    assert math.hypot(x - 0.5, y) < 0.035, "block left the bowl"
+    assert math.hypot(x - 0.5 - BOWL_CENTRE[0], y - BOWL_CENTRE[1]) < 0.035, "block left the bowl"
     # with the reference's friction (1.0) a block may rest tilted against the wall, a few mm up
     assert z < 0.035, f"block did not reach the bowl floor (z = {z:.3f})"
+
+
+def test_bowl_has_the_reference_outline_off_its_frame(sim: Any) -> None:
+    """Seen from above, the bowl is the reference's: a 11.39 cm disc centred 2.48 cm behind and
+    0.8 cm beside the frame (free-space draws after a bowl depend on every pixel of it); its
+    collision cup spans 11.53 x 11.80 x 3.51 cm, as there (AABB = geometry + 3 mm a side)."""
+    p, client = sim
+    body = load(sim, "bowl/bowl.urdf", (0.5, 0.0, 0.0), fixed=True)
+    visual = p.getVisualShapeData(body, physicsClientId=client)
+    assert len(visual) == 1 and visual[0][4].decode().endswith("bowl.obj")
+    lines = (ASSETS / "bowl" / "bowl.obj").read_text().splitlines()
+    points = [[float(v) for v in line.split()[1:]] for line in lines if line.startswith("v ")]
+    lo, hi = (list(map(f, zip(*points, strict=True))) for f in (min, max))
+    assert [b - a for a, b in zip(lo, hi, strict=True)] == pytest.approx((0.11386, 0.11386, 0.0346), abs=2e-4)
+    assert [(a + b) / 2 for a, b in zip(lo[:2], hi[:2], strict=True)] == pytest.approx(BOWL_CENTRE, abs=1e-4)
+    lo, hi = aabb(sim, body)
+    size = [hi[a] - lo[a] - 2 * MESH_AABB_MARGIN for a in range(3)]
+    assert size == pytest.approx((0.1153, 0.118, 0.0351), abs=5e-4)
 
 
 def test_ell_dropped_above_the_fixture_slot_goes_in(sim: Any) -> None:
@@ -381,7 +402,7 @@ def test_suction_pick_and_place_uses_the_assets_as_documented() -> None:
         ell, _, _, disk, block, _ = task.ids
         moves = [(ell, (0.025, 0.0), ((0.6, 0.0, 0.02), 0.5), 0.02),
                  (disk, (0.025, 0.0), ((0.65, 0.42, 0.015), 0.0), 0.005),
-                 (block, (0.0, 0.0), ((0.6, -0.3, 0.025), 0.0), 0.02)]
+                 (block, (0.0, 0.0), ((0.6 + BOWL_CENTRE[0], -0.3 + BOWL_CENTRE[1], 0.025), 0.0), 0.02)]
         for body, (gx, gy), (target, target_yaw), half_height in moves:
             pos, _ = env.get_object_pose(body)
             c, s = math.cos(target_yaw), math.sin(target_yaw)

@@ -149,6 +149,15 @@ def make_demos(
         # is pinned and the dataset opened (a version with code gets its own executor below).
         pool = make_executor(executor, workers)
         pool.warm(views, robot)
+    elif version is None and executor == "local":
+        # Any other name is a task with code (generated, imported): its warm sandboxes start
+        # now, while the task is pinned (`SandboxedExecutor` then finds them starting).
+        from gensim.data.worker import prewarm
+
+        try:
+            prewarm(workers)
+        except Exception:  # noqa: BLE001, S110 - e.g. no bwrap: said once the task is known (below)
+            pass
     try:
         pinned = pin_task(name, version)
         from gensim.data.robot_check import require_robot_check
@@ -289,9 +298,10 @@ def _generate(pinned: PinnedTask, writer: DatasetWriter, pool: Executor, report:
 
 def chunk_size(chunk: int, left: int, workers: int) -> int:
     """Seeds of the next job when `left` are still to dispatch: `chunk`, smaller towards the end
-    (half of what is left per worker). A chunk of a task with code is replayed after it played,
-    and the last replay overlaps no play: the smaller the last chunks, the shorter that tail."""
-    return max(1, min(chunk, left, left // (2 * max(1, workers))))
+    (half of what is left per worker, rounded up). A chunk of a task with code is replayed after
+    it played, and the last replay overlaps no play: the smaller the last chunks, the shorter
+    that tail; the fewer the chunks, the fewer sandboxed jobs (6 seeds go as 3, 2, 1)."""
+    return max(1, min(chunk, left, -(-left // (2 * max(1, workers)))))
 
 
 def _timings(outcome: dict[str, Any]) -> dict[str, float]:

@@ -37,7 +37,8 @@ from gensim.data.format import Episode, encode
 SANDBOX_JOB = "gensim.data.worker:sandbox_entry"
 # Imported by the sandbox before the job runs (once per warm sandbox: `gensim.sandbox.child`).
 SANDBOX_PRELOAD = ("gensim.sim.environment", "gensim.tasks.episode", "gensim.tasks.registry", "gensim.tasks.loader",
-                   "gensim.checking.episodes", "gensim.checking.recorder")
+                   "gensim.checking.episodes", "gensim.checking.recorder", "gensim.tasks.oracle",
+                   "gensim.sim.oracle_view", "gensim.tasks.habits")
 SANDBOX_S_PER_SEED = 120.0  # wall-clock allowance per seed inside the sandbox (s)
 CONTROL_MB = 32  # more file size allowed per episode with a control-rate stream (MiB)
 SANDBOX_START_S = 60.0  # wall-clock allowance to start the child and load the task (s)

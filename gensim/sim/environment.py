@@ -103,6 +103,19 @@ def import_pybullet() -> Any:
         os.close(saved)
     return pybullet
 
+_spare_clients: list[int] = []  # DIRECT clients connected ahead of need (`connect_ahead`)
+
+
+def connect_ahead() -> None:
+    """Connect one DIRECT PyBullet client now, which the next `Environment` of this process
+    takes instead of connecting (pybullet.connect costs ~40 ms). A warm sandbox's fork server
+    calls it once (`gensim.tasks.episode.warm_up`): every forked job then starts with its own
+    copy of a fresh, empty client."""
+    if not _spare_clients:
+        pybullet = import_pybullet()
+        _spare_clients.append(int(pybullet.connect(pybullet.DIRECT)))
+
+
 class Environment:
     """A PyBullet tabletop with a floating end effector (see the module docstring).
 
@@ -140,7 +153,10 @@ class Environment:
         self.arm: Any = None  # the `Arm` after reset when robot != "none"
         self.control_hook: Callable[[Any], None] | None = None
         self.control_every = 0  # physics steps between two control_hook calls (0: never)
-        self.client: int = pybullet.connect(pybullet.GUI if gui else pybullet.DIRECT)
+        if _spare_clients and not gui:
+            self.client: int = _spare_clients.pop()
+        else:
+            self.client = pybullet.connect(pybullet.GUI if gui else pybullet.DIRECT)
         self.tmp_dir = Path(tempfile.mkdtemp(prefix="gensim-env-"))
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.tmp_dir, True)
         self.task: Any = None

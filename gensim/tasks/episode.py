@@ -186,9 +186,10 @@ def _grab(env: Any, frames: list[np.ndarray], timings: dict[str, float]) -> None
 
 def warm_up(render_obs: bool = False) -> None:
     """Build, reset and close an empty scene once: the first environment of a process pays
-    PyBullet's and the loaders' first-call costs (~0.15 s). A warm sandbox's fork server calls
-    this (as its job module's `sandbox_warm_up`) so that every forked job starts past them."""
-    from gensim.sim.environment import Environment
+    PyBullet's and the loaders' first-call costs (~0.15 s); then connect the next environment's
+    client ahead (`connect_ahead`, ~40 ms). A warm sandbox's fork server calls this (as its job
+    module's `sandbox_warm_up`) so that every forked job starts past them."""
+    from gensim.sim.environment import Environment, connect_ahead
     from gensim.tasks.task import Task
 
     env = Environment(render_obs=render_obs)
@@ -197,3 +198,4 @@ def warm_up(render_obs: bool = False) -> None:
         env.reset()
     finally:
         env.close()
+    connect_ahead()

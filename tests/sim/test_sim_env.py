@@ -93,6 +93,32 @@ def test_two_environments_do_not_interfere(make_env, block_urdf):
     assert np.allclose(a.get_object_pose(a.task.ids[0])[0], (0.4, 0.0, 0.02), atol=1e-3)
 
 
+def test_a_client_connected_ahead_is_taken_by_the_next_environment(make_env, block_urdf, monkeypatch):
+    import pybullet as p
+
+    from gensim.sim import environment
+
+    action = {"pose0": ((0.45, -0.1, 0.04), IDENTITY), "pose1": ((0.6, 0.15, 0.04), IDENTITY)}
+    scene = [(block_urdf, ((0.45, -0.1, 0.02), IDENTITY), {})]
+    fresh = make_env(scene, render_obs=True)
+    environment.connect_ahead()
+    environment.connect_ahead()  # one spare at most
+    assert len(environment._spare_clients) == 1
+    spare = environment._spare_clients[0]
+    connects = []
+    real = p.connect
+    monkeypatch.setattr(p, "connect", lambda *a, **k: connects.append(a) or real(*a, **k))
+    ahead = make_env(scene, render_obs=True)
+    assert ahead.client == spare and connects == [] and environment._spare_clients == []
+    again = make_env(scene)
+    assert len(connects) == 1 and again.client not in (spare, fresh.client)
+    # the spare client behaves as a fresh one: same pictures, same physics
+    assert np.array_equal(ahead.obs["color"], fresh.obs["color"])
+    fresh.step(action)
+    ahead.step(action)
+    assert ahead.get_object_pose(ahead.task.ids[0]) == fresh.get_object_pose(fresh.task.ids[0])
+
+
 def _pybullet_calls_without_client(path: Path) -> list[str]:
     """Calls like `p.f(...)`, `self.p.f(...)`, `env.p.f(...)` that lack physicsClientId."""
     missing = []

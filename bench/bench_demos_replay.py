@@ -25,29 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.sidebyside import Side, Timed, baseline_tree, run_script  # noqa: E402
+from bench.sidebyside import Side, Timed, baseline_tree, demos_run  # noqa: E402
 
 TASKS = {"place-red-in-green": "place_red_in_green.py", "align-box-corner": "align_box_corner.py"}
 BASELINE = "7c39592"  # main just before the replay judged demos of generated tasks
-
-SCRIPT = r"""
-import json, sys, time
-from pathlib import Path
-import gensim, gensim.cli.main  # the task DB as a source of specs
-from gensim.data.demos import make_demos
-from gensim.db import repository
-from gensim.db.session import ensure_schema
-name, file, n, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-ensure_schema()
-try:
-    repository.get_task(name)
-except Exception:
-    repository.add_task_version(name, Path(file).read_text(), "bench", status="admitted")
-start = time.perf_counter()
-report = make_demos(name, n, "train", workers=1, out=Path(out), track=False)
-seconds = time.perf_counter() - start
-print(json.dumps([seconds, f"{report.episodes} {report.digest[:12]}", str(Path(gensim.__file__).parent)]))
-"""
 
 
 def _side(root: Path, home: str, task: str, file: Path, n: int, out: Path, digests: list[str]) -> Timed:
@@ -55,12 +36,9 @@ def _side(root: Path, home: str, task: str, file: Path, n: int, out: Path, diges
 
     def run() -> tuple[float, str]:
         count[0] += 1
-        seconds, label, package = run_script(root, home, SCRIPT, f"{task}-as-generated", str(file), str(n),
-                                             str(out / f"{root.name}-{task}-{count[0]}"))
-        if Path(package).resolve() != (root / "gensim").resolve():
-            raise SystemExit(f"{root.name}: imported gensim from {package}")
+        seconds, label = demos_run(root, home, f"{task}-as-generated", file, n, out / f"{root.name}-{task}-{count[0]}")
         digests.append(label)
-        return float(seconds), label
+        return seconds, label
 
     return run
 

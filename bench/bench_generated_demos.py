@@ -33,34 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.sidebyside import Side, Timed, alternate, baseline_tree, run_script  # noqa: E402
+from bench.sidebyside import Side, Timed, alternate, baseline_tree, demos_run  # noqa: E402
 
 TASKS = {"place-red-in-green": "place_red_in_green.py", "align-box-corner": "align_box_corner.py",
          "build-car": "build_car.py"}
 BASELINE = "efa25cc"  # main before demos of generated tasks ran their sandboxes from the parent
-
-SCRIPT = r"""
-import json, sys, time
-from pathlib import Path
-import gensim, gensim.cli.main  # the task DB as a source of specs
-from gensim.data.demos import make_demos
-from gensim.db import repository
-from gensim.db.session import ensure_schema
-name, file, n, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-if __name__ == "__main__":
-    ensure_schema()
-    if name.endswith("-as-generated"):
-        try:
-            repository.get_task(name)
-        except Exception:
-            repository.add_task_version(name, Path(file).read_text(), "bench", status="admitted")
-    start = time.perf_counter()
-    report = make_demos(name, n, "train", workers=1, out=Path(out), track=False)
-    seconds = time.perf_counter() - start
-    if report.episodes != n:
-        raise SystemExit(f"{name}: {report.episodes} of {n} episodes")
-    print(json.dumps([seconds, f"{report.episodes} {report.digest[:12]}", str(Path(gensim.__file__).parent)]))
-"""
 
 
 def _side(root: Path, home: str, name: str, file: Path, n: int, out: Path, warm: bool = True) -> Timed:
@@ -68,12 +45,8 @@ def _side(root: Path, home: str, name: str, file: Path, n: int, out: Path, warm:
 
     def run() -> tuple[float, str]:
         count[0] += 1
-        seconds, label, package = run_script(
-            root, home, SCRIPT, name, str(file), str(n), str(out / f"{root.name}-{name}-{int(warm)}-{count[0]}"),
-            env={"GENSIM_SANDBOX_WARM": "true" if warm else "false"})
-        if Path(package).resolve() != (root / "gensim").resolve():
-            raise SystemExit(f"{root.name}: imported gensim from {package}")
-        return float(seconds), label
+        return demos_run(root, home, name, file, n, out / f"{root.name}-{name}-{int(warm)}-{count[0]}",
+                         env={"GENSIM_SANDBOX_WARM": "true" if warm else "false"})
 
     return run
 

@@ -6,7 +6,9 @@ every side alike; each side returns `(seconds, label)` (the seconds it timed its
 the verdict's stage). `Side.median` and `ratio` give the table's figures. `in_process(fn)`
 times a call of this process; `script_side(root, home, script, ...)` runs a short Python script
 in a fresh interpreter with `root` on its path (a baseline revision checked out by
-`baseline_tree`) and reads the `[seconds, label]` it prints last.
+`baseline_tree`) and reads the `[seconds, label]` it prints last. `demos_run(root, home, name,
+file, n, out)` times one `gensim demos`-like run there (`DEMOS`, shared by bench_generated_demos
+and bench_demos_replay).
 """
 
 from __future__ import annotations
@@ -78,6 +80,43 @@ def run_script(root: Path, home: str, script: str, *args: str, env: Mapping[str,
     if not lines:
         raise SystemExit(f"{root.name}: the script printed nothing: {proc.stderr[-300:]}")
     return list(json.loads(lines[-1]))
+
+
+# Times `make_demos(name, n, workers=1)` into a fresh folder, as one `gensim demos` command; a
+# name ending in `-as-generated` is first stored (once per home) as an admitted generated task
+# of `file`'s code. Prints [seconds, "<episodes> <digest>", the gensim package it imported].
+DEMOS = r"""
+import json, sys, time
+from pathlib import Path
+import gensim, gensim.cli.main  # the task DB as a source of specs
+from gensim.data.demos import make_demos
+from gensim.db import repository
+from gensim.db.session import ensure_schema
+name, file, n, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+if __name__ == "__main__":
+    ensure_schema()
+    if name.endswith("-as-generated"):
+        try:
+            repository.get_task(name)
+        except Exception:
+            repository.add_task_version(name, Path(file).read_text(), "bench", status="admitted")
+    start = time.perf_counter()
+    report = make_demos(name, n, "train", workers=1, out=Path(out), track=False)
+    seconds = time.perf_counter() - start
+    if report.episodes != n:
+        raise SystemExit(f"{name}: {report.episodes} of {n} episodes")
+    print(json.dumps([seconds, f"{report.episodes} {report.digest[:12]}", str(Path(gensim.__file__).parent)]))
+"""
+
+
+def demos_run(root: Path, home: str, name: str, file: Path, n: int, out: Path,
+              env: Mapping[str, str] | None = None) -> tuple[float, str]:
+    """One run of `DEMOS` on `root`'s code: (seconds, "<episodes> <digest>"). Exits when the
+    script imported gensim from anywhere but `root`."""
+    seconds, label, package = run_script(root, home, DEMOS, name, str(file), str(n), str(out), env=env)
+    if Path(package).resolve() != (root / "gensim").resolve():
+        raise SystemExit(f"{root.name}: imported gensim from {package}")
+    return float(seconds), str(label)
 
 
 def script_side(root: Path, home: str, script: str, *args: str, env: Mapping[str, str] | None = None) -> Timed:

@@ -112,39 +112,59 @@ def rounded_rect(w: float, h: float, r: float) -> Poly:
 # ----------------------------------------------------------------------------- kitting shapes
 @dataclass(frozen=True)
 class KitShape:
-    """A kitting shape: convex 2D parts in mesh units (0.003 m each at the convention's scale)."""
+    """A kitting shape: convex 2D parts in mesh units (0.003 m each at the convention's scale),
+    stretched by make_assets.py to `extent` and centred on their bounding box."""
 
     name: str
     polygons: list[Poly]
     symmetry_rad: float  # yaw symmetry the convention's goals use (2*pi: none, 0: any yaw)
+    # The reference's footprint of the shape (x, y mesh units), measured by loading its mesh in
+    # place (nothing copied): the oracle camera sees the outline, and every free-space draw
+    # after a shape is placed depends on it. Where the reference's outline is a plain figure
+    # (square, regular polygon, circles, bars) the polygons below are that figure.
+    extent: tuple[float, float]
 
+
+# A regular five-pointed star pointing along +x: tip radius 10.603, inner radius 5.3 (the
+# reference's footprint 19.18 x 20.168 is that star's bounding box).
+_STAR = [[(5.3 * math.cos(a), 5.3 * math.sin(a)) for a in (math.pi / 5 + TWO_PI * k / 5 for k in range(5))]]
+_STAR += [[(5.3 * math.cos(a - math.pi / 5), 5.3 * math.sin(a - math.pi / 5)), (10.603 * math.cos(a), 10.603 * math.sin(a)),
+           (5.3 * math.cos(a + math.pi / 5), 5.3 * math.sin(a + math.pi / 5))] for a in (TWO_PI * k / 5 for k in range(5))]
 
 KIT_SHAPES: list[KitShape] = [
     KitShape("letter R shape", [rect(-7, -2.5, -9, 9), rect(-2.5, 3, 5, 9), rect(-2.5, 3, -1, 2.5),
                                 [(3, -1), (5.5, 0), (7, 2), (7, 6), (5.5, 8), (3, 9)],
-                                [(-0.5, -1), (3.5, -1), (7.5, -9), (3, -9)]], TWO_PI),
+                                [(-0.5, -1), (3.5, -1), (7.5, -9), (3, -9)]], TWO_PI, (13.504, 18.914)),
     KitShape("letter A shape", [stroke((-6.5, -9), (-1, 8.5), 4.5), stroke((6.5, -9), (1, 8.5), 4.5),
-                                rect(-3, 3, 5.5, 9), rect(-4, 4, -3, 0.5)], TWO_PI),
-    KitShape("triangle", [regular_polygon(3, 10.5, math.pi / 2)], TWO_PI / 3),
-    KitShape("square", [rect(-8, 8, -8, 8)], math.pi / 2),
-    KitShape("plus", [rect(-9, 9, -3, 3), rect(-3, 3, -9, 9)], math.pi / 2),
-    KitShape("letter T shape", [rect(-8, 8, 4.5, 9), rect(-2.25, 2.25, -9, 4.5)], TWO_PI),
-    KitShape("diamond", [[(10, 0), (0, 6.5), (-10, 0), (0, -6.5)]], math.pi),
-    KitShape("pentagon", [regular_polygon(5, 9.5, math.pi / 2)], TWO_PI / 5),
-    KitShape("rectangle", [rect(-9.5, 9.5, -5.5, 5.5)], math.pi),
-    KitShape("flower", [regular_polygon(16, 5)] + [regular_polygon(16, 4.5, 0, c) for c in
-                                                   ((5.5, 0), (0, 5.5), (-5.5, 0), (0, -5.5))], math.pi / 2),
-    KitShape("star", star_polys(10, 4), TWO_PI / 5),
-    KitShape("circle", [regular_polygon(24, 9)], 0.0),
-    KitShape("letter G shape", annulus_polys(9, 4.5, 11, math.radians(30), TWO_PI) + [rect(1, 9, -0.5, 2.5)], TWO_PI),
-    KitShape("letter V shape", [stroke((-6.5, 9), (0, -8.5), 4.5), stroke((6.5, 9), (0, -8.5), 4.5)], TWO_PI),
-    KitShape("letter E shape", [rect(-7, -3, -9, 9), rect(-3, 7, 5, 9), rect(-3, 5, -2, 2), rect(-3, 7, -9, -5)], TWO_PI),
-    KitShape("letter L shape", [rect(-6, -2, -9, 9), rect(-2, 7, -9, -5)], TWO_PI),
-    KitShape("ring", annulus_polys(9, 5, 20), 0.0),
-    KitShape("hexagon", [regular_polygon(6, 9.5)], TWO_PI / 6),
-    KitShape("heart", heart_polys(1.0), TWO_PI),
+                                rect(-3, 3, 5.5, 9), rect(-4, 4, -3, 0.5)], TWO_PI, (16.627, 18.984)),
+    # isosceles: base along +y, apex at -y
+    KitShape("triangle", [[(-10, 10), (0, -10), (10, 10)]], TWO_PI / 3, (20.0, 20.0)),
+    KitShape("square", [rect(-10, 10, -10, 10)], math.pi / 2, (20.0, 20.0)),
+    KitShape("plus", [rect(-10, 10, -5, 5), rect(-5, 5, -10, 10)], math.pi / 2, (20.0, 20.0)),
+    # bar along y at +x, stem along x (6 wide each)
+    KitShape("letter T shape", [rect(4, 10, -10, 10), rect(-10, 4, -3, 3)], TWO_PI, (20.0, 20.0)),
+    KitShape("diamond", [[(12.5, 0), (0, 10), (-12.5, 0), (0, -10)]], math.pi, (25.0, 20.0)),
+    KitShape("pentagon", [regular_polygon(5, 10.016, -math.pi / 2)], TWO_PI / 5, (19.052, 18.12)),
+    KitShape("rectangle", [rect(-12.5, 12.5, -7.5, 7.5)], math.pi, (25.0, 15.0)),
+    # four discs of radius 5 around the centre
+    KitShape("flower", [regular_polygon(32, 5, 0, c) for c in ((5, 0), (0, 5), (-5, 0), (0, -5))]
+             + [rect(-5, 5, -5, 5)], math.pi / 2, (20.0, 20.0)),
+    KitShape("star", _STAR, TWO_PI / 5, (19.18, 20.168)),
+    KitShape("circle", [regular_polygon(64, 10)], 0.0, (20.0, 20.0)),
+    KitShape("letter G shape", annulus_polys(9, 4.5, 11, math.radians(30), TWO_PI) + [rect(1, 9, -0.5, 2.5)], TWO_PI,
+             (15.122, 19.4)),
+    KitShape("letter V shape", [stroke((-6.5, 9), (0, -8.5), 4.5), stroke((6.5, 9), (0, -8.5), 4.5)], TWO_PI,
+             (15.653, 18.914)),
+    KitShape("letter E shape", [rect(-7, -3, -9, 9), rect(-3, 7, 5, 9), rect(-3, 5, -2, 2), rect(-3, 7, -9, -5)], TWO_PI,
+             (10.652, 18.914)),
+    # 6 wide bars: up the -x side and along the -y side
+    KitShape("letter L shape", [rect(-10, -4, -10, 10), rect(-4, 10, -10, -4)], TWO_PI, (20.0, 20.0)),
+    KitShape("ring", annulus_polys(10, 4.23, 64), 0.0, (20.0, 20.0)),
+    KitShape("hexagon", [regular_polygon(6, 10, math.pi / 2)], TWO_PI / 6, (17.321, 20.0)),
+    KitShape("heart", heart_polys(1.0), TWO_PI, (19.156, 17.592)),
     KitShape("letter M shape", [rect(-9, -5, -9, 9), rect(5, 9, -9, 9),
-                                stroke((-6.5, 8.5), (0, -3), 4), stroke((6.5, 8.5), (0, -3), 4)], TWO_PI),
+                                stroke((-6.5, 8.5), (0, -3), 4), stroke((6.5, 8.5), (0, -3), 4)], TWO_PI,
+             (17.996, 18.914)),
 ]
 
 

@@ -11,7 +11,6 @@ compound of one convex hull per group, so collisions follow the real (concave) o
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -371,13 +370,17 @@ def make_insertion() -> None:
 
 
 # ----------------------------------------------------------------------------- meshes + tables
+KIT_HEIGHT = 20.0  # mesh units: 2 cm at the convention's scale, 2 mm at the target scale (the reference's)
+
+
 def make_kitting() -> None:
-    """The 20 kitting meshes and kitting/shapes.json."""
+    """The 20 kitting meshes and kitting/shapes.json: each outline stretched to the reference's
+    footprint (`KitShape.extent`) and centred on its bounding box, as the reference's are."""
     table = []
     for index, shape in enumerate(KIT_SHAPES):
-        parts = [prism(poly, -5.0, 5.0) for poly in shape.polygons]
-        if shape.symmetry_rad >= 2 * math.pi - 1e-6:
-            parts = centred(parts)
+        parts = centred([prism(poly, -KIT_HEIGHT / 2, KIT_HEIGHT / 2) for poly in shape.polygons])
+        stretch = np.array([*shape.extent, KIT_HEIGHT]) / extents(parts)
+        parts = [p.apply_scale(stretch) for p in parts]
         write_obj(f"kitting/{index:02d}.obj", parts, shape.name)
         size = extents(parts) * np.array(KIT_SCALE)
         table.append({"index": index, "name": shape.name, "file": f"kitting/{index:02d}.obj",

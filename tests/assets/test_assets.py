@@ -56,7 +56,7 @@ TEMPLATES: dict[str, tuple[set[str], dict[str, Sequence[Any]], tuple[float, floa
     "kitting/object-template.urdf": (
         {"FNAME0", "SCALE0", "SCALE1", "SCALE2", "COLOR0", "COLOR1", "COLOR2"},
         {"FNAME": (str(ASSETS / "kitting" / "03.obj"),), "SCALE": (0.003, 0.003, 0.001), "COLOR": (1, 0, 0)},
-        (0.048, 0.048, 0.01)),
+        (0.06, 0.06, 0.02)),
 }
 
 # Fixed asset -> (z that rests it on the table (half its nominal height), bottom-z check wanted).
@@ -273,11 +273,34 @@ def test_kitting_table_and_meshes(sim: Any, tmp_path: Path) -> None:
         lo, hi = aabb(sim, load(sim, urdf, (0, 0, 0.5), fixed=True))
         dx, dy, dz = (hi[a] - lo[a] for a in range(3))
         dx, dy, dz = (d - 2 * MESH_AABB_MARGIN for d in (dx, dy, dz))
-        assert 0.045 <= max(dx, dy) <= 0.0605 and min(dx, dy) >= 0.03, (s["name"], dx, dy)
-        assert dz == pytest.approx(0.01, abs=0.001)
+        assert 0.054 <= max(dx, dy) <= 0.0755 and min(dx, dy) >= 0.03, (s["name"], dx, dy)
+        assert dz == pytest.approx(0.02, abs=0.001)
         assert [round(dx, 3), round(dy, 3)] == pytest.approx(s["size_m_at_scale"][:2], abs=0.0011)
     for slot in doc["kit_slots_m"]:  # a 6 cm shape in any slot stays on the 28 x 20 cm board
         assert abs(slot[0]) + 0.03 <= 0.14 and abs(slot[1]) + 0.03 <= 0.1
+
+
+# The reference's kitting footprints (x, y in metres at scale 0.003), measured from its meshes:
+# the free space left after a shape is placed, and so every later random pose, depends on them.
+REFERENCE_KIT_FOOTPRINTS = {"letter R shape": (0.0405, 0.0567), "triangle": (0.06, 0.06), "square": (0.06, 0.06),
+                            "diamond": (0.075, 0.06), "pentagon": (0.0572, 0.0544), "rectangle": (0.075, 0.045),
+                            "star": (0.0575, 0.0605), "letter E shape": (0.032, 0.0567), "hexagon": (0.052, 0.06),
+                            "heart": (0.0575, 0.0528)}
+
+
+def test_kitting_shapes_have_the_reference_footprints() -> None:
+    """Each mesh spans the reference's footprint, is centred on its bounding box and is 20 units
+    tall (2 cm at the object scale), as the reference's."""
+    shapes = json.loads((ASSETS / "kitting" / "shapes.json").read_text())["shapes"]
+    for s in shapes:
+        lines = (ASSETS / s["file"]).read_text().splitlines()
+        points = [[float(v) for v in line.split()[1:]] for line in lines if line.startswith("v ")]
+        lo, hi = (list(map(f, zip(*points, strict=True))) for f in (min, max))
+        assert [a + b for a, b in zip(lo, hi, strict=True)] == pytest.approx((0, 0, 0), abs=1e-4), s["name"]
+        assert hi[2] - lo[2] == pytest.approx(20.0)
+        if s["name"] in REFERENCE_KIT_FOOTPRINTS:
+            size = [(b - a) * 0.003 for a, b in zip(lo[:2], hi[:2], strict=True)]
+            assert size == pytest.approx(REFERENCE_KIT_FOOTPRINTS[s["name"]], abs=1e-4), s["name"]
 
 
 def test_concave_kitting_shape_collides_as_its_outline(sim: Any, tmp_path: Path) -> None:

@@ -16,6 +16,12 @@ agreement per (task, seed), tasks passing 2/2 on each side, passing only here / 
 seconds per episode, and the verdict of every task and seed. `--write` puts them into
 BENCHMARKS.md between this script's markers. Task code only runs in child processes.
 
+`--ref-from-table` seeds the reference's side of the cache from the verdict table already
+between the markers (a full reference side takes hours on a loaded machine; its code does not
+change between our runs): every task without a cached reference result gets the table's
+per-seed verdicts, marked as such, and the written output says which tasks' reference side was
+run again here (`--ref-label` names the table's run). `--redo ref --only NAME` reruns a few.
+
     python bench/fidelity.py --ref-root REF/GenSim --ref-python REF/venv/bin/python --jobs 2 --write
 """
 
@@ -88,6 +94,42 @@ def run_ours(args: argparse.Namespace, name: str, file: str | None) -> dict[str,
             "wall_s": time.perf_counter() - start}
 
 
+def table_verdicts(text: str) -> dict[str, dict[str, Any]]:
+    """The reference's per-seed verdicts from a verdict table this script wrote (the rows of
+    `| task | reference (seeds 0, 2) | gensim ... |` between its markers), as cache records."""
+    if BEGIN not in text or END not in text:
+        return {}
+    block = text[text.index(BEGIN): text.index(END)]
+    found: dict[str, dict[str, Any]] = {}
+    for line in block.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 5 or not re.fullmatch(r"(ok|--)( (ok|--))*", cells[1]):
+            continue
+        marks = cells[1].split()
+        if len(marks) != len(SEEDS):
+            continue
+        error = re.search(r"ref: (.*?)(?:; ours: |$)", cells[4])
+        seeds = {str(s): {"ok": m == "ok", "seconds": 0.0, "from_table": True,
+                          **({"error": error.group(1)} if error and m != "ok" else {})}
+                 for s, m in zip(SEEDS, marks, strict=True)}
+        found[cells[0]] = {"seeds": seeds, "wall_s": 0.0, "from_table": True}
+    return found
+
+
+def seed_ref_cache(cache: Path, names: list[str], text: str) -> list[str]:
+    """Write the table's reference verdicts into the cache for tasks that have none; returns
+    the names seeded."""
+    verdicts = table_verdicts(text)
+    seeded = []
+    for name in names:
+        path = cache / "ref" / f"{name}.json"
+        if name in verdicts and not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(verdicts[name]))
+            seeded.append(name)
+    return seeded
+
+
 def within_budget(ours: dict[str, Any]) -> dict[str, Any]:
     """Our side's per-seed verdicts as the reference's loop would give them: a seed that the
     expert completed only after the task's `max_steps` (named by a `budget` failure; the checker
@@ -135,7 +177,19 @@ def mark(side: dict[str, Any]) -> str:
     return " ".join("ok" if side["seeds"][str(s)]["ok"] else "--" for s in SEEDS)
 
 
-def table(results: dict[str, dict[str, Any]], generated: set[str]) -> str:
+def provenance(results: dict[str, dict[str, Any]], label: str) -> str:
+    """One sentence on where the reference's verdicts come from, when some were read from a
+    previous table."""
+    from_table = sorted(t for t in results if results[t]["ref"].get("from_table"))
+    if not from_table:
+        return ""
+    rerun = sorted(t for t in results if not results[t]["ref"].get("from_table"))
+    return (f"Reference verdicts from {label}, reference unchanged; re-run here for "
+            + (f"tasks {', '.join(rerun)}" if rerun else "no task")
+            + ". Its seconds per episode are those of the re-run tasks only.")
+
+
+def table(results: dict[str, dict[str, Any]], generated: set[str], label: str = "a previous run") -> str:
     def stats(names: list[str]) -> list[str]:
         n = len(names)
         ref_ok = {(t, s) for t in names for s in map(str, SEEDS) if results[t]["ref"]["seeds"][s]["ok"]}
@@ -155,7 +209,8 @@ def table(results: dict[str, dict[str, Any]], generated: set[str]) -> str:
     gen = sorted(t for t in results if t in generated)
     built = sorted(t for t in results if t not in generated)
     lines = [f"Seeds {SEEDS}; reference / gensim. 'only here' = passes 2/2 in gensim but not the reference. "
-             "A seed succeeds within the task's `max_steps` on both sides.", "",
+             "A seed succeeds within the task's `max_steps` on both sides."
+             + (" " + provenance(results, label) if provenance(results, label) else ""), "",
              "| set | tasks | passing 2/2 | seeds succeeded | passing in both | only here | only there "
              "| agreement per (task, seed) | s per episode (ref / ours: reset+expert; ours incl. replay) |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -195,9 +250,18 @@ def main() -> None:
     parser.add_argument("--sides", choices=["both", "ours", "ref"], default="both",
                         help="run only one side (the other is read from the cache when there)")
     parser.add_argument("--reverse", action="store_true", help="run the tasks in reverse order")
+    parser.add_argument("--ref-from-table", action="store_true",
+                        help="seed the reference's cache from the verdict table in BENCHMARKS.md")
+    parser.add_argument("--ref-label", default="a previous run",
+                        help="the run the table's reference verdicts come from, for the output")
     args = parser.parse_args()
     cache = Path(args.cache)
     chosen = targets(args)
+    if args.ref_from_table:
+        from bench.benchmarks_md import PATH as md_path
+
+        seeded = seed_ref_cache(cache, [name for name, _ in chosen], md_path.read_text(encoding="utf-8"))
+        print(f"reference verdicts of {len(seeded)} tasks read from the table", file=sys.stderr)
     if args.cached_only:
         chosen = [t for t in chosen if all((cache / side / f"{t[0]}.json").is_file() for side in ("ref", "ours"))]
     generated = {name for name, file in chosen if file}
@@ -222,7 +286,7 @@ def main() -> None:
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = {name: r for name, r in pool.map(one, chosen) if r is not None}
-    md = table(results, generated)
+    md = table(results, generated, args.ref_label)
     print(md)
     if args.write:
         write(md)

@@ -16,3 +16,21 @@ def test_a_seed_completed_only_past_max_steps_is_not_a_success() -> None:
 def test_other_stages_keep_their_per_seed_verdicts() -> None:
     ours = {"stage": "done", "seeds": {"0": {"ok": True}, "2": {"ok": False}}, "errors": []}
     assert within_budget(ours) == ours
+
+
+def test_reference_verdicts_are_seeded_from_a_previous_table(tmp_path) -> None:
+    from bench.fidelity import BEGIN, END, provenance, seed_ref_cache, table_verdicts
+
+    text = "\n".join([BEGIN, "| task | reference (seeds 0, 2) | gensim (seeds 0, 2) | gensim stage | note |",
+                      "|---|---|---|---|---|", "| a-task | ok -- | ok ok | done |  |",
+                      "| b-task | -- -- | -- ok | success | ref: KeyError: 'x'; ours: success: 1 of 2 |", END])
+    found = table_verdicts(text)
+    assert [found["a-task"]["seeds"][s]["ok"] for s in ("0", "2")] == [True, False]
+    assert found["b-task"]["seeds"]["0"]["error"] == "KeyError: 'x'"
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "ref" / "b-task.json").write_text('{"seeds": {}}')  # run here: kept
+    assert seed_ref_cache(tmp_path, ["a-task", "b-task", "c-task"], text) == ["a-task"]
+    results = {"a-task": {"ref": found["a-task"]}, "b-task": {"ref": {"seeds": {}}}}
+    assert provenance(results, "the full run") == (
+        "Reference verdicts from the full run, reference unchanged; re-run here for tasks b-task. "
+        "Its seconds per episode are those of the re-run tasks only.")

@@ -262,6 +262,8 @@ def main() -> None:
 
         seeded = seed_ref_cache(cache, [name for name, _ in chosen], md_path.read_text(encoding="utf-8"))
         print(f"reference verdicts of {len(seeded)} tasks read from the table", file=sys.stderr)
+    if args.sides == "ours":  # a task without the reference's verdict is left out of the tables anyway
+        chosen = [t for t in chosen if (cache / "ref" / f"{t[0]}.json").is_file()]
     if args.cached_only:
         chosen = [t for t in chosen if all((cache / side / f"{t[0]}.json").is_file() for side in ("ref", "ours"))]
     generated = {name for name, file in chosen if file}

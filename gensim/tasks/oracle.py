@@ -111,15 +111,19 @@ class Oracle:
         step's object can start on an earlier step's target (a wall block on the foundation):
         put there anyway, the object would land on it, tilted or merely on top, and the one
         under it could not be picked any more. Only goal objects not yet on a target of their
-        own count (bowls, fixtures and objects already placed are what targets rest on or in),
-        and only where they rise `CLEAR_ABOVE` over the bottom of the landing object."""
+        own count (bowls, fixtures and objects already placed are what targets rest on or in;
+        an object of a later zone goal counts while it lies outside its zone), never one
+        within `pos_eps` of the landing (the receptacle the target was taken from), and only
+        where they rise `CLEAR_ABOVE` over the bottom of the landing object. A fixture spawned
+        overlapping another one is pushed off its spawn pose by the settling; a block sent to
+        that pose (the target) then landed on its walls, again and again."""
         footprint = self._footprint_at(obj, landing, segm)
         if footprint is None:
             return None
         rows, cols = footprint
         bottom = float(landing[0][2]) - self.env.get_object_size(obj)[2] / 2
         above = height[rows, cols] > bottom + CLEAR_ABOVE
-        unsettled = self._unsettled_goal_objects(goal, done) - {obj}
+        unsettled = self._unsettled_goal_objects(goal, done, landing) - {obj}
         ids, counts = np.unique(segm[rows, cols][above], return_counts=True)
         blockers = [(int(c), int(i)) for i, c in zip(ids, counts, strict=True)
                     if int(i) in unsettled and c >= CLEAR_MIN_PIXELS]
@@ -196,13 +200,23 @@ class Oracle:
         rows, cols = np.nonzero(mask)
         return rows, cols
 
-    def _unsettled_goal_objects(self, goal: Goal, done: np.ndarray) -> set[int]:
-        """Objects of the remaining goals not on a target of their own goal."""
+    def _unsettled_goal_objects(self, goal: Goal, done: np.ndarray, landing: Pose) -> set[int]:
+        """Objects of the remaining goals not on a target of their own goal; for a zone goal,
+        those outside its zone, except one within `pos_eps` of `landing` (the receptacle, a
+        bowl or a fixture, whose pose the target was taken from)."""
         task = self.task
         out = {int(o) for i, o in enumerate(goal.objs) if not done[i]}
+        z_max = float(task.zone_bounds[2][1])
         for later in task.goals[1:]:
+            if later.metric == "zone":  # anywhere inside the zone is settled; outside it is not
+                for o in later.objs:
+                    pose = self.env.get_object_pose(o)
+                    near = np.linalg.norm(np.subtract(pose[0][:2], landing[0][:2])) <= task.pos_eps
+                    if not near and rewards.zone_fraction(later, o, pose, z_max) < 0.999:
+                        out.add(int(o))
+                continue
             if later.metric != "pose":
-                continue  # zone goals' objects may rest anywhere inside: left alone
+                continue
             hits = rewards.match_table(later, lambda o: self.env.get_object_pose(o), task.pos_eps, task.rot_eps)
             out |= {int(o) for i, o in enumerate(later.objs) if not hits[i].any()}
         return out

@@ -52,6 +52,33 @@ class TargetOnAnEdge(Task):
                       symmetries=[np.pi / 2], language_goal="stack the block")
 
 
+ZONE = (((0.5, 0.25, 0.0), FLAT), (0.12, 0.12, 0.0))
+
+
+class LaterZoneObjectOnTarget(Task):
+    """Red to (0.5, 0); then blue into a zone at (0.5, 0.25). Blue starts on red's target,
+    outside its zone (a fixture pushed off its spawn pose while the scene settled)."""
+
+    def __init__(self, receptacle: bool = False) -> None:
+        super().__init__()
+        self.max_steps = 4
+        self.receptacle = receptacle
+
+    def reset(self, env: Environment) -> None:
+        super().reset(env)
+        red = env.add_object(BLOCK, ((0.5, -0.25, 0.02), FLAT), color=utils.COLORS["red"])
+        if self.receptacle:  # the target taken from a bowl's pose: the red block goes into it
+            blue = env.add_object("bowl/bowl.urdf", ((0.5, 0.0, 0.0), FLAT), color=utils.COLORS["blue"])
+        else:
+            blue = env.add_object(BLOCK, ((0.5, 0.025, 0.02), FLAT), color=utils.COLORS["blue"])
+        self.add_goal(objs=[red], matches=np.ones((1, 1)), targ_poses=[((0.5, 0.0, 0.02), FLAT)],
+                      replace=False, rotations=True, metric="pose", params=None, step_max_reward=0.5,
+                      symmetries=[np.pi / 2], language_goal="move the red block")
+        self.add_goal(objs=[blue], matches=np.ones((1, 1)), targ_poses=[ZONE[0]], replace=False,
+                      rotations=True, metric="zone", params=[ZONE], step_max_reward=0.5,
+                      language_goal="move the blue one into the zone")
+
+
 def _run(task: Task) -> tuple[object, Environment]:
     env = Environment(render_obs=False)
     return run_episode(env, task, 0), env
@@ -79,5 +106,27 @@ def test_a_target_on_an_edge_is_reached_a_few_millimetres_inwards() -> None:
         xyz = env.get_object_pose(env.obj_ids["rigid"][0])[0]
         assert xyz[2] > 0.05  # resting on the fixed block, not tipped off
         assert 0.01 < xyz[1] < 0.02  # moved inwards, within the tolerance of the target
+    finally:
+        env.close()
+
+
+def test_a_later_zone_goals_object_outside_its_zone_is_moved_off_a_target_first() -> None:
+    result, env = _run(LaterZoneObjectOnTarget())
+    try:
+        first_pick = result.actions[0]["pose0"][0]
+        assert abs(first_pick[0] - 0.5) < 0.01 and abs(first_pick[1] - 0.025) < 0.01  # the blue block first
+        assert result.rewards[0] == 0.0 and result.rewards[1] == 0.5
+        red = env.obj_ids["rigid"][0]
+        assert env.get_object_pose(red)[0][2] < 0.03  # on the table, not on top of the blue block
+    finally:
+        env.close()
+
+
+def test_the_receptacle_a_target_was_taken_from_stays_where_it_is() -> None:
+    result, env = _run(LaterZoneObjectOnTarget(receptacle=True))
+    try:
+        first_pick = result.actions[0]["pose0"][0]
+        assert abs(first_pick[1] + 0.25) < 0.01  # the red block first, into the bowl
+        assert result.rewards[0] == 0.5
     finally:
         env.close()

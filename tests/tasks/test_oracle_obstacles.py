@@ -67,8 +67,8 @@ class LaterZoneObjectOnTarget(Task):
     def reset(self, env: Environment) -> None:
         super().reset(env)
         red = env.add_object(BLOCK, ((0.5, -0.25, 0.02), FLAT), color=utils.COLORS["red"])
-        if self.receptacle:  # the target taken from a pallet's pose: the red block goes onto it
-            blue = env.add_object("pallet/pallet.urdf", ((0.5, 0.0, 0.01), FLAT), color=utils.COLORS["blue"])
+        if self.receptacle:  # the target taken from the blue block's pose: the red one goes onto it
+            blue = env.add_object(BLOCK, ((0.5, 0.0, 0.02), FLAT), color=utils.COLORS["blue"])
         else:
             blue = env.add_object(BLOCK, ((0.5, 0.025, 0.02), FLAT), color=utils.COLORS["blue"])
         self.add_goal(objs=[red], matches=np.ones((1, 1)), targ_poses=[((0.5, 0.0, 0.02), FLAT)],
@@ -126,7 +126,7 @@ def test_the_receptacle_a_target_was_taken_from_stays_where_it_is() -> None:
     result, env = _run(LaterZoneObjectOnTarget(receptacle=True))
     try:
         first_pick = result.actions[0]["pose0"][0]
-        assert abs(first_pick[1] + 0.25) < 0.01  # the red block first, onto the pallet
+        assert abs(first_pick[1] + 0.25) < 0.01  # the red block first, onto the blue one
         assert result.rewards[0] == 0.5
     finally:
         env.close()

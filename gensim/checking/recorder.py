@@ -47,20 +47,19 @@ SCENE_CALLS = frozenset({
     "setJointMotorControlArray", "setJointMotorControlMultiDof", "setJointMotorControlMultiDofArray",
     "enableJointForceTorqueSensor", "setCollisionFilterPair", "setCollisionFilterGroupMask", "setGravity",
     "setTimeStep", "setPhysicsEngineParameter", "setDefaultContactERP", "performCollisionDetection",
-    "stepSimulation", "changeVisualShape", "changeTexture", "resetVisualShapeData",
+    "stepSimulation", "changeVisualShape", "changeTexture", "resetVisualShapeData", "loadTexture",
 })
-LOOKS_ONLY = frozenset({"changeVisualShape", "changeTexture", "resetVisualShapeData"})
-# Calls that neither change the world nor matter to the replay (reads, maths, debug drawing,
-# textures: the replay renders nothing). Every other pybullet function called while the scene
-# is built is named in the record as unsupported, and the replay refuses the scene.
+LOOKS_ONLY = frozenset({"changeVisualShape", "changeTexture", "resetVisualShapeData", "loadTexture"})
+# Calls that neither change the world nor matter to the replay (reads, maths, debug drawing).
+# Every other pybullet function called while the scene is built is named in the record as
+# unsupported, and the replay refuses the scene.
 READ_PREFIXES = ("get", "compute", "calculate", "is", "ray", "read")
 IGNORED = frozenset({
     "invertTransform", "multiplyTransforms", "rotateVector", "renderImage", "addUserDebugLine",
     "addUserDebugParameter", "addUserDebugPoints", "addUserDebugText", "removeAllUserDebugItems",
     "removeAllUserParameters", "removeUserDebugItem", "configureDebugVisualizer",
     "resetDebugVisualizerCamera", "setDebugObjectColor", "submitProfileTiming", "syncBodyInfo",
-    "syncUserData", "addUserData", "removeUserData", "setTimeOut", "saveState", "removeState",
-    "loadTexture", "error",
+    "syncUserData", "addUserData", "removeUserData", "setTimeOut", "saveState", "removeState", "error",
 })
 
 
@@ -78,6 +77,27 @@ FILE_ARGS = {"loadURDF": ("0", "fileName"), "createCollisionShape": ("fileName",
              "createVisualShape": ("fileName",)}
 MAX_FILE_BYTES = 1_000_000
 FILE_PLACEHOLDER = "{FILE}"  # stands for a file argument in the record (see `SimCall.files`)
+TEXTURE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tga", ".bmp", ".gif"})
+
+
+def texture_roots() -> dict[str, Path]:
+    """Where a texture may come from, by the name a record gives the root: gensim's assets
+    folder and pybullet_data (a name relative to one of them is all a record holds)."""
+    import pybullet_data
+
+    from gensim.sim.assets import default_assets_root
+
+    return {"asset": Path(default_assets_root()).resolve(), "pybullet_data": Path(pybullet_data.getDataPath()).resolve()}
+
+
+def texture_ref(name: Any) -> dict[str, str]:
+    """The record of a texture file `loadTexture` was given: `{"asset": relative path}` or
+    `{"pybullet_data": relative path}`; ValueError (one line) for any other file."""
+    path = Path(str(name)).resolve()
+    for key, root in texture_roots().items():
+        if path.is_relative_to(root) and path.is_file() and path.suffix.lower() in TEXTURE_SUFFIXES:
+            return {key: str(path.relative_to(root))}
+    raise ValueError(f"the texture {str(name)[:120]!r} is not an image of gensim's assets or pybullet_data")
 
 
 class CallLog:
@@ -89,6 +109,7 @@ class CallLog:
         self.active = False
         self.calls: list[SimCall] = []
         self.unsupported: list[str] = []
+        self.textures: dict[int, int] = {}  # pybullet's texture ids -> the scene's (0, 1, ... in load order)
 
     def add(self, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any) -> None:
         if int(kwargs.get("physicsClientId", 0)) != self.client:
@@ -105,6 +126,14 @@ class CallLog:
             plain_args = [_plain(a) for a in args]
             plain_kwargs = {str(k): _plain(v) for k, v in kwargs.items() if k != "physicsClientId"}
             call = SimCall(fn, plain_args, plain_kwargs, _plain(result))
+            if fn == "loadTexture":  # a texture by name only, from the allowed folders
+                name = plain_args[0] if plain_args else plain_kwargs.pop("textureFilename", None)
+                call.args, call.kwargs = [FILE_PLACEHOLDER], {}
+                call.files["0"] = texture_ref(name)
+                # numbered within the scene: pybullet's ids grow from reset to reset
+                call.result = self.textures.setdefault(int(result), len(self.textures))
+            elif fn == "changeVisualShape":
+                self._scene_texture(plain_args, plain_kwargs)
             for key in FILE_ARGS.get(fn, ()):
                 value = plain_args[0] if key == "0" and plain_args else plain_kwargs.get(key)
                 if isinstance(value, str):
@@ -117,6 +146,16 @@ class CallLog:
             self.unsupported.append(f"{fn} ({err})")
             return
         self.calls.append(call)
+
+    def _scene_texture(self, args: list[Any], kwargs: dict[str, Any]) -> None:
+        """A `changeVisualShape`'s texture id written as the scene's number of that texture."""
+        where: Any = (kwargs, "textureUniqueId") if "textureUniqueId" in kwargs else (args, 3) if len(args) > 3 else None
+        if where is None or not isinstance(where[0][where[1]], int) or where[0][where[1]] < 0:
+            return  # no texture named (-1 removes it, -2 leaves it)
+        real = where[0][where[1]]
+        if real not in self.textures:
+            raise ValueError(f"texture {real} was not loaded while the scene was built")
+        where[0][where[1]] = self.textures[real]
 
     def _file(self, name: str) -> dict[str, str]:
         path = Path(name).resolve()
@@ -183,6 +222,7 @@ class RecordingEnvironment(Environment):
 
     def build_scene(self) -> None:
         self.log.calls, self.log.unsupported, self.placed = [], [], []
+        self.log.textures = {}
         self.log.active = True
         try:
             super().build_scene()

@@ -121,17 +121,47 @@ def _no_strings(value: Any, fn: str) -> None:
             _no_strings(item, fn)
 
 
+def texture_file(call: SimCall) -> Path:
+    """The image a recorded `loadTexture` names (relative to gensim's assets folder or to
+    pybullet_data, `recorder.texture_ref`), checked here: ReplayError (one line) for any other
+    path, whatever the child wrote into its record."""
+    from gensim.checking.recorder import TEXTURE_SUFFIXES, texture_roots
+
+    spec = call.files.get("0") or {}
+    roots = texture_roots()
+    if len(spec) == 1 and next(iter(spec)) in roots and isinstance(call.result, int) and not isinstance(call.result, bool):
+        key, name = next(iter(spec.items()))
+        path, root = roots[key] / name, roots[key]
+        if (not Path(name).is_absolute() and _inside(path, root) and path.is_file()
+                and path.suffix.lower() in TEXTURE_SUFFIXES):
+            return path
+    shown = next(iter(spec.values()), "") if spec else ""
+    raise ReplayError(f"pybullet.loadTexture: {str(shown)[:120]!r} is not an image of gensim's assets or pybullet_data")
+
+
 def rebuild(env: Any, calls: Sequence[SimCall], work: Path, looks: bool = False) -> None:
     """Make the recorded calls again in `env`'s client (see the module docstring). `looks`: also
-    the calls that change only how bodies look (colours), for a replay that renders."""
+    the calls that change only how bodies look (colours, textures), for a replay that renders.
+    A texture is loaded by name from gensim's assets or pybullet_data only (`texture_file`,
+    checked whether or not the replay renders), and the ids the child's `loadTexture` returned
+    are mapped to the replay's own."""
     import pybullet
 
+    textures: dict[int, int] = {}  # the child's texture id -> this client's
     for index, call in enumerate(calls):
         if call.fn not in SCENE_CALLS:
             raise ReplayError(f"pybullet.{call.fn} is not a call the replay rebuilds")
+        if call.fn == "loadTexture":
+            path = texture_file(call)
+            if looks:
+                try:
+                    textures[call.result] = pybullet.loadTexture(str(path), physicsClientId=env.client)
+                except pybullet.error as err:
+                    raise ReplayError(f"pybullet.loadTexture failed when rebuilt: {err}") from None
+            continue
         if call.fn in LOOKS_ONLY:  # no physics: only a rendering replay makes them
             if looks:
-                _look(env, call)
+                _look(env, call, textures)
             continue
         args, kwargs = list(call.args), dict(call.kwargs)
         kwargs.pop("physicsClientId", None)
@@ -190,9 +220,9 @@ def after_step(env: Any, calls: Sequence[SimCall], objects: set[int], step: int,
                               "goal: only the expert's actions may reach it")
 
 
-def _look(env: Any, call: SimCall) -> None:
-    """A recorded colour change made again (`changeVisualShape` with numbers only; textures are
-    not rebuilt: the ids of `loadTexture` are not recorded)."""
+def _look(env: Any, call: SimCall, textures: dict[int, int] | None = None) -> None:
+    """A recorded change of looks made again: `changeVisualShape` with numbers only, its colour
+    and its texture (an id of a recorded `loadTexture`, mapped through `textures`)."""
     import pybullet
 
     if call.fn != "changeVisualShape":
@@ -205,6 +235,15 @@ def _look(env: Any, call: SimCall) -> None:
             kwargs[name] = call.kwargs[name]
     if len(call.args) > 4:
         kwargs.setdefault("rgbaColor", call.args[4])
+    texture = call.kwargs.get("textureUniqueId", call.args[3] if len(call.args) > 3 else -2)
+    if texture != -2:  # pybullet's default: the texture stays as it is
+        if texture == -1:  # no texture
+            kwargs["textureUniqueId"] = -1
+        elif isinstance(texture, int) and not isinstance(texture, bool) and texture in (textures or {}):
+            kwargs["textureUniqueId"] = (textures or {})[texture]
+        else:
+            raise ReplayError(f"pybullet.changeVisualShape: texture {str(texture)[:40]} was not made by a "
+                              "recorded loadTexture")
     try:
         for value in [*args, *kwargs.values()]:
             _no_strings(value, call.fn)

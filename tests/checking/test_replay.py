@@ -57,6 +57,13 @@ def test_unreplayable_scene_is_a_replay_error() -> None:
     assert verdict.stage == "replay" and "malformed" in verdict.errors[0]
 
 
+def test_a_textured_task_passes_the_gate() -> None:
+    # the gate's replay renders nothing, but checks the texture's name all the same
+    textured = Path(__file__).resolve().parents[1] / "fixtures" / "replay" / "textured_block_in_bowl.py"
+    verdict = check_task(load_task_file(textured), seeds=[0, 2])
+    assert verdict.passed, verdict.errors
+
+
 def test_ropes_and_piles_replay() -> None:
     cls = load_task_file(FIXTURES / "blocks_into_zone.py")  # a zone goal
     assert check_task(cls, seeds=[0]).passed

@@ -109,3 +109,72 @@ def test_instructions_are_recorded_at_reset_and_checked(gensim_home: Path) -> No
     other[1]["record"] = other[0]["record"]  # seed 0's record sent for seed 2
     out = judged(other, job)
     assert out[0]["success"] and not out[1]["success"] and "record is of seed 0" in out[1]["error"]
+
+
+TEXTURED = FIXTURES / "replay" / "textured_block_in_bowl.py"
+
+
+def test_textures_are_recorded_by_name_and_replayed(gensim_home: Path) -> None:
+    """A task that textures its block: the record names the texture (an image of gensim's
+    assets) and the replay's renders show it, the same pictures the task's own process draws;
+    without the texture calls the replay's pictures differ."""
+    import numpy as np
+
+    from gensim.data.format import EpisodeFile
+    from gensim.data.worker import judged, run_seeds, sandbox_entry
+
+    job = {**_job(TEXTURED, [0]), "task": "textured-block"}
+    played = sandbox_entry(json.loads(json.dumps(job)))["outcomes"]  # the child's side, played here
+    calls = played[0]["record"]["scene"]["calls"]
+    loads = [c for c in calls if c["fn"] == "loadTexture"]
+    assert [c["files"]["0"] for c in loads] == [{"asset": "google/textures/book.png"}] and loads[0]["args"] == ["{FILE}"]
+    replayed = judged([json.loads(json.dumps(o)) for o in played], job)
+    assert replayed[0]["success"], replayed[0].get("error")
+    kept = EpisodeFile(replayed[0]["data"]).to_episode()
+    own = EpisodeFile(run_seeds(job)[0]["data"]).to_episode()  # the same code, rendering here (trusted for the test)
+    assert np.array_equal(kept.color, own.color)
+    bare = json.loads(json.dumps(played))
+    scene = bare[0]["record"]["scene"]
+    scene["calls"] = [c for c in scene["calls"] if c["fn"] != "loadTexture" and "textureUniqueId" not in c["kwargs"]]
+    untextured = EpisodeFile(judged(bare, job)[0]["data"]).to_episode()
+    assert not np.array_equal(untextured.color[0], kept.color[0])
+
+
+def test_a_texture_outside_the_allowed_folders_is_refused(gensim_home: Path, tmp_path: Path) -> None:
+    """The child's recorder names a texture file outside gensim's assets and pybullet_data as
+    unsupported; a record forged to name one (a path, `..`, a non-image) is refused by the
+    replayer itself. Each is a failed episode with a one-line reason, nothing kept."""
+    import shutil
+
+    import pybullet_data
+
+    from gensim.checking.recorder import texture_ref
+    from gensim.data.worker import judged, sandbox_entry
+    from gensim.sim.assets import default_assets_root
+
+    assert texture_ref(Path(pybullet_data.getDataPath()) / "checker_blue.png") == {"pybullet_data": "checker_blue.png"}
+    outside = tmp_path / "book.png"
+    shutil.copy(Path(default_assets_root()) / "google" / "textures" / "book.png", outside)
+    code = TEXTURED.read_text().replace("os.path.join(self.assets_root, 'google', 'textures', 'book.png')", repr(str(outside)))
+    job = {**_job(TEXTURED, [0]), "task": "textured-block", "code": code}
+    played = json.loads(json.dumps(sandbox_entry(json.loads(json.dumps(job)))["outcomes"]))
+    assert any("is not an image of gensim's assets or pybullet_data" in u
+               for u in played[0]["record"]["scene"]["unsupported"])
+    out = judged(played, job)
+    assert not out[0]["success"] and out[0]["data"] is None
+    assert "the scene uses loadTexture" in out[0]["error"] and str(outside) in out[0]["error"], out[0]["error"]
+    honest = json.loads(json.dumps(sandbox_entry(json.loads(json.dumps({**job, "code": TEXTURED.read_text()})))["outcomes"]))
+    for forged in ({"asset": "../../../../etc/hostname"}, {"path": str(outside)}, {"asset": "stacking/block.urdf"},
+                   {"pybullet_data": str(Path(pybullet_data.getDataPath()) / "checker_blue.png")}):
+        lying = json.loads(json.dumps(honest))
+        load = next(c for c in lying[0]["record"]["scene"]["calls"] if c["fn"] == "loadTexture")
+        load["files"]["0"] = forged
+        out = judged(lying, job)
+        assert not out[0]["success"] and out[0]["data"] is None, forged
+        assert "loadTexture" in out[0]["error"] and "is not an image of gensim's assets or pybullet_data" in out[0]["error"]
+        assert "\n" not in out[0]["error"]
+    lying = json.loads(json.dumps(honest))  # a texture id no recorded loadTexture made
+    change = next(c for c in lying[0]["record"]["scene"]["calls"] if "textureUniqueId" in c["kwargs"])
+    change["kwargs"]["textureUniqueId"] = 7
+    out = judged(lying, job)
+    assert not out[0]["success"] and "was not made by a recorded loadTexture" in out[0]["error"]

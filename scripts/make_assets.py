@@ -329,12 +329,18 @@ def make_containers() -> None:
         0.1, RGBA["bowlgreen"], size=(0.114, 0.114, 0.035),
         note="Open bowl, the reference's outline: rim 11.4 cm, 3.5 cm tall, centred 2.5 cm behind "
              "and 0.8 cm beside its frame; origin on the bottom plane."))
-    # The reference's outline: 12 cm square, 6 mm bars, 1 mm tall (what its oracle camera sees
-    # of a zone, hence the free space left around it, depends on these).
-    frame = [(0.12, 0.006, 0, 0.057), (0.12, 0.006, 0, -0.057), (0.006, 0.108, 0.057, 0), (0.006, 0.108, -0.057, 0)]
+    # The reference's outline: 12 cm square, 1 mm tall, bars 5.982 and 5.988 mm wide (its mesh's
+    # inner edges lie at 9.002 and 9.003 of 10 units, so at x = -5.4018, +5.4012 cm and
+    # y = -5.4012, +5.4018 cm). What its oracle camera sees of a zone, hence the free space left
+    # around it, depends on these to the hundredth of a millimetre: with 6 mm bars one pixel of
+    # the free-space image differed at some yaws, and every later draw with it.
+    inner = {"-x": -0.054018, "+x": 0.054012, "-y": -0.054012, "+y": 0.054018}
+    frame = [(-0.06, 0.06, inner["+y"], 0.06), (-0.06, 0.06, -0.06, inner["-y"]),
+             (inner["+x"], 0.06, -0.06, 0.06), (-0.06, inner["-x"], -0.06, 0.06)]
     write_text("zone/zone.urdf", marker_urdf(
-        "zone", [Shape(box((sx, sy, 0.001)), (x, y, 0.0005)) for sx, sy, x, y in frame], RGBA["green"],
-        "Square zone outline 12 x 12 cm, bars 6 mm, bottom at z = 0."))
+        "zone", [Shape(box((x1 - x0, y1 - y0, 0.001)), ((x0 + x1) / 2, (y0 + y1) / 2, 0.0005))
+                 for x0, x1, y0, y1 in frame], RGBA["green"],
+        "Square zone outline 12 x 12 cm, bars 6 mm (the reference's edges), bottom at z = 0."))
     pallet = [Shape(box((0.3, 0.25, 0.008)), (0, 0, 0.006))]
     pallet += [Shape(box((0.3, 0.03, 0.012)), (0, y, -0.004)) for y in (-0.105, 0.0, 0.105)]
     write_text("pallet/pallet.urdf", urdf(

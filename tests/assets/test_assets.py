@@ -188,6 +188,22 @@ def test_zone_is_a_static_visual_marker_on_the_table(sim: Any) -> None:
 BOWL_CENTRE = (-0.02479, 0.00803)  # the bowl's centre in its frame (the reference's, README)
 
 
+def test_zone_bars_have_the_reference_inner_edges() -> None:
+    """The zone's bars end where the reference's do, to the hundredth of a millimetre (x at
+    -5.4018 / +5.4012 cm, y at -5.4012 / +5.4018 cm): with 6 mm bars the free-space image
+    differed by a pixel at some yaws, and every later random pose with it."""
+    text = (ASSETS / "zone" / "zone.urdf").read_text()
+    boxes = re.findall(r'<origin xyz="([^"]+)"[^>]*/>\s*<geometry><box size="([^"]+)"/>', text)
+    edges = set()
+    for xyz, size in boxes:
+        (x, y, _), (sx, sy, _) = ([float(v) for v in t.split()] for t in (xyz, size))
+        if sx < sy:  # a bar along y: its inner x edge
+            edges.add(("x", round(x - sx / 2 if x > 0 else x + sx / 2, 6)))
+        else:
+            edges.add(("y", round(y - sy / 2 if y > 0 else y + sy / 2, 6)))
+    assert edges == {("x", -0.054018), ("x", 0.054012), ("y", -0.054012), ("y", 0.054018)}
+
+
 @pytest.mark.parametrize("offset", [(0.0, 0.0), (BOWL_CENTRE[0] + 0.03, BOWL_CENTRE[1] - 0.02)])
 def test_block_dropped_into_the_bowl_stays_inside(offset: tuple[float, float], sim: Any) -> None:
     load(sim, "bowl/bowl.urdf", (0.5, 0, 0), fixed=True)

@@ -41,6 +41,8 @@ class ProgressEvents(Callback):
     None before the first); keeps `(step, loss)` of every step in `losses` for the training curve.
 
     Register it after `ValidationRollouts` so that a step's event sees that step's validation.
+    The last validation runs when training ends, after the last step's event: one more event
+    then shows it (the bar would otherwise end on the validation before).
     """
 
     def __init__(self, progress: Progress | None, validation: ValidationRollouts | None = None,
@@ -49,6 +51,7 @@ class ProgressEvents(Callback):
         self.validation = validation
         self.window = max(1, window)
         self.losses: list[tuple[int, float]] = []
+        self._shown = 0  # validations in the history when the last event was sent
 
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, outputs: Any,
                            batch: Any, batch_idx: int) -> None:
@@ -56,11 +59,20 @@ class ProgressEvents(Callback):
         step = int(trainer.global_step)
         if loss is not None:
             self.losses.append((step, float(loss)))
+        self._send(trainer)
+
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        history = self.validation.history if self.validation is not None else []
+        if len(history) != self._shown:
+            self._send(trainer)
+
+    def _send(self, trainer: Trainer) -> None:
         if self.progress is None:
             return
         recent = [value for _, value in self.losses[-self.window:]]
         history = self.validation.history if self.validation is not None else []
-        self.progress({"step": step, "max_steps": int(trainer.max_steps),
+        self._shown = len(history)
+        self.progress({"step": int(trainer.global_step), "max_steps": int(trainer.max_steps),
                        "loss": sum(recent) / len(recent) if recent else None,
                        "val_success": history[-1][2] if history else None})
 

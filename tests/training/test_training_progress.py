@@ -110,15 +110,54 @@ def test_progress_events_after_every_step_with_the_last_validation(tmp_path: Pat
                          enable_progress_bar=False, enable_model_summary=False,
                          callbacks=[validation, progress], accelerator="cpu", devices=1)
     trainer.fit(_Toy.make(), train_dataloaders=loader)
-    assert [e["step"] for e in events] == [1, 2, 3, 4, 5, 6]
+    # the last validation runs as training ends, after step 6's event: one more event shows it
+    assert [e["step"] for e in events] == [1, 2, 3, 4, 5, 6, 6]
     assert {e["max_steps"] for e in events} == {6}
-    assert [e["val_success"] for e in events] == [None, None, 0.0, 0.0, 0.0, 0.0]
+    assert [e["val_success"] for e in events] == [None, None, 0.0, 0.0, 0.0, 0.0, 0.0]
     assert [s for s, _ in progress.losses] == [1, 2, 3, 4, 5, 6]
     losses = [v for _, v in progress.losses]
     assert events[-1]["loss"] == pytest.approx((losses[-1] + losses[-2]) / 2)
     assert events[0]["loss"] == pytest.approx(losses[0])
     assert losses[-1] < losses[0]  # the toy learns: these are the real losses
     assert [h[0] for h in validation.history] == [3, 6] and validation.best_path.is_file()
+
+
+def test_progress_ends_on_the_last_validation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The bar's last note is the last validation's success, not the one before (it lagged one
+    validation behind: the last validation runs after the last step's event)."""
+    import lightning.pytorch as pl
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from gensim.training.callbacks import ProgressEvents, ValidationRollouts
+
+    class Scored(ValidationRollouts):
+        """A validation whose success is step / 10 (no rollouts): each one differs."""
+
+        def validate(self, trainer: Any, pl_module: Any) -> None:
+            step = int(trainer.global_step)
+            self.last_step = step
+            self.history.append((step, {"toy": step / 10}, step / 10))
+
+    x = torch.linspace(0.5, 1.0, 4).repeat(4)
+    loader = DataLoader(TensorDataset(x, 3 * x), batch_size=4)
+    validation = Scored([], tmp_path, interval=3, episodes=0)
+    events: list[dict[str, Any]] = []
+    with ProgressBar("train", 6, unit="steps", started=False, line_interval=3600) as bar:
+
+        def on_step(event: dict[str, Any]) -> None:  # as `gensim train` draws its bar
+            events.append(event)
+            bar.update(event["step"], f"val {event['val_success']}", total=event["max_steps"])
+
+        trainer = pl.Trainer(max_steps=6, logger=False, enable_checkpointing=False,
+                             enable_progress_bar=False, enable_model_summary=False,
+                             callbacks=[validation, ProgressEvents(on_step, validation)],
+                             accelerator="cpu", devices=1)
+        trainer.fit(_Toy.make(), train_dataloaders=loader)
+    assert [h[2] for h in validation.history] == [0.3, 0.6]
+    assert events[-1]["step"] == 6 and events[-1]["val_success"] == 0.6
+    last = capsys.readouterr().err.splitlines()[-1]  # the bar's closing line
+    assert "6/6 steps" in last and "val 0.6" in last
 
 
 def test_quiet_filter_drops_native_banners_of_this_process_and_its_children(

@@ -5,8 +5,9 @@ drops objects already on a target (and, when `replace` is False, the targets the
 the object farthest from its nearest allowed target, grasps it at the most interior point of its
 visible top surface and places it so that the object lands on that target, carrying the grasp
 offset (yaw only unless `sixdof`; with `rotations` the object turns to the target's yaw,
-the nearest one modulo its symmetry, as the reference's expert turns it (also for a symmetry
-of 0, whose yaw the reward does not check: side-by-side blocks then stay parallel); without,
+exactly, not the nearest one modulo its symmetry, as the reference's expert turns it (also
+for a symmetry of 0, whose yaw the reward does not check: side-by-side blocks then stay
+parallel); without,
 it keeps its current yaw). "zone" targets are
 reached at the free-most point inside the zone. With a push primitive (piles) it sweeps the
 outlying piece farthest from the zone towards the zone centre. No randomness: the same scene
@@ -272,15 +273,17 @@ class Oracle:
 
     def _landing_pose(self, obj_pose: Pose, target: Pose, goal: Goal, i: int) -> Pose:
         """The pose object i is to land in on `target`: the target's position, and its yaw
-        (the nearest modulo the symmetry) with `rotations`, the object's own yaw without."""
+        with `rotations` (the target's own yaw, not the nearest one modulo the symmetry: the
+        reference's expert turns objects to it exactly, and a symmetry that task code declares
+        wrongly, pi/2 for an L block, then still gives the shape the task drew), the object's
+        own yaw without."""
         obj_yaw = rewards.yaw_of(obj_pose[1])
         if not goal.rotations:
             # No rotation allowed: land with the current yaw (the reward still checks the yaw
             # of an object with a symmetry, as the reference's does).
             return (target[0], _yaw_quat(obj_yaw))
         if not self.task.sixdof:
-            yaw = _nearest_symmetric_yaw(rewards.yaw_of(target[1]), obj_yaw, goal.symmetries[i])
-            return (target[0], _yaw_quat(yaw))
+            return (target[0], _yaw_quat(rewards.yaw_of(target[1])))
         return target
 
     def _place_pose(self, pick: Pose, obj_pose: Pose, target: Pose, goal: Goal, i: int) -> Pose:
@@ -363,16 +366,6 @@ def _most_interior(mask: np.ndarray) -> tuple[int, int]:
 
 def _yaw_quat(yaw: float) -> tuple[float, float, float, float]:
     return utils.eulerXYZ_to_quatXYZW((0.0, 0.0, yaw))
-
-
-def _nearest_symmetric_yaw(target_yaw: float, current_yaw: float, symmetry: float) -> float:
-    """The target yaw shifted by whole symmetry periods to be closest to the current yaw."""
-    if not 0 < symmetry < 2 * np.pi - 1e-6:
-        period = 2 * np.pi
-    else:
-        period = symmetry
-    k = np.round((current_yaw - target_yaw) / period)
-    return float(target_yaw + k * period)
 
 
 def _zone_for(goal: Goal, j: int) -> Zone:

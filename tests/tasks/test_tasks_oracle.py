@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
-from gensim.tasks.oracle import _most_interior, _nearest_symmetric_yaw
+from gensim.tasks import rewards
+from gensim.tasks.goals import Goal
+from gensim.tasks.oracle import Oracle, _most_interior, _yaw_quat
 
 
 def test_pick_pixel_is_the_most_interior_point_of_the_top_face() -> None:
@@ -20,7 +24,17 @@ def test_pick_pixel_is_the_most_interior_point_of_the_top_face() -> None:
     assert _most_interior(np.pad(np.ones((1, 1), bool), 2)) == (2, 2)
 
 
-def test_symmetric_targets_turn_the_least() -> None:
-    assert np.isclose(_nearest_symmetric_yaw(0.0, 1.5, np.pi / 2), np.pi / 2)
-    assert np.isclose(_nearest_symmetric_yaw(0.0, 1.5, 0.0), 0.0)  # no symmetry: a full turn period
-    assert np.isclose(_nearest_symmetric_yaw(0.2, -2.9, np.pi), 0.2 - np.pi)
+def test_objects_turn_to_the_targets_own_yaw_whatever_their_symmetry() -> None:
+    """As the reference's expert: an L block declared symmetric under quarter turns, lying a
+    quarter turn from its target's yaw, still lands at the target's yaw (the nearest yaw modulo
+    the symmetry would have kept it where it was, and the L shapes of a pyramid would cross)."""
+    oracle = Oracle(SimpleNamespace(sixdof=False), env=None)
+    target = ((0.5, 0.0, 0.02), _yaw_quat(0.3))
+    for symmetry in (np.pi / 2, np.pi, 0.0):
+        goal = Goal(objs=[4], matches=np.ones((1, 1), bool), targ_poses=[target], replace=False, rotations=True,
+                    metric="pose", step_max_reward=1.0, symmetries=[symmetry])
+        landing = oracle._landing_pose(((0.3, 0.2, 0.02), _yaw_quat(0.3 + np.pi / 2)), target, goal, 0)
+        assert np.isclose(rewards.yaw_of(landing[1]), 0.3)
+    goal.rotations = False  # without rotations the object keeps its own yaw
+    landing = oracle._landing_pose(((0.3, 0.2, 0.02), _yaw_quat(1.0)), target, goal, 0)
+    assert np.isclose(rewards.yaw_of(landing[1]), 1.0)

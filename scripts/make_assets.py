@@ -23,6 +23,7 @@ from asset_shapes import (
     KIT_SHAPES,
     annulus,
     annulus_polys,
+    cuboid,
     loft,
     prism,
     regular_polygon,
@@ -341,11 +342,28 @@ def make_containers() -> None:
         "zone", [Shape(box((x1 - x0, y1 - y0, 0.001)), ((x0 + x1) / 2, (y0 + y1) / 2, 0.0005))
                  for x0, x1, y0, y1 in frame], RGBA["green"],
         "Square zone outline 12 x 12 cm, bars 6 mm (the reference's edges), bottom at z = 0."))
-    pallet = [Shape(box((0.3, 0.25, 0.008)), (0, 0, 0.006))]
-    pallet += [Shape(box((0.3, 0.03, 0.012)), (0, y, -0.004)) for y in (-0.105, 0.0, 0.105)]
+    # The reference's pallet, measured (its mesh loaded in place, nothing copied): 30 x 25 x
+    # 3.75 cm, centred on its frame; seven 5 mm top boards across y with 1.75 cm gaps, three
+    # 1 cm stringers along x under them, five bottom boards. The oracle camera sees the table
+    # through the gaps (free space there), so the boards are drawn where the reference's are.
+    # PyBullet collides with the convex hull of the reference's mesh, a solid block: ours is
+    # that block (one convex mesh, so its AABB margin is the reference's too).
+    top_boards = [(-0.15, -0.115), (-0.0975, -0.0725), (-0.055, -0.03), (-0.0125, 0.0125),
+                  (0.03, 0.055), (0.0725, 0.0975), (0.115, 0.15)]
+    bottom_boards = [top_boards[k] for k in (0, 2, 3, 4, 6)]
+    stringers = [(-0.125, -0.115), (-0.005, 0.005), (0.115, 0.125)]
+    h, board = 0.01875, 0.005
+    pallet = [Shape(box((x1 - x0, 0.25, board)), ((x0 + x1) / 2, 0, h - board / 2), collision=False)
+              for x0, x1 in top_boards]
+    pallet += [Shape(box((0.3, y1 - y0, 2 * (h - board))), (0, (y0 + y1) / 2, 0), collision=False)
+               for y0, y1 in stringers]
+    pallet += [Shape(box((x1 - x0, 0.25, board)), ((x0 + x1) / 2, 0, board / 2 - h), collision=False)
+               for x0, x1 in bottom_boards]
+    write_obj("pallet/pallet_collision.obj", [cuboid((0.3, 0.25, 2 * h))], "pallet collision")
+    pallet.append(Shape(mesh("pallet_collision.obj"), visual=False))
     write_text("pallet/pallet.urdf", urdf(
-        "pallet", pallet, 1.0, RGBA["wood"], size=(0.3, 0.25, 0.02),
-        note="Pallet 30 x 25 x 2 cm: flat deck on three runners."))
+        "pallet", pallet, 1.0, RGBA["wood"], size=(0.3, 0.25, 2 * h),
+        note="Pallet 30 x 25 x 3.75 cm (the reference's): slatted top, collides as a solid block."))
     board = [Shape(box((0.28, 0.2, 0.002)), (0, 0, -0.0015))]
     board += [Shape(box((0.28, 0.01, 0.005)), (0, y, 0)) for y in (-0.095, 0.095)]
     board += [Shape(box((0.01, 0.18, 0.005)), (x, 0, 0)) for x in (-0.135, 0.135)]

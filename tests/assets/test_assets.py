@@ -63,7 +63,7 @@ TEMPLATES: dict[str, tuple[set[str], dict[str, Sequence[Any]], tuple[float, floa
 FIXED: dict[str, float] = {
     "stacking/block.urdf": 0.02, "stacking/stand.urdf": 0.0025, "block/block.urdf": 0.02,
     "block/small.urdf": 0.005, "block/block_for_anchors.urdf": 0.02, "bowl/bowl.urdf": 0.0,
-    "pallet/pallet.urdf": 0.01, "insertion/ell.urdf": 0.02, "insertion/fixture.urdf": 0.02,
+    "pallet/pallet.urdf": 0.01875, "insertion/ell.urdf": 0.02, "insertion/fixture.urdf": 0.02,
     "sphere/sphere.urdf": 0.03, "ball/ball.urdf": 0.03, "kitting/kit.urdf": 0.0025,
     "hanoi/stand.urdf": 0.005, "hanoi/disk0.urdf": 0.005, "hanoi/disk1.urdf": 0.005,
     "hanoi/disk2.urdf": 0.005,
@@ -186,6 +186,23 @@ def test_zone_is_a_static_visual_marker_on_the_table(sim: Any) -> None:
 
 
 BOWL_CENTRE = (-0.02479, 0.00803)  # the bowl's centre in its frame (the reference's, README)
+
+
+def test_pallet_is_slatted_like_the_reference_and_collides_as_a_block(sim: Any) -> None:
+    """Seen from above, the pallet's top boards leave the reference's 1.75 cm gaps (free space
+    for the oracle camera); it collides as the reference's does, as one 30 x 25 x 3.75 cm block."""
+    p, client = sim
+    body = load(sim, "pallet/pallet.urdf", (0.5, 0.0, 0.01875), fixed=True)
+    visuals = p.getVisualShapeData(body, physicsClientId=client)
+    top = sorted((round(v[5][0] - v[3][0] / 2, 4), round(v[5][0] + v[3][0] / 2, 4))
+                 for v in visuals if v[5][2] > 0.01)
+    assert top == [(-0.15, -0.115), (-0.0975, -0.0725), (-0.055, -0.03), (-0.0125, 0.0125),
+                   (0.03, 0.055), (0.0725, 0.0975), (0.115, 0.15)]
+    lo, hi = aabb(sim, body)
+    size = [hi[a] - lo[a] - 2 * MESH_AABB_MARGIN for a in range(3)]
+    assert size == pytest.approx((0.3, 0.25, 0.0375), abs=2e-4)
+    hit = p.rayTest((0.5 - 0.106, 0.05, 0.1), (0.5 - 0.106, 0.05, -0.1), physicsClientId=client)[0]
+    assert hit[0] == body and hit[3][2] == pytest.approx(0.0375 + MESH_CONTACT_MARGIN, abs=3e-4)  # over a gap: solid
 
 
 def test_zone_bars_have_the_reference_inner_edges() -> None:

@@ -47,6 +47,9 @@ HANOI_PEGS = [(0.0, -0.12), (0.0, 0.0), (0.0, 0.12)]
 HANOI_DISK_RADII = [0.03, 0.035, 0.04, 0.045]
 HANOI_HOLE_RADIUS = 0.015
 HANOI_PEG_RADIUS = 0.005
+# The reference's rings are 64-gons with a corner on +x (measured): their outline seen from above,
+# and so the free space around a ring, is then the same.
+HANOI_DISK_SEGMENTS = 64
 
 # Default colours of the assets are the reference's (a task that sets no colour gets these).
 RGBA = {
@@ -289,7 +292,7 @@ def make_stands() -> None:
     disk_colours = ("1 0.3412 0.349 1", "0.9294 0.7882 0.2824 1", "0.349 0.6627 0.3098 1",
                     "0.3059 0.4745 0.6549 1")
     for i, (radius, rgba) in enumerate(zip(HANOI_DISK_RADII, disk_colours, strict=True)):
-        write_obj(f"hanoi/disk{i}.obj", annulus(radius, HANOI_HOLE_RADIUS, -0.005, 0.005, 20),
+        write_obj(f"hanoi/disk{i}.obj", annulus(radius, HANOI_HOLE_RADIUS, -0.005, 0.005, HANOI_DISK_SEGMENTS),
                   f"disk {i}")
         write_text(f"hanoi/disk{i}.urdf", urdf(
             f"disk{i}", [Shape(mesh(f"disk{i}.obj"))], 0.05, rgba, size=(2 * radius, 2 * radius, 0.01),

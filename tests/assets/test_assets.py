@@ -205,6 +205,16 @@ def test_pallet_is_slatted_like_the_reference_and_collides_as_a_block(sim: Any) 
     assert hit[0] == body and hit[3][2] == pytest.approx(0.0375 + MESH_CONTACT_MARGIN, abs=3e-4)  # over a gap: solid
 
 
+def test_hanoi_rings_are_64_gons_with_a_corner_on_x() -> None:
+    """The reference's rings are 64-gons with a corner on +x: ours too, so their outline seen
+    from above (the free space around a ring) is the same."""
+    for i, radius in enumerate((0.03, 0.035, 0.04, 0.045)):
+        text = (ASSETS / "hanoi" / f"disk{i}.obj").read_text()
+        assert text.count("\no part") == 64
+        points = [[float(v) for v in line.split()[1:]] for line in text.splitlines() if line.startswith("v ")]
+        assert any(x == pytest.approx(radius) and y == pytest.approx(0.0, abs=1e-6) for x, y, _ in points)
+
+
 def test_zone_bars_have_the_reference_inner_edges() -> None:
     """The zone's bars end where the reference's do, to the hundredth of a millimetre (x at
     -5.4018 / +5.4012 cm, y at -5.4012 / +5.4018 cm): with 6 mm bars the free-space image

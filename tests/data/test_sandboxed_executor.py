@@ -25,9 +25,9 @@ def test_chunks_shrink_towards_the_end() -> None:
     while left:
         sizes.append(chunk_size(4, left, 1))
         left -= sizes[-1]
-    assert sizes == [4, 3, 2, 1] and sum(sizes) == 10
-    assert [chunk_size(4, left, 1) for left in (6, 3, 1)] == [3, 2, 1]  # 6 seeds: three jobs
-    assert chunk_size(4, 100, 2) == 4 and chunk_size(4, 6, 2) == 2 and chunk_size(1, 7, 1) == 1
+    assert sizes == [4, 2, 2, 1, 1] and sum(sizes) == 10
+    assert [chunk_size(4, left, 1) for left in (6, 4, 2, 1)] == [2, 2, 1, 1]
+    assert chunk_size(4, 100, 2) == 4 and chunk_size(4, 6, 2) == 1 and chunk_size(1, 7, 1) == 1
 
 
 def test_untrusted_jobs_run_in_no_worker_process(gensim_home: Path) -> None:

@@ -18,9 +18,10 @@ class PolicyAgent:
         self.last: tuple[Any, ...] | None = None  # the last prediction (for inspection)
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: str = "cpu") -> PolicyAgent:
-        """Load a Lightning checkpoint written by `gensim train`."""
-        return cls(load_policy(path, device))
+    def from_checkpoint(cls, path: str | Path, device: str = "cpu",
+                        doc: dict[str, Any] | None = None) -> PolicyAgent:
+        """Load a checkpoint written by `gensim train` (`doc`: its contents, when already read)."""
+        return cls(load_policy(path, device, doc))
 
     def act(self, obs: dict[str, Any], info: dict[str, Any] | None) -> dict[str, Any]:
         """The action for one observation (colour (H, W, 3), height (H, W)) and its instruction."""
@@ -32,18 +33,36 @@ class PolicyAgent:
                                       bins=self.policy.config.theta_bins)
 
 
-def load_policy(path: str | Path, device: str = "cpu") -> Any:
-    """A `TransporterPolicy` from a checkpoint file, in eval mode on `device`."""
+def read_checkpoint(path: str | Path, device: str = "cpu") -> dict[str, Any]:
+    """The contents of a checkpoint file written by `gensim train` (torch only, no Lightning);
+    a one-line `UsageError` when there is no such file or it is not a checkpoint."""
     import torch
 
     from gensim.errors import UsageError
-    from gensim.policies.transporter import TransporterPolicy
 
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"no checkpoint file at {path}")
     try:
-        policy = TransporterPolicy.load_from_checkpoint(str(path), map_location=torch.device(device))
-    except (KeyError, RuntimeError, TypeError) as err:
-        raise UsageError(f"not a gensim policy checkpoint: {path} ({err})") from err
-    return policy.eval()
+        doc = torch.load(str(path), map_location=torch.device(device), weights_only=False)  # a gensim checkpoint
+    except Exception as err:  # noqa: BLE001 - any unreadable file is the user's to fix
+        raise UsageError(f"not a gensim policy checkpoint: {path} ({type(err).__name__})") from None
+    if not isinstance(doc, dict):
+        raise UsageError(f"not a gensim policy checkpoint: {path} (no mapping inside)")
+    return doc
+
+
+def load_policy(path: str | Path, device: str = "cpu", doc: dict[str, Any] | None = None) -> Any:
+    """The policy of a checkpoint file (`doc`: its contents, when already read) as a
+    `TransporterNet` in eval mode on `device`: the network without Lightning, whose import
+    would cost playing it several seconds (training wraps the same weights in Lightning)."""
+    from gensim.errors import UsageError
+    from gensim.policies.transporter_net import TransporterNet
+
+    doc = read_checkpoint(path, device) if doc is None else doc
+    try:
+        policy = TransporterNet(doc["hyper_parameters"]["config"])
+        policy.load_state_dict(doc["state_dict"])
+    except (KeyError, RuntimeError, TypeError, ValueError) as err:
+        raise UsageError(f"not a gensim policy checkpoint: {path} ({type(err).__name__}: {err})"[:300]) from None
+    return policy.to(device).eval()

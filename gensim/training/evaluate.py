@@ -72,7 +72,7 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
     run after the call through the home's outbox (`gensim.tracking.outbox`; the report then has
     the run's link but no run id unless it was logged here).
     """
-    from gensim.policies.agent import PolicyAgent
+    from gensim.policies.agent import PolicyAgent, read_checkpoint
     from gensim.sim.arm import check_robot
     from gensim.training.models import checkpoint_robot, require_same_robot, resolve_model
 
@@ -94,13 +94,15 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
         get_spec(name)
     resolved = resolve_model(model)
     fields = {name: _task_fields(name) for name in names}
-    robot = require_same_robot(resolved.ref, checkpoint_robot(resolved.checkpoint), robot)
+    doc = read_checkpoint(resolved.checkpoint)  # read once: its robot, then its weights
+    robot = require_same_robot(resolved.ref, checkpoint_robot(resolved.checkpoint, doc), robot)
     import torch
 
     from gensim.training.config import torch_threads
 
     torch.set_num_threads(torch_threads(cpu_threads))
-    agent = PolicyAgent.from_checkpoint(resolved.checkpoint)
+    agent = PolicyAgent.from_checkpoint(resolved.checkpoint, doc=doc)
+    del doc
     seeds = test_seeds(episodes)
     start = time.perf_counter()
     outcomes: dict[str, list[Outcome]] = {}

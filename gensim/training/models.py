@@ -23,15 +23,13 @@ from gensim.errors import UnknownNameError, UsageError
 ROBOT_KEY = "gensim_robot"  # the checkpoint entry naming the embodiment of its training demos
 
 
-def checkpoint_robot(path: Path) -> str:
-    """The robot a checkpoint was trained for ("none" for checkpoints older than the entry)."""
-    import torch
+def checkpoint_robot(path: Path, doc: dict[str, Any] | None = None) -> str:
+    """The robot a checkpoint was trained for ("none" for checkpoints older than the entry);
+    `doc`: the file's contents, when already read (`gensim.policies.agent.read_checkpoint`)."""
+    from gensim.policies.agent import read_checkpoint
 
-    try:
-        doc = torch.load(str(path), map_location="cpu", weights_only=False)  # a gensim checkpoint
-    except Exception as err:  # noqa: BLE001 - any unreadable file is the user's to fix
-        raise UsageError(f"not a gensim policy checkpoint: {path} ({type(err).__name__})") from None
-    robot = doc.get(ROBOT_KEY, "none") if isinstance(doc, dict) else "none"
+    doc = read_checkpoint(path) if doc is None else doc
+    robot = doc.get(ROBOT_KEY, "none")
     return str(robot) if isinstance(robot, str) else "none"
 
 

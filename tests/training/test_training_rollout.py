@@ -50,6 +50,36 @@ def test_builtin_rollout_in_process_with_frames(tmp_path: Path) -> None:
     assert outcome.instruction  # the caption of its GIF
 
 
+def test_evaluation_plays_a_checkpoint_without_lightning(tmp_path: Path, gensim_home: Path) -> None:
+    """`gensim eval`'s library call loads the policy as a plain torch network: Lightning (with
+    torchmetrics, transformers and scipy, several seconds of CPU) is not imported, and the
+    checkpoint's weights are the network's."""
+    import os
+    import subprocess
+    import sys
+
+    import torch
+
+    from gensim.policies.agent import load_policy
+    from gensim.policies.transporter import TransporterPolicy
+
+    checkpoint = _checkpoint(tmp_path)
+    trained = torch.load(checkpoint, map_location="cpu", weights_only=False)["state_dict"]
+    loaded = load_policy(checkpoint)
+    assert not isinstance(loaded, TransporterPolicy)
+    assert all(torch.equal(trained[k], v) for k, v in loaded.state_dict().items())
+    assert set(loaded.state_dict()) == set(trained)
+    script = ("import sys\n"
+              "from gensim.training.evaluate import evaluate\n"
+              f"result = evaluate({str(checkpoint)!r}, ['block-insertion'], 1, track=False)\n"
+              "assert result.results['block-insertion']['episodes'] == 1\n"
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'lightning', 'torchmetrics'}))\n")
+    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
+                           env={**os.environ, "GENSIM_HOME": str(gensim_home)})
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert child.stdout.strip().splitlines()[-1] == "[]"
+
+
 @pytest.mark.slow
 def test_task_code_rolls_out_in_the_sandbox(tmp_path: Path) -> None:
     """A task given as code (a convention file, as generated tasks are) rolls out in the trusted

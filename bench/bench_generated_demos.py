@@ -15,7 +15,8 @@ Then, in this process and on one core, what the replay costs next to the play (t
 the ratio when no core is free to overlap them): the CPU seconds of recording 4 episodes in a
 `RecordingEnvironment` that renders nothing (as the child does) and of replaying their records
 with renders and encoding (`judge_episodes(..., demos=)`: the kept episodes), no sandbox.
-Run: `python -m bench.bench_generated_demos [--episodes 6] [--repeats 2] [--baseline efa25cc] [--cold]
+Run (from a checkout with its full history, the project's venv active):
+`python -m bench.bench_generated_demos [--episodes 6] [--repeats 3] [--baseline efadb27] [--cold]
 [--tasks ...]`.
 """
 
@@ -37,7 +38,7 @@ from bench.sidebyside import Side, Timed, alternate, baseline_tree, demos_run  #
 
 TASKS = {"place-red-in-green": "place_red_in_green.py", "align-box-corner": "align_box_corner.py",
          "build-car": "build_car.py"}
-BASELINE = "efa25cc"  # main before demos of generated tasks ran their sandboxes from the parent
+BASELINE = "efadb27"  # main before the per-job costs of the warm sandboxes were cut (537d456)
 
 
 def _side(root: Path, home: str, name: str, file: Path, n: int, out: Path, warm: bool = True) -> Timed:
@@ -79,7 +80,7 @@ def replay_share(task: str, seeds: tuple[int, ...] = (0, 2, 4, 6)) -> tuple[floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--episodes", type=int, default=6)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--cold", action="store_true", help="also time this tree with cold sandboxes")
     parser.add_argument("--tasks", nargs="*", default=list(TASKS), choices=list(TASKS))

@@ -9,6 +9,13 @@ alternating):
   train-no-tasks `gensim train --max-steps 5` (refused: no tasks)
   eval-missing   `gensim eval --model gensim-policy:99 --tasks block-insertion` in a home whose task
                  DB knows versions 1 and 2 of gensim-policy (refused, listing them)
+  eval-1         `gensim eval --model gensim-policy:3 --tasks block-insertion --episodes 1` in a
+                 warm home: version 3 is a tiny untrained checkpoint (made once by this tree,
+                 registered in each home's task DB), played on one test seed, its GIF and
+                 figure written and the run logged through the outbox (`gensim runs sync` after
+                 each repeat, timed apart as `eval-1 sync`). The baseline must resolve models
+                 through the task DB (run 5 on; e.g. `--baseline 3be9b5e`): the script stops if
+                 a side's eval fails.
   demos-1        `gensim demos block-insertion -n 1` in a warm home (the home, its task DB and its
                  MLflow store already made; the dataset removed before each repeat, so one episode
                  is made and tracked each time). Since the outbox, the run is logged after the
@@ -27,7 +34,7 @@ out into a temporary git worktree and run with this interpreter.
 Each case also has its CPU time (user + system of the command and the processes it waited
 for, such as the demo worker; not the detached MLflow writer): unlike the wall clock, it hardly
 moves with the load other users put on the machine.
-Run: `python -m bench.bench_startup [--baseline REV] [--repeats 5] [--cases demos-1,help]
+Run: `python -m bench.bench_startup [--baseline REV] [--repeats 5] [--cases demos-1,eval-1,help]
 [--ref-python PY (--ref-episode SCRIPT | --ref-root DIR) --ref-repeats 3]`.
 """
 
@@ -54,12 +61,24 @@ CASES = {
     "train-no-tasks": ["train", "--max-steps", "5"],
     "eval-missing": ["eval", "--model", "gensim-policy:99", "--tasks", TASK],
     "demos-1": ["demos", TASK, "-n", "1"],
+    "eval-1": ["eval", "--model", "gensim-policy:3", "--tasks", TASK, "--episodes", "1"],
 }
+SYNCED = ("demos-1", "eval-1")  # cases whose run a detached writer logs: `runs sync` after each
 # Two registered versions of gensim-policy in the home's task DB (what `gensim train` records).
-_CHECKPOINTS = ("from gensim.db import provenance, session\nsession.upgrade()\n"
+_CHECKPOINTS = ("import sys\nfrom gensim.db import provenance, session\nsession.upgrade()\n"
                 "for v in ('1', '2'):\n"
                 "    provenance.add_checkpoint(f'/x/{v}.ckpt', registered_model_name='gensim-policy',"
-                " registered_model_version=v)\n")
+                " registered_model_version=v)\n"
+                "provenance.add_checkpoint(sys.argv[1], registered_model_name='gensim-policy',"
+                " registered_model_version='3')\n")
+# A tiny untrained policy checkpoint (version 3 of the eval-1 case), as `gensim train` writes one.
+_TINY = ("import sys, lightning.pytorch as pl\n"
+         "from gensim.policies.transporter import TransporterPolicy\n"
+         "trainer = pl.Trainer(max_steps=0, accelerator='cpu', logger=False, enable_checkpointing=False,"
+         " enable_progress_bar=False, enable_model_summary=False)\n"
+         "trainer.strategy.connect(TransporterPolicy({'language': False, 'width': 4, 'levels': 2,"
+         " 'stride': 4, 'feature_dim': 4, 'crop_size': 32}))\n"
+         "trainer.save_checkpoint(sys.argv[1])\n")
 
 
 def _env(tree: Path, home: Path) -> dict[str, str]:
@@ -76,18 +95,29 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _gensim(tree: Path, home: Path, args: list[str], cpu_key: tuple[str, str] | None = None) -> float:
+def _gensim(tree: Path, home: Path, args: list[str], cpu_key: tuple[str, str] | None = None,
+            must_pass: bool = False) -> float:
     """Seconds of one `gensim ARGS` from `tree` with `home` (the dataset removed first); its CPU
-    seconds go to `CPU[cpu_key]`."""
+    seconds go to `CPU[cpu_key]`; with `must_pass`, a failed command stops the script."""
     shutil.rmtree(home / "datasets", ignore_errors=True)
     cpu = _cpu()
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "gensim.cli.main", *args], env=_env(tree, home), cwd=tree,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=600)
+    proc = subprocess.run([sys.executable, "-m", "gensim.cli.main", *args], env=_env(tree, home), cwd=tree,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False, timeout=600)
     seconds = time.perf_counter() - start
+    if must_pass and proc.returncode != 0:
+        raise SystemExit(f"`gensim {' '.join(args)}` failed in {tree}: {proc.stderr.strip()[-400:]}")
     if cpu_key is not None:
         CPU.setdefault(cpu_key, []).append(_cpu() - cpu)
     return seconds
+
+
+def _sync(tree: Path, home: Path) -> float:
+    """Seconds of `gensim runs sync`: the runs left in the home's outbox logged to MLflow."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "gensim.cli.main", "runs", "sync"], env=_env(tree, home), cwd=tree,
+                   check=True, capture_output=True, timeout=600)
+    return time.perf_counter() - start
 
 
 def _reference(python: str, root: Path, data: Path) -> float:
@@ -131,22 +161,26 @@ def main() -> None:
     try:
         sides = {"this tree": ROOT, f"baseline {args.baseline}": base}
         homes = {name: work / f"home-{i}" for i, name in enumerate(sides)}
+        tiny = work / "tiny.ckpt"
+        subprocess.run([sys.executable, "-c", _TINY, str(tiny)], env=_env(ROOT, work / "home-tiny"), cwd=ROOT,
+                       check=True, capture_output=True, timeout=600)
         for name, tree in sides.items():  # warm: the home, its DB and MLflow store exist
             _gensim(tree, homes[name], CASES["demos-1"])
-            subprocess.run([sys.executable, "-c", _CHECKPOINTS], env=_env(tree, homes[name]), cwd=tree,
+            subprocess.run([sys.executable, "-c", _CHECKPOINTS, str(tiny)], env=_env(tree, homes[name]), cwd=tree,
                            check=True, capture_output=True, timeout=600)
+            if "eval-1" in cases:  # the first eval of a home also makes its experiment
+                _gensim(tree, homes[name], CASES["eval-1"], must_pass=True)
+                _sync(tree, homes[name])
         times: dict[tuple[str, str], list[float]] = {}
         load_start = os.getloadavg()[0]
         for repeat in range(args.repeats):
             for case, case_args in cases.items():
                 for name, tree in sides.items():
-                    times.setdefault((case, name), []).append(_gensim(tree, homes[name], case_args, (case, name)))
-                    if case == "demos-1" and (tree / "gensim" / "tracking" / "outbox.py").is_file():
-                        start = time.perf_counter()  # the run logged after the command returned
-                        subprocess.run([sys.executable, "-m", "gensim.cli.main", "runs", "sync"],
-                                       env=_env(tree, homes[name]), cwd=tree, check=True,
-                                       capture_output=True, timeout=600)
-                        times.setdefault(("demos-1 sync", name), []).append(time.perf_counter() - start)
+                    times.setdefault((case, name), []).append(
+                        _gensim(tree, homes[name], case_args, (case, name), must_pass=case == "eval-1"))
+                    if case in SYNCED and (tree / "gensim" / "tracking" / "outbox.py").is_file():
+                        # the run logged after the command returned
+                        times.setdefault((f"{case} sync", name), []).append(_sync(tree, homes[name]))
             if args.ref_python and repeat < args.ref_repeats:
                 if args.ref_episode:
                     times.setdefault(("reference episode", "GenSim"), []).append(

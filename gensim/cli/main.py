@@ -8,8 +8,9 @@ from typing import Any
 
 from gensim import interrupts
 
-if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "gensim":  # the console script, not
-    interrupts.install()  # an importing test: a Ctrl-C during the heavy imports says one line too
+CONSOLE = __name__ == "__main__" or os.path.basename(sys.argv[0]) == "gensim"  # not an importing test
+if CONSOLE:
+    interrupts.install()  # a Ctrl-C during the heavy imports says one line too
 
 import typer  # noqa: E402
 import typer.main  # noqa: E402
@@ -96,7 +97,42 @@ def command() -> Any:
 
 
 def run() -> None:
-    """Entry point: expected failures become one line on stderr and their exit code."""
+    """Entry point: expected failures become one line on stderr and their exit code. The console
+    script then ends without the interpreter's teardown (see `_exit_now`)."""
+    try:
+        _run()
+    except SystemExit as err:
+        if not CONSOLE or not (err.code is None or isinstance(err.code, int)):
+            raise
+        _exit_now(err.code or 0)
+
+
+def _exit_now(code: int) -> None:
+    """End the process as the interpreter would, less its teardown: wait for the threads it would
+    wait for (`threading`'s own exit hooks first, e.g. executors' workers), run the atexit
+    handlers (multiprocessing's children, logging), flush stdout and stderr, then `os._exit`.
+    The teardown frees every module's objects one by one: about 0.3 s of CPU after a one-episode
+    `gensim demos`, 0.9 s after `gensim eval` (torch), for nothing the command needs."""
+    import atexit
+    import threading
+
+    shutdown = getattr(threading, "_shutdown", None)  # what the interpreter calls at exit
+    if shutdown is not None:
+        shutdown()
+    else:
+        for thread in threading.enumerate():
+            if thread is not threading.main_thread() and not thread.daemon:
+                thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`): nothing more can be said
+            pass
+    os._exit(code)
+
+
+def _run() -> None:
     interrupts.install()
     interrupts.started()
     try:

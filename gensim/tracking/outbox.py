@@ -111,6 +111,22 @@ class Callback:
 
 
 @dataclass
+class Plot:
+    """A figure `function(**kwargs)` of a gensim module, drawn by the writer and logged as the
+    image artifact `artifact_file` (matplotlib's import and drawing off the command's path)."""
+
+    target: str  # "gensim.module:function", returning a matplotlib figure
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    artifact_file: str = "figure.png"
+
+    def figure(self) -> Any:
+        module, _, name = self.target.partition(":")
+        if not module.startswith("gensim.") or not name.isidentifier():
+            raise ValueError(f"refused plot {self.target!r}")
+        return getattr(import_module(module), name)(**self.kwargs)
+
+
+@dataclass
 class RunRecord:
     """One run's content, written by a command and logged by a writer."""
 
@@ -129,6 +145,7 @@ class RunRecord:
     files: list[tuple[str, str | None]] = field(default_factory=list)  # (file in files/, artifact path)
     datasets: list[dict[str, Any]] = field(default_factory=list)  # see `DeferredRun.log_dataset`
     callbacks: list[Callback] = field(default_factory=list)
+    plots: list[Plot] = field(default_factory=list)  # figures the writer draws (`log_plot`)
     history: list[tuple[str, float, int, int]] = field(default_factory=list)  # (key, value, step, ms)
     register: dict[str, Any] | None = None  # see `DeferredRun.register_model`
     children: list[RunRecord] = field(default_factory=list)  # nested runs (`DeferredRun.child`)
@@ -162,6 +179,7 @@ class RunRecord:
             datasets=[dict(d) for d in doc["datasets"]],
             callbacks=[Callback(str(c["target"]), dict(c["kwargs"]), bool(c.get("with_version", False)))
                        for c in doc["callbacks"]],
+            plots=[Plot(str(p["target"]), dict(p["kwargs"]), str(p["artifact_file"])) for p in doc.get("plots", [])],
             history=[(str(k), float(v), int(s), int(t)) for k, v, s, t in doc.get("history", [])],
             register=_registration(doc.get("register")),
             children=[cls._from_doc(child, depth + 1) for child in doc.get("children", [])],
@@ -259,6 +277,10 @@ class DeferredRun:
         target, relative = self._file(name)
         target.write_text(text, encoding="utf-8")
         self.record.files.append((relative, folder or None))
+
+    def log_plot(self, target: str, artifact_file: str, **kwargs: Any) -> None:
+        """Keep the figure `target(**kwargs)` for the writer to draw and log (see `Plot`)."""
+        self.record.plots.append(Plot(target, dict(kwargs), artifact_file))
 
     def log_figure(self, figure: Any, artifact_file: str) -> None:
         """Save a matplotlib figure now (as `MlflowClient.log_figure` would) for the artifact."""
@@ -597,6 +619,12 @@ def log_record(record: RunRecord, folder: Path, home: Path, parent_run_id: str |
         run.log_dict(data, artifact_file)
     for name, artifact_path in record.files:
         run.log_artifact(files / name, artifact_path)
+    for plot in record.plots:
+        try:
+            run.log_figure(plot.figure(), plot.artifact_file)
+        except Exception as err:  # noqa: BLE001 - a picture must not keep the run from being logged
+            warn_once(f"plot {plot.artifact_file}", f"figure {plot.artifact_file} not drawn: "
+                      f"{type(err).__name__}: {first_line(err)}")
     for dataset in record.datasets:
         import numpy as np
 

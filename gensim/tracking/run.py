@@ -135,6 +135,15 @@ class TrackedRun:
         """Write a matplotlib figure as an image artifact."""
         self._call("log_figure", figure, artifact_file)
 
+    def log_plot(self, target: str, artifact_file: str, **kwargs: Any) -> None:
+        """The figure `target(**kwargs)` ("gensim.module:function", kwargs JSON-able) as an image
+        artifact; `DeferredRun` keeps the call and its writer draws it (no matplotlib in the
+        command)."""
+        if self.active:
+            from gensim.tracking.outbox import Plot
+
+            self.log_figure(Plot(target, kwargs, artifact_file).figure(), artifact_file)
+
     def log_dataset(
         self,
         data: Any,

@@ -100,3 +100,20 @@ def test_trainings_ending_at_once_are_told_different_versions(gensim_home: Path)
     assert reserve_version(uri, "other") == "1"
     remember_model_version(uri, "m", "7")  # a writer saw version 7 in the registry
     assert reserve_version(uri, "m") == "8"
+
+
+def test_a_deferred_plot_is_drawn_when_its_run_is_logged(gensim_home: Path) -> None:
+    """`log_plot` keeps the figure as data (the command neither imports matplotlib nor draws);
+    logging the record draws it; a refused target leaves the run logged without it."""
+    results = {"block-insertion": {"success_rate": 0.5, "mean_reward": 0.5, "episodes": 2}}
+    with deferred_run(DEMOS, "plotted") as run:  # GENSIM_TRACKING_SYNC=1: logged at the block's end
+        run.log_plot("gensim.training.plots:success_per_task", "success_per_task.png",
+                     results=results, title="test success")
+        run.log_plot("os:system", "refused.png", command="true")
+        assert run.record.files == [] and [p.artifact_file for p in run.record.plots] == [
+            "success_per_task.png", "refused.png"]
+    assert RunRecord.from_json(run.record.to_json()).plots == run.record.plots
+    found = _run_by_key(run.record.key)
+    assert found.info.status == "FINISHED"
+    paths = [a.path for a in get_tracker().client.list_artifacts(found.info.run_id)]
+    assert "success_per_task.png" in paths and "refused.png" not in paths

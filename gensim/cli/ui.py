@@ -21,9 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from types import FrameType
 from typing import Any, NoReturn
@@ -168,6 +166,8 @@ def _announce(url: str, port: int | None, pid: int | None, store: str, json_out:
 def _experiment_links(url: str) -> dict[str, str]:
     """The runs page of each gensim experiment the server knows, tagging each as model
     development on the way (through the server's REST API: no mlflow import here)."""
+    import urllib.request  # here: its import (http, ssl, email) is 50 ms of every command's start
+
     from gensim.tracking.tracker import EXPERIMENT_KIND, EXPERIMENT_KIND_TAG, EXPERIMENTS
 
     links: dict[str, str] = {}
@@ -225,6 +225,9 @@ def _pick_port(host: str, port: int) -> int:
 
 def _wait_ready(proc: subprocess.Popen[bytes], url: str, timeout: float) -> bool:
     """True once `url`/health answers 200; False if the server exits or `timeout` passes."""
+    import urllib.error
+    import urllib.request
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

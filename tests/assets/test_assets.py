@@ -260,6 +260,17 @@ def test_bowl_has_the_reference_outline_off_its_frame(sim: Any) -> None:
     assert size == pytest.approx((0.1153, 0.118, 0.0351), abs=5e-4)
 
 
+def test_bowl_collision_cup_is_coarse() -> None:
+    """The collision cup is a floor and 16 wall parts: each convex part is one more contact
+    query in every physics step, and a 96-part cup (the visual outline's fineness) made a bowl
+    task's episodes about twice as costly on the CPU. Only the visual outline must be fine."""
+    collision = (ASSETS / "bowl" / "bowl_collision.obj").read_text().splitlines()
+    visual = (ASSETS / "bowl" / "bowl.obj").read_text().splitlines()
+    parts = sum(line.startswith(("o ", "g ")) for line in collision)
+    assert parts == 17
+    assert sum(line.startswith(("o ", "g ")) for line in visual) == 97
+
+
 def test_ell_dropped_above_the_fixture_slot_goes_in(sim: Any) -> None:
     load(sim, "insertion/fixture.urdf", (0.5, 0.1, 0.02), yaw=0.3, fixed=True)
     ell = load(sim, "insertion/ell.urdf", (0.502, 0.098, 0.07), yaw=0.3 + 0.05)

@@ -213,6 +213,10 @@ def test_hanoi_rings_are_64_gons_with_a_corner_on_x() -> None:
         assert text.count("\no part") == 64
         points = [[float(v) for v in line.split()[1:]] for line in text.splitlines() if line.startswith("v ")]
         assert any(x == pytest.approx(radius) and y == pytest.approx(0.0, abs=1e-6) for x, y, _ in points)
+        # what collides is a 20-gon: 64 parts per ring made towers-of-hanoi's physics 3.5x costlier
+        collision = (ASSETS / "hanoi" / f"disk{i}_collision.obj").read_text()
+        assert collision.count("\no part") == 20
+        assert f"disk{i}_collision.obj" in (ASSETS / "hanoi" / f"disk{i}.urdf").read_text()
 
 
 def test_zone_bars_have_the_reference_inner_edges() -> None:

@@ -171,10 +171,9 @@ def make_demos(
             pool.close()
         raise
     if track:  # the dataset row is written through the ORM at the end: import it while the episodes play
-        import threading
+        from gensim.db.quick import import_orm_meanwhile
 
-        threading.Thread(target=_import_quietly, args=("gensim.db.provenance",), daemon=True,
-                         name="gensim-import").start()
+        import_orm_meanwhile()
     try:
         if pool is None or pinned.code is not None:
             if pool is not None:
@@ -192,16 +191,6 @@ def make_demos(
         if pool is not None:
             pool.close()
         writer.close()  # the dataset's lock
-
-
-def _import_quietly(module: str) -> None:
-    """Import `module` now (from a thread); an error shows where the module is really used."""
-    import importlib
-
-    try:
-        importlib.import_module(module)
-    except Exception:  # noqa: BLE001, S110 - the caller's own import raises it again
-        pass
 
 
 def _make(pinned: PinnedTask, writer: DatasetWriter, pool: Executor, n: int, split: str,

@@ -186,3 +186,18 @@ def registered_versions(url: str, name: str) -> list[str] | None:
     if rows is None:
         return None
     return sorted((str(v) for (v,) in rows if v is not None), key=lambda v: (len(v), v))
+
+
+def import_orm_meanwhile() -> None:
+    """Import the ORM's provenance module (SQLAlchemy, SQLModel: most of a second) in a daemon
+    thread, for a command that writes a row through it at the end and has other work first.
+    An import error is left to the command's own import, where the module is really used."""
+    import threading
+
+    def load() -> None:
+        try:
+            import gensim.db.provenance  # noqa: F401
+        except Exception:  # noqa: BLE001, S110 - the caller's own import raises it again
+            pass
+
+    threading.Thread(target=load, daemon=True, name="gensim-import").start()

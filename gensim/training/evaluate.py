@@ -95,7 +95,9 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
     resolved = resolve_model(model)
     fields = {name: _task_fields(name) for name in names}
     if track and resolved.checkpoint_id is not None:  # its DB row is updated through the ORM at
-        _import_meanwhile("gensim.db.provenance")  # the end: import it while torch loads
+        from gensim.db.quick import import_orm_meanwhile  # the end: import it while torch loads
+
+        import_orm_meanwhile()
     doc = read_checkpoint(resolved.checkpoint)  # read once: its robot, then its weights
     robot = require_same_robot(resolved.ref, checkpoint_robot(resolved.checkpoint, doc), robot)
     import torch
@@ -130,20 +132,6 @@ def evaluate(model: str, tasks: Sequence[str], episodes: int, *, gif_episodes: i
                               "task DB keeps each write whole or not at all; rerun the same command to "
                               "evaluate again") from None
     return result
-
-
-def _import_meanwhile(module: str) -> None:
-    """Import `module` in a daemon thread (an error shows where the module is really used)."""
-    import importlib
-    import threading
-
-    def load() -> None:
-        try:
-            importlib.import_module(module)
-        except Exception:  # noqa: BLE001, S110 - the caller's own import raises it again
-            pass
-
-    threading.Thread(target=load, daemon=True, name="gensim-import").start()
 
 
 def _play(agent: Any, resolved: Any, fields: dict[str, dict[str, Any]], names: list[str], seeds: list[int],

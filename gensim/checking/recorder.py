@@ -90,12 +90,18 @@ def texture_roots() -> dict[str, Path]:
     return {"asset": Path(default_assets_root()).resolve(), "pybullet_data": Path(pybullet_data.getDataPath()).resolve()}
 
 
+def is_texture_image(path: Path, root: Path) -> bool:
+    """Whether `path` is an image file under `root` (one of `texture_roots`), links resolved:
+    the recorder's test of what a task loads, and the replayer's of what a record names."""
+    return path.resolve().is_relative_to(root) and path.is_file() and path.suffix.lower() in TEXTURE_SUFFIXES
+
+
 def texture_ref(name: Any) -> dict[str, str]:
     """The record of a texture file `loadTexture` was given: `{"asset": relative path}` or
     `{"pybullet_data": relative path}`; ValueError (one line) for any other file."""
     path = Path(str(name)).resolve()
     for key, root in texture_roots().items():
-        if path.is_relative_to(root) and path.is_file() and path.suffix.lower() in TEXTURE_SUFFIXES:
+        if is_texture_image(path, root):
             return {key: str(path.relative_to(root))}
     raise ValueError(f"the texture {str(name)[:120]!r} is not an image of gensim's assets or pybullet_data")
 

@@ -125,15 +125,14 @@ def texture_file(call: SimCall) -> Path:
     """The image a recorded `loadTexture` names (relative to gensim's assets folder or to
     pybullet_data, `recorder.texture_ref`), checked here: ReplayError (one line) for any other
     path, whatever the child wrote into its record."""
-    from gensim.checking.recorder import TEXTURE_SUFFIXES, texture_roots
+    from gensim.checking.recorder import is_texture_image, texture_roots
 
     spec = call.files.get("0") or {}
     roots = texture_roots()
     if len(spec) == 1 and next(iter(spec)) in roots and isinstance(call.result, int) and not isinstance(call.result, bool):
         key, name = next(iter(spec.items()))
         path, root = roots[key] / name, roots[key]
-        if (not Path(name).is_absolute() and _inside(path, root) and path.is_file()
-                and path.suffix.lower() in TEXTURE_SUFFIXES):
+        if not Path(name).is_absolute() and _inside(path, root) and is_texture_image(path, root):
             return path
     shown = next(iter(spec.values()), "") if spec else ""
     raise ReplayError(f"pybullet.loadTexture: {str(shown)[:120]!r} is not an image of gensim's assets or pybullet_data")

@@ -20,11 +20,11 @@
 
     python bench/bench_expert.py [--seeds 20] [--episodes 10] [--skip-success] [--skip-speed] [--tasks A B]
     python bench/bench_expert.py --skip-speed --cache DIR   # success rows kept in DIR/<task>.json, reused
+    python bench/bench_expert.py --skip-success --skip-speed --ref-root REF --ref-python PY [--ref-seeds 0 2 4]
 
 With `--cache DIR` each task's success row is written to DIR/<task>.json (with the commit and the
 load average) as soon as it is done, and tasks already there are not run again: a killed run
 loses only the tasks in progress. Delete a file to re-run that task.
-    python bench/bench_expert.py --skip-success --skip-speed --ref-root REF --ref-python PY [--ref-seeds 0 2 4]
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import resource
 import subprocess
@@ -52,8 +53,7 @@ RUNNER = Path(__file__).with_name("ref_episodes.py")
 
 
 def _load() -> str:
-    path = Path("/proc/loadavg")
-    return path.read_text().split()[0] if path.exists() else "?"
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def _commit() -> str:

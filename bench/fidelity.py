@@ -208,9 +208,9 @@ def table(results: dict[str, dict[str, Any]], generated: set[str], label: str = 
 
     gen = sorted(t for t in results if t in generated)
     built = sorted(t for t in results if t not in generated)
+    source = provenance(results, label)
     lines = [f"Seeds {SEEDS}; reference / gensim. 'only here' = passes 2/2 in gensim but not the reference. "
-             "A seed succeeds within the task's `max_steps` on both sides."
-             + (" " + provenance(results, label) if provenance(results, label) else ""), "",
+             "A seed succeeds within the task's `max_steps` on both sides." + (" " + source if source else ""), "",
              "| set | tasks | passing 2/2 | seeds succeeded | passing in both | only here | only there "
              "| agreement per (task, seed) | s per episode (ref / ours: reset+expert; ours incl. replay) |",
              "|---|---|---|---|---|---|---|---|---|"]

@@ -14,8 +14,8 @@ Call order of `step(action)` (a task never steps the simulation itself):
 
 `reset()`: reset the simulation, load the ground and the workspace surface, create the end
 effector from `task.ee` (default `Suction`), call `task.reset(env)` then `task.finish_reset()` (`build_scene`), choose the solver
-iterations (fewer in crowded scenes such as piles, where contact solving dominates the step
-time), settle (step 2), render. Seeding is the caller's job: the task owns its generator.
+iterations (fewer in crowded scenes such as piles and in scenes of linked bodies such as ropes,
+where contact solving dominates the step time), settle (step 2), render. Seeding is the caller's job: the task owns its generator.
 
 Speed choices: one-link objects load as plain rigid bodies, objects at rest fall asleep (see
 `_allow_sleep`), and cameras skip the ground and table (see above).
@@ -59,6 +59,7 @@ from gensim.sim.constants import (
     SLEEP_SPEED,
     SOLVER_ITERATIONS,
     SOLVER_ITERATIONS_CROWDED,
+    SOLVER_ITERATIONS_LINKED,
 )
 from gensim.sim.grippers import Gripper, Pose, Suction
 from gensim.sim.loading import load_object
@@ -219,10 +220,7 @@ class Environment:
         elif not self.gui:
             self.ee.set_visible(False)  # no viewer: only cameras could see it, and they must not
         self.build_scene()
-        crowded = len(self.obj_ids["rigid"]) + len(self.obj_ids["deformable"]) > CROWDED
-        p.setPhysicsEngineParameter(
-            numSolverIterations=SOLVER_ITERATIONS_CROWDED if crowded else SOLVER_ITERATIONS, physicsClientId=c
-        )
+        p.setPhysicsEngineParameter(numSolverIterations=self._solver_iterations(), physicsClientId=c)
         if self.gui:
             p.configureDebugVisualizer(p.COV_ENABLE_RENDERING, 1, physicsClientId=c)
         self.wait_until_settled()
@@ -235,6 +233,20 @@ class Environment:
         finish = getattr(self.task, "finish_reset", None)
         if callable(finish):
             finish()
+
+    def _solver_iterations(self) -> int:
+        """Contact solver iterations for the scene just built: `SOLVER_ITERATIONS_LINKED` when
+        two movable objects are linked by a constraint (a rope's beads), else
+        `SOLVER_ITERATIONS_CROWDED` above `CROWDED` movable objects, else `SOLVER_ITERATIONS`.
+        Read from the world, not from how the scene was made, so that a replay of the recorded
+        calls chooses the same."""
+        p, c = self.p, self.client
+        movable = set(self.obj_ids["rigid"]) | set(self.obj_ids["deformable"])
+        for index in range(p.getNumConstraints(physicsClientId=c)):
+            info = p.getConstraintInfo(p.getConstraintUniqueId(index, physicsClientId=c), physicsClientId=c)
+            if info[0] in movable and info[2] in movable:
+                return SOLVER_ITERATIONS_LINKED
+        return SOLVER_ITERATIONS_CROWDED if len(movable) > CROWDED else SOLVER_ITERATIONS
 
     def _ground(self, plane: int, table: int) -> render.Ground:
         shape = self.p.getVisualShapeData(table, physicsClientId=self.client)[0]

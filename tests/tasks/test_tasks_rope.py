@@ -9,6 +9,7 @@ import numpy as np
 import pybullet
 
 from gensim.sim import primitives
+from gensim.sim.constants import SOLVER_ITERATIONS, SOLVER_ITERATIONS_LINKED
 from gensim.sim.environment import Environment
 from gensim.tasks.task import Task
 
@@ -79,6 +80,23 @@ def test_rope_starts_as_a_column_over_one_random_pose_and_stays_linked() -> None
         assert tuple(ends) == (1.0, 1.0, 1.0, 1.0) and tuple(middle) != tuple(ends)
     finally:
         env.close()
+
+
+def test_a_scene_with_a_rope_solves_with_the_linked_iterations_and_one_without_with_the_usual() -> None:
+    env = Environment(render_obs=False)
+
+    def iterations() -> int:
+        return int(pybullet.getPhysicsEngineParameters(physicsClientId=env.client)["numSolverIterations"])
+
+    try:
+        for task, expected in ((RopeTask(), SOLVER_ITERATIONS_LINKED), (PoseOnly(), SOLVER_ITERATIONS)):
+            task.seed(0)
+            env.set_task(task)
+            env.reset()
+            assert iterations() == expected
+    finally:
+        env.close()
+    assert SOLVER_ITERATIONS_LINKED < SOLVER_ITERATIONS
 
 
 def test_rope_primitive_carries_low_and_slow_but_approaches_and_leaves_high() -> None:

@@ -8,7 +8,9 @@ both sides have, seeds 0 and 2:
   oracle in its data-collection loop; an episode succeeds when its total reward exceeds 0.99;
 - gensim: `gensim tasks check` (a file is checked in the sandbox, a built-in in process); an
   episode succeeds when the replay says so for that seed within the task's `max_steps` (the
-  checker lets the expert run on past it, and names such seeds in a `budget` failure).
+  checker lets the expert run on past it, and names such seeds in a `budget` failure) and
+  leaves nothing off the table (a seed named by a `bounds` failure fails); a task passes here
+  only when the gate admits it (stage `done`), exactly as `gensim tasks import` would.
 
 Results are cached per (side, task) as JSON under `--cache` (default /tmp/gensim-fidelity), so
 a rerun after a fix only redoes the side named by `--redo`. Prints markdown tables: totals,
@@ -142,6 +144,24 @@ def within_budget(ours: dict[str, Any]) -> dict[str, Any]:
     return dict(ours, seeds=seeds)
 
 
+def gate_judged(ours: dict[str, Any]) -> dict[str, Any]:
+    """Our side as the gate judges it: `within_budget`, and a seed named by a `bounds` failure
+    (an object off the table after reset or at the end) is not a success either; `admitted`
+    says whether the gate admits the task (stage `done`), which is what a pass here means, as
+    for `gensim tasks import`."""
+    judged = within_budget(ours)
+    if judged.get("stage") == "bounds":
+        off = {m for err in judged.get("errors") or [] for m in re.findall(r"seed (\d+):", err or "")}
+        judged = dict(judged, seeds={s: dict(e, ok=False, off_table=True) if s in off and e.get("ok") else e
+                                     for s, e in judged["seeds"].items()})
+    return dict(judged, admitted=judged.get("stage") == "done")
+
+
+def passes_here(ours: dict[str, Any]) -> bool:
+    """A task passes here when the gate admits it and every checked seed succeeded."""
+    return bool(ours.get("admitted", ours.get("stage") == "done")) and all(e["ok"] for e in ours["seeds"].values())
+
+
 def cached(cache: Path, side: str, name: str, redo: bool, make: Any) -> dict[str, Any]:
     path = cache / side / f"{name}.json"
     if path.is_file() and not redo:
@@ -195,7 +215,7 @@ def table(results: dict[str, dict[str, Any]], generated: set[str], label: str = 
         ref_ok = {(t, s) for t in names for s in map(str, SEEDS) if results[t]["ref"]["seeds"][s]["ok"]}
         our_ok = {(t, s) for t in names for s in map(str, SEEDS) if results[t]["ours"]["seeds"][s]["ok"]}
         ref_2 = {t for t in names if all((t, str(s)) in ref_ok for s in SEEDS)}
-        our_2 = {t for t in names if all((t, str(s)) in our_ok for s in SEEDS)}
+        our_2 = {t for t in names if passes_here(results[t]["ours"])}
         agree = sum(((t, s) in ref_ok) == ((t, s) in our_ok) for t in names for s in map(str, SEEDS))
         pairs = n * len(SEEDS)
         ref_s = [e.get("seconds", 0.0) for t in names for e in results[t]["ref"]["seeds"].values() if e.get("seconds")]
@@ -209,8 +229,10 @@ def table(results: dict[str, dict[str, Any]], generated: set[str], label: str = 
     gen = sorted(t for t in results if t in generated)
     built = sorted(t for t in results if t not in generated)
     source = provenance(results, label)
-    lines = [f"Seeds {SEEDS}; reference / gensim. 'only here' = passes 2/2 in gensim but not the reference. "
-             "A seed succeeds within the task's `max_steps` on both sides." + (" " + source if source else ""), "",
+    lines = [f"Seeds {SEEDS}; reference / gensim. A seed succeeds within the task's `max_steps` on both sides "
+             "(here also with nothing off the table: a seed named by a `bounds` failure fails). A task passes "
+             "2/2 here only when the gate admits it (stage `done`), as `gensim tasks import` would; "
+             "'only here' = passes here but not 2/2 in the reference." + (" " + source if source else ""), "",
              "| set | tasks | passing 2/2 | seeds succeeded | passing in both | only here | only there "
              "| agreement per (task, seed) | s per episode (ref / ours: reset+expert; ours incl. replay) |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -224,6 +246,8 @@ def table(results: dict[str, dict[str, Any]], generated: set[str], label: str = 
         err = next((e.get("error") for e in r["seeds"].values() if e.get("error")), "") or ""
         note = (f"ref: {err}" if err else "") + ("; " if err and o["errors"] else "") + \
             (f"ours: {o['errors'][0]}" if o["errors"] and o["errors"][0] else "")
+        if all(e["ok"] for e in o["seeds"].values()) and not passes_here(o):
+            note = f"not admitted (`{o['stage']}`) after its seeds succeeded: not passing here; " + note
         note = re.sub(r"[|\n]", " ", note)[:160]
         lines.append(f"| {t} | {mark(r)} | {mark(o)} | {o['stage']} | {note} |")
     lines += ["", "</details>"]
@@ -281,7 +305,7 @@ def main() -> None:
                 sides[side] = json.loads(path.read_text())
         if len(sides) < 2:
             return name, None
-        ref, ours = sides["ref"], within_budget(sides["ours"])
+        ref, ours = sides["ref"], gate_judged(sides["ours"])
         print(f"{name}: ref {[e['ok'] for e in ref['seeds'].values()]} ours "
               f"{[e['ok'] for e in ours['seeds'].values()]} {ours['stage']}", file=sys.stderr, flush=True)
         return name, {"ref": ref, "ours": ours}

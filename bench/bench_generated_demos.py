@@ -9,15 +9,23 @@ interpreter (as a `gensim demos` command) that times `make_demos(..., workers=1)
 - `built-in` (this tree): the baseline of the ratio;
 - `generated` (this tree, warm sandboxes: the default);
 - `generated @ baseline` (a checkout of `--baseline`, warm sandboxes);
-- with `--cold`, `generated, cold` (this tree, `GENSIM_SANDBOX_WARM=false`).
-Both generated sides must keep the same seeds with the same bytes (dataset digests compared).
+- with `--cold`, `generated, cold` (this tree, `GENSIM_SANDBOX_WARM=false`);
+- with `--baseline-built-in`, `built-in @ baseline` (the built-in played on the baseline's
+  tree): then `generated / built-in @ baseline` is the baseline's own ratio, each tree's two
+  sides on the same code, which still compares like with like where the physics, the assets
+  or the expert changed in between (generated / baseline then does not);
+- with `--baseline-files`, the baseline's generated side stores the baseline's own copy of the
+  task file (a revision whose gensim lacks what this tree's task files import, e.g. d34360d
+  before the gate's kernel boundary: its `build_car.py` has no `gensim.tasks.builtin.assembly`).
+Both generated sides must keep the same seeds with the same bytes (dataset digests compared;
+NO where the code, the assets or the expert differ between the two revisions).
 Then, in this process and on one core, what the replay costs next to the play (the floor of
 the ratio when no core is free to overlap them): the CPU seconds of recording 4 episodes in a
 `RecordingEnvironment` that renders nothing (as the child does) and of replaying their records
 with renders and encoding (`judge_episodes(..., demos=)`: the kept episodes), no sandbox.
 Run (from a checkout with its full history, the project's venv active):
 `python -m bench.bench_generated_demos [--episodes 6] [--repeats 3] [--baseline efadb27] [--cold]
-[--tasks ...]`.
+[--baseline-built-in] [--baseline-files] [--tasks ...]`.
 """
 
 from __future__ import annotations
@@ -83,6 +91,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--cold", action="store_true", help="also time this tree with cold sandboxes")
+    parser.add_argument("--baseline-built-in", action="store_true",
+                        help="also time the built-in on the baseline's tree (the baseline's own ratio)")
+    parser.add_argument("--baseline-files", action="store_true",
+                        help="the baseline's generated side stores the baseline's own task file")
     parser.add_argument("--tasks", nargs="*", default=list(TASKS), choices=list(TASKS))
     args = parser.parse_args()
     n = args.episodes
@@ -90,24 +102,29 @@ def main() -> None:
     print(f"{n} episodes per run, workers=1, {args.repeats} rounds, baseline {args.baseline}, "
           f"load average {os.getloadavg()[0]:.1f}\n")
     cold_head = " generated cold s/ep | cold / built-in |" if args.cold else ""
-    print(f"| task | built-in s/ep | generated s/ep | generated @ baseline s/ep |{cold_head} generated / built-in "
-          "| baseline / built-in | generated / baseline | same episodes |")
-    print("|---|---|---|---|" + ("---|---|" if args.cold else "") + "---|---|---|---|")
-    ratios: dict[str, list[float]] = {"new": [], "old": [], "gain": [], "cold": []}
+    own_head = " built-in @ baseline s/ep | generated / built-in @ baseline |" if args.baseline_built_in else ""
+    print(f"| task | built-in s/ep | generated s/ep | generated @ baseline s/ep |{cold_head}{own_head} generated / "
+          "built-in | baseline / built-in | generated / baseline | same episodes |")
+    print("|---|---|---|---|" + ("---|---|" if args.cold else "") + ("---|---|" if args.baseline_built_in else "")
+          + "---|---|---|---|")
+    ratios: dict[str, list[float]] = {"new": [], "old": [], "gain": [], "cold": [], "own": []}
     # One home per side: the generated task is then version id 1 in both, so both datasets hold
     # the same bytes (a built-in's demos store its own version row first).
-    homes = {side: str(folder / f"home-{side}") for side in ("built-in", "generated", "baseline")}
+    homes = {side: str(folder / f"home-{side}") for side in ("built-in", "generated", "baseline", "base-built-in")}
     with baseline_tree(args.baseline, folder) as base:
         for task in args.tasks:
             file = ROOT / "gensim" / "tasks" / "builtin" / TASKS[task]
+            base_file = base / "gensim" / "tasks" / "builtin" / TASKS[task] if args.baseline_files else file
             generated = f"{task}-as-generated"
             sides: dict[str, Timed] = {
                 "built-in": _side(ROOT, homes["built-in"], task, file, n, folder),
                 "generated": _side(ROOT, homes["generated"], generated, file, n, folder),
-                "baseline": _side(base, homes["baseline"], generated, file, n, folder),
+                "baseline": _side(base, homes["baseline"], generated, base_file, n, folder),
             }
             if args.cold:
                 sides["cold"] = _side(ROOT, homes["generated"], generated, file, n, folder, warm=False)
+            if args.baseline_built_in:
+                sides["base-built-in"] = _side(base, homes["base-built-in"], task, base_file, n, folder)
             timed: dict[str, Side] = alternate(sides, args.repeats)
             per = {k: side.median / n for k, side in timed.items()}
             ratios["new"].append(per["generated"] / per["built-in"])
@@ -117,6 +134,9 @@ def main() -> None:
             if args.cold:
                 ratios["cold"].append(per["cold"] / per["built-in"])
                 cold = f" {per['cold']:.2f} | {ratios['cold'][-1]:.2f} |"
+            if args.baseline_built_in:
+                ratios["own"].append(per["baseline"] / per["base-built-in"])
+                cold += f" {per['base-built-in']:.2f} | {ratios['own'][-1]:.2f} |"
             labels = set(timed["generated"].labels + timed["baseline"].labels)
             same = "yes" if len(labels) == 1 else "NO: " + ", ".join(sorted(labels))
             print(f"| {task} | {per['built-in']:.2f} | {per['generated']:.2f} | {per['baseline']:.2f} |{cold} "
@@ -126,6 +146,8 @@ def main() -> None:
           f"baseline / built-in {statistics.median(ratios['old']):.2f}, generated / baseline "
           f"{statistics.median(ratios['gain']):.2f}"
           + (f", cold / built-in {statistics.median(ratios['cold']):.2f}" if args.cold else "")
+          + (f", generated / built-in @ baseline {statistics.median(ratios['own']):.2f}"
+             if args.baseline_built_in else "")
           + f" (load average {os.getloadavg()[0]:.1f} at the end)\n")
     print("| task | play CPU s (4 episodes) | replay CPU s | replay / play |")
     print("|---|---|---|---|")

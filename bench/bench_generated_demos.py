@@ -25,7 +25,8 @@ the ratio when no core is free to overlap them): the CPU seconds of recording 4 
 with renders and encoding (`judge_episodes(..., demos=)`: the kept episodes), no sandbox.
 Run (from a checkout with its full history, the project's venv active):
 `python -m bench.bench_generated_demos [--episodes 6] [--repeats 3] [--baseline efadb27] [--cold]
-[--baseline-built-in] [--baseline-files] [--tasks ...]`.
+[--baseline-built-in] [--baseline-files] [--job-costs] [--tasks ...]`.
+With `--job-costs`, only what one sandboxed job costs by chunk size (`job_costs`).
 """
 
 from __future__ import annotations
@@ -85,6 +86,33 @@ def replay_share(task: str, seeds: tuple[int, ...] = (0, 2, 4, 6)) -> tuple[floa
     return played, replayed
 
 
+def job_costs(task: str, file: Path, rounds: int = 5) -> list[tuple[int, float, float, float]]:
+    """Per-job costs of the generated side, in this process's warm sandboxes (as `make_demos`
+    drives them): for chunks of 0, 1, 2 and 4 seeds, the medians over `rounds` of the play job's
+    seconds (fork, task load, episodes, answer), the episodes' own seconds inside it, and the
+    replay job's seconds: (seeds, play, episodes, replay) per chunk."""
+    from gensim.data.worker import judged, play_sandboxed, prewarm
+
+    job = {"task": f"{task}-as-generated", "entry_point": "", "origin": "generated", "code": file.read_text(),
+           "split": "train", "views": False, "robot": "none", "meta": {}}
+    prewarm(1)
+    play_sandboxed({**job, "seeds": [0]})  # the sandboxes started and used once
+    rows = []
+    for seeds in ([], [0], [0, 2], [0, 2, 4, 6]):
+        play, inner, replay = [], [], []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            outcomes, ok = play_sandboxed({**job, "seeds": seeds})
+            play.append(time.perf_counter() - start)
+            inner.append(sum(float(o.get("seconds", 0.0)) for o in outcomes))
+            start = time.perf_counter()
+            if ok and seeds:
+                judged(outcomes, {**job, "seeds": seeds})
+            replay.append(time.perf_counter() - start)
+        rows.append((len(seeds), statistics.median(play), statistics.median(inner), statistics.median(replay)))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--episodes", type=int, default=6)
@@ -95,8 +123,19 @@ def main() -> None:
                         help="also time the built-in on the baseline's tree (the baseline's own ratio)")
     parser.add_argument("--baseline-files", action="store_true",
                         help="the baseline's generated side stores the baseline's own task file")
+    parser.add_argument("--job-costs", action="store_true",
+                        help="only print each sandboxed job's seconds by chunk size (warm sandboxes, this tree)")
     parser.add_argument("--tasks", nargs="*", default=list(TASKS), choices=list(TASKS))
     args = parser.parse_args()
+    if args.job_costs:
+        print(f"load average {os.getloadavg()[0]:.1f}\n")
+        print("| task | seeds per job | play job s | its episodes s | play job overhead s | replay job s |")
+        print("|---|---|---|---|---|---|")
+        for task in args.tasks:
+            for seeds, play, inner, replay in job_costs(task, ROOT / "gensim" / "tasks" / "builtin" / TASKS[task]):
+                print(f"| {task} | {seeds} | {play:.3f} | {inner:.3f} | {play - inner:.3f} | {replay:.3f} |", flush=True)
+        print(f"\n(load average {os.getloadavg()[0]:.1f} at the end)")
+        return
     n = args.episodes
     folder = Path(tempfile.mkdtemp(prefix="gensim-bench-generated-demos-"))
     print(f"{n} episodes per run, workers=1, {args.repeats} rounds, baseline {args.baseline}, "

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 import gensim.cli.main  # noqa: F401 - registers the task DB as a source of task specs
 from gensim.data.demos import make_demos
@@ -55,6 +58,34 @@ def test_honest_task_keeps_the_same_episodes(gensim_home: Path, tmp_path: Path) 
     assert [o["seed"] for o in before if o["success"]] == report.seeds
     for outcome in before:
         assert (out / "episodes" / f"ep-{outcome['seed']:06d}.npz").read_bytes() == outcome["data"]
+
+
+def test_the_chunking_changes_no_byte(gensim_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """How the seeds are cut into sandboxed jobs (`demos.chunk_size`) is free to change: one
+    seed per job (a fresh child, a replay each) and all seeds in one job keep the same bytes."""
+    from gensim.data import demos, worker
+    from gensim.data.writer import dataset_digest
+    from gensim.db import repository
+
+    repository.add_task_version("honest-red-block", HONEST.read_text(), "honest", status="admitted")
+    played = worker.play_sandboxed
+    sizes: dict[str, list[int]] = {}
+    for rule, size in (("one", lambda chunk, left, workers: 1), ("all", lambda chunk, left, workers: left)):
+        jobs = sizes[rule] = []
+
+        def play(job: dict[str, Any], jobs: list[int] = jobs) -> Any:
+            jobs.append(len(job["seeds"]))
+            return played(job)
+
+        monkeypatch.setattr(worker, "play_sandboxed", play)
+        monkeypatch.setattr(demos, "chunk_size", size)
+        report = make_demos("honest-red-block", 3, "train", out=tmp_path / rule, track=False)
+        assert report.seeds == [0, 2, 4]
+    assert sizes == {"one": [1, 1, 1], "all": [3]}
+    assert dataset_digest(tmp_path / "one") == dataset_digest(tmp_path / "all")
+    for seed in (0, 2, 4):
+        name = f"episodes/ep-{seed:06d}.npz"
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "all" / name).read_bytes()
 
 
 def _job(path: Path, seeds: list[int]) -> dict[str, object]:

@@ -31,9 +31,12 @@ CLEAR_ABOVE = 0.01  # m: a goal object this far above a target's bottom is in th
 CLEAR_GROW = 1  # pixels (3.125 mm each) the landing footprint is grown by: a rim resting on one tilts it
 CLEAR_MIN_PIXELS = 2  # pixels of the grown footprint a goal object must cover to be moved first
 CLEAR_TARGET_MARGIN = 0.01  # m kept between a moved-away object and every target's footprint
+UNDER_TARGET_TOL = 0.005  # m: beyond half its height under its target a later goal's object is in the way
 SUPPORT_TOL = 0.005  # m: footprint pixels this close to the highest one are what an object lands on
 SUPPORT_SHIFT = 0.6  # of pos_eps: how far a landing may move towards the middle of its support
 SUPPORT_MIN_OFF = 0.002  # m: a landing closer than this to the middle of its support stays
+SUPPORT_MIN_SHARE = 0.25  # of the footprint: tops under less than this, and ...
+SUPPORT_EDGE_DEPTH = 2  # ... none deeper inside it than this many pixels: a neighbour's edge, not a support
 
 Action = dict[str, Pose]
 
@@ -146,11 +149,16 @@ class Oracle:
         """`target` moved (within `SUPPORT_SHIFT` of the position tolerance) towards the middle
         of what the object would rest on there, when that is other objects' tops: a target on
         the edge of a stack (a chimney half over the roof's end) is reached as well a few
-        millimetres inwards, where the object does not tip off."""
+        millimetres inwards, where the object does not tip off. Tops that lie only along one
+        edge of the footprint (`_edge_sliver`) are a neighbour's edge that the rounding to
+        pixels put under it (a block placed against another one): moving towards that
+        neighbour would land the object on its edge. A bowl's rim, all round, still counts."""
         footprint = self._footprint_at(obj, landing, segm, grow=0)
         if footprint is None:
             return target
         rows, cols = footprint
+        mask = np.zeros(segm.shape, dtype=bool)
+        mask[rows, cols] = True
         keep = segm[rows, cols] != obj
         rows, cols = rows[keep], cols[keep]
         if rows.size == 0:
@@ -159,6 +167,8 @@ class Oracle:
         if float(tops.max()) < SUPPORT_TOL:  # on the table: supported everywhere
             return target
         under = tops >= tops.max() - SUPPORT_TOL
+        if _edge_sliver(mask, rows, cols, under):
+            return target  # a neighbour the object is placed against, not its support
         b = np.asarray(self.task.bounds, dtype=np.float64).reshape(3, 2)
         middle = np.array([b[0, 0] + cols[under].mean() * self.task.pix_size,
                            b[1, 0] + rows[under].mean() * self.task.pix_size])
@@ -219,8 +229,21 @@ class Oracle:
             if later.metric != "pose":
                 continue
             hits = rewards.match_table(later, lambda o: self.env.get_object_pose(o), task.pos_eps, task.rot_eps)
-            out |= {int(o) for i, o in enumerate(later.objs) if not hits[i].any()}
+            for i, o in enumerate(later.objs):
+                if not hits[i].any() or self._under_its_targets(later, i, hits[i]):
+                    out.add(int(o))
         return out
+
+    def _under_its_targets(self, goal: Goal, i: int, hits: np.ndarray) -> bool:
+        """Whether object `i` of `goal`, over targets it matches in xy (the reward's test), lies
+        lower than every one of them by more than half its height: the top of a pyramid left at
+        table level in the pyramid's middle by an earlier goal (sort the blocks into the zone,
+        then build), which the reward would count but the bottom row must first be built
+        where it lies."""
+        obj = goal.objs[i]
+        z = float(self.env.get_object_pose(obj)[0][2])
+        half = float(self.env.get_object_size(obj)[2]) / 2
+        return all(float(goal.targ_poses[j][0][2]) - z > half + UNDER_TARGET_TOL for j in np.flatnonzero(hits))
 
     def _free_spot(self, obj: int, segm: np.ndarray) -> tuple[float, float] | None:
         """The nearest table point to `obj` where it fits clear of every other object and of
@@ -362,6 +385,20 @@ def _most_interior(mask: np.ndarray) -> tuple[int, int]:
     centre = np.array([rows.mean(), cols.mean()])  # among equals, the most central (a real pixel)
     best = int(np.argmin((rows - centre[0]) ** 2 + (cols - centre[1]) ** 2))
     return int(rows[best]), int(cols[best])
+
+
+def _edge_sliver(footprint: np.ndarray, rows: np.ndarray, cols: np.ndarray, under: np.ndarray) -> bool:
+    """Whether the pixels `under` (the highest tops, at `rows`, `cols`) are a thin strip along
+    the edge of the landing `footprint` (a mask): under less than `SUPPORT_MIN_SHARE` of it and
+    none deeper inside it than `SUPPORT_EDGE_DEPTH` pixels. A neighbour touched at the edge is
+    that; a stack, a chimney's roof or a ball's top reaches further in."""
+    if under.sum() >= SUPPORT_MIN_SHARE * footprint.sum():
+        return False
+    # the footprint's pixels were carried to the landing one by one: close the holes that the
+    # rounding of a turned outline leaves before measuring depth inside it
+    closed = placement.erode(~placement.erode(~footprint, 3), 3)
+    inner = placement.erode(closed, 2 * SUPPORT_EDGE_DEPTH + 1)
+    return not bool(inner[rows[under], cols[under]].any())
 
 
 def _yaw_quat(yaw: float) -> tuple[float, float, float, float]:

@@ -52,6 +52,49 @@ class TargetOnAnEdge(Task):
                       symmetries=[np.pi / 2], language_goal="stack the block")
 
 
+class AgainstANeighbour(Task):
+    """A block to be placed flat against another one, 4 cm centre to centre, both turned 0.35
+    rad (a wall, a bridge's pillars side by side): the neighbour's edge falls under the
+    landing's pixels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.max_steps = 2
+
+    def reset(self, env: Environment) -> None:
+        super().reset(env)
+        turned = utils.eulerXYZ_to_quatXYZW((0.0, 0.0, YAW))
+        env.add_object(BLOCK, ((0.5, 0.0, 0.02), turned), color=utils.COLORS["gray"])
+        block = env.add_object(BLOCK, ((0.5, -0.25, 0.02), turned), color=utils.COLORS["red"])
+        self.add_goal(objs=[block], matches=np.ones((1, 1)), targ_poses=[(BESIDE, turned)],
+                      replace=False, rotations=True, metric="pose", params=None, step_max_reward=1.0,
+                      symmetries=[np.pi / 2], language_goal="put the red block against the grey one")
+
+
+YAW = 0.35
+BESIDE = (0.5 - 0.04 * np.sin(YAW), 0.04 * np.cos(YAW), 0.02)
+
+
+class TopLeftInTheMiddle(Task):
+    """A two-block base and one block on top; the top block starts on the table in the base's
+    middle (where an earlier goal, "every block into the zone", would have left it): over its
+    target in xy, as the reward counts it, but under it and in the base's way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.max_steps = 6
+
+    def reset(self, env: Environment) -> None:
+        super().reset(env)
+        left = env.add_object(BLOCK, ((0.4, -0.25, 0.02), FLAT), color=utils.COLORS["red"])
+        right = env.add_object(BLOCK, ((0.6, -0.25, 0.02), FLAT), color=utils.COLORS["green"])
+        top = env.add_object(BLOCK, ((0.5, 0.0, 0.02), FLAT), color=utils.COLORS["blue"])
+        for obj, xyz in ((left, (0.5, -0.02, 0.02)), (right, (0.5, 0.02, 0.02)), (top, (0.5, 0.0, 0.06))):
+            self.add_goal(objs=[obj], matches=np.ones((1, 1)), targ_poses=[(xyz, FLAT)], replace=False,
+                          rotations=True, metric="pose", params=None, step_max_reward=1 / 3,
+                          symmetries=[np.pi / 2], language_goal="build the small pyramid")
+
+
 ZONE = (((0.5, 0.25, 0.0), FLAT), (0.12, 0.12, 0.0))
 
 
@@ -128,5 +171,29 @@ def test_the_receptacle_a_target_was_taken_from_stays_where_it_is() -> None:
         first_pick = result.actions[0]["pose0"][0]
         assert abs(first_pick[1] + 0.25) < 0.01  # the red block first, onto the blue one
         assert result.rewards[0] == 0.5
+    finally:
+        env.close()
+
+
+def test_a_block_placed_against_a_neighbour_lands_flat_on_its_target() -> None:
+    result, env = _run(AgainstANeighbour())
+    try:
+        assert result.success, result.rewards
+        assert result.steps == 1
+        xyz, _ = env.get_object_pose(env.obj_ids["rigid"][1])
+        assert xyz[2] < 0.025  # on the table beside it, not on its edge
+    finally:
+        env.close()
+
+
+def test_a_later_goals_object_under_its_target_is_moved_out_of_the_way_first() -> None:
+    result, env = _run(TopLeftInTheMiddle())
+    try:
+        first_pick = result.actions[0]["pose0"][0]
+        assert abs(first_pick[0] - 0.5) < 0.01 and abs(first_pick[1]) < 0.01  # the top block first
+        assert result.success, result.rewards
+        left, right, top = env.obj_ids["rigid"]
+        assert env.get_object_pose(left)[0][2] < 0.03 and env.get_object_pose(right)[0][2] < 0.03
+        assert env.get_object_pose(top)[0][2] > 0.05
     finally:
         env.close()

@@ -49,6 +49,7 @@ SCENE_CALLS = frozenset({
     "setTimeStep", "setPhysicsEngineParameter", "setDefaultContactERP", "performCollisionDetection",
     "stepSimulation", "changeVisualShape", "changeTexture", "resetVisualShapeData", "loadTexture",
 })
+MOVE_CALLS = frozenset({"resetBasePositionAndOrientation", "resetBaseVelocity"})
 LOOKS_ONLY = frozenset({"changeVisualShape", "changeTexture", "resetVisualShapeData", "loadTexture"})
 # Calls that neither change the world nor matter to the replay (reads, maths, debug drawing).
 # Every other pybullet function called while the scene is built is named in the record as
@@ -116,6 +117,9 @@ class CallLog:
         self.calls: list[SimCall] = []
         self.unsupported: list[str] = []
         self.textures: dict[int, int] = {}  # pybullet's texture ids -> the scene's (0, 1, ... in load order)
+        # Called with a body's id before code sets its pose or velocity (`Environment.wake`: Bullet
+        # would leave a sleeping body where it was put, in mid-air too).
+        self.on_move: Callable[[int], None] | None = None
 
     def add(self, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any) -> None:
         if int(kwargs.get("physicsClientId", 0)) != self.client:
@@ -202,6 +206,10 @@ def recording_pybullet(log: CallLog) -> Iterator[None]:
         saved[fn] = real
 
         def logged(*args: Any, __real: Any = real, __fn: str = fn, **kwargs: Any) -> Any:
+            if __fn in MOVE_CALLS and log.on_move is not None:
+                body = args[0] if args else kwargs.get("objectUniqueId", kwargs.get("bodyUniqueId"))
+                if isinstance(body, int) and int(kwargs.get("physicsClientId", 0)) == log.client:
+                    log.on_move(body)
             result = __real(*args, **kwargs)
             if log.active:
                 log.add(__fn, args, kwargs, result)
@@ -222,6 +230,7 @@ class RecordingEnvironment(Environment):
         super().__init__(**kwargs)
         self.log = log
         self.log.client = self.client
+        self.log.on_move = self.wake
         self.scene: SceneRecord | None = None
         self.placed: list[dict[str, Any]] = []
         self.step_calls: list[list[SimCall]] = []
@@ -247,6 +256,23 @@ class RecordingEnvironment(Environment):
             except TypeError:
                 pass
         return obj_id
+
+    # The environment's own sleep bookkeeping is not the task's doing: never logged.
+    def rest(self) -> None:
+        with self._unlogged():
+            super().rest()
+
+    def wake(self, obj_id: int) -> None:
+        with self._unlogged():
+            super().wake(obj_id)
+
+    @contextmanager
+    def _unlogged(self) -> Iterator[None]:
+        active, self.log.active = self.log.active, False
+        try:
+            yield
+        finally:
+            self.log.active = active
 
     def reset(self) -> dict[str, Any]:
         phases.enter("reset")

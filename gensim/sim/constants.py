@@ -31,6 +31,11 @@ SETTLE_CHECK_EVERY = 4  # physics steps between two settling checks (the check c
 # m/s: objects slower than this for Bullet's deactivation time (2 s) fall asleep: they are not
 # simulated again until something touches them.
 SLEEP_SPEED = 0.005
+# rad/s: once the world has settled, every one-link object slower than SETTLE_SPEED and turning
+# slower than this is put to sleep at once (`Environment.rest`), not after Bullet's 2 s
+REST_SPIN = 0.05
+REST_MOVED = 1e-4  # m (and quaternion components): a sleeper moved more than this was moved by code
+REST_NEAR = 0.01  # m: a sleeper moved by code wakes the sleepers within this of where it was
 
 HOME_POSITION = (0.5, 0.0, 0.45)  # where a new end effector starts (above the workspace)
 EE_MAX_FORCE = 300.0  # N: force cap of the constraint that drives the end effector

@@ -18,6 +18,7 @@ STACK_SIZE = np.array((0.19, 0.19, 0.19))
 STACK_DIM = (2, 3, 3)  # boxes along x, y and layers; x and y swap every layer
 MARGIN = 0.01  # m between boxes
 PARKED = -10.0  # m added to y: boxes not yet handed out wait far off the table
+PARK_SPACING = 0.5  # m along x between two parked boxes
 SPAWN_POSE = (0.5, -0.25, 0.1)  # where the next box is handed out
 WORKSPACE_Y = (-0.5, 0.0)  # a box with y in here is on the table, not yet on the pallet
 SPAWN_SETTLE_STEPS = 480
@@ -79,7 +80,9 @@ class PalletizingBoxes(Task):
                 continue
             position, rotation = env.get_object_pose(box)
             places[box] = (tuple(position), tuple(rotation))
-            parked = (position[0], position[1] + PARKED, position[2])
+            # Each on its own, resting on the ground: a parked stack would sag whenever its
+            # bottom box is handed out, and keep the physics busy far off the table.
+            parked = (position[0] + PARK_SPACING * len(taken), position[1] + PARKED, box_size[2] / 2)
             env.p.resetBasePositionAndOrientation(box, parked, rotation, physicsClientId=env.client)
             taken.append(box)
             left.remove(box)

@@ -64,3 +64,31 @@ def test_a_reward_that_moves_an_object_onto_its_target_is_refused() -> None:
     assert not verdict.passed
     assert verdict.stage == Stage.REPLAY.value, verdict.errors
     assert "moved an object towards the goal" in " ".join(verdict.errors)
+
+
+def test_a_sleeping_object_task_code_moves_falls_in_the_recorder() -> None:
+    # After an action the objects at rest sleep (`Environment.rest`), and Bullet leaves a sleeping
+    # body where code puts it. Task code in the sandbox calls pybullet itself, stepping too: the
+    # recorder wakes what it moves, as the replay's environment does before its next step.
+    import pybullet
+
+    from gensim.checking.recorder import CallLog, RecordingEnvironment, recording_pybullet
+    from gensim.sim.assets import default_assets_root
+
+    task = HandOut()
+    task.seed(0)
+    log = CallLog(default_assets_root())
+    with recording_pybullet(log):
+        env = RecordingEnvironment(log, render_obs=False)
+        try:
+            env.set_task(task)
+            env.reset()
+            first = task.goals[0].objs[0]
+            env.step({"pose0": (HANDED_OUT, FLAT), "pose1": TARGETS[0]})
+            assert first in env._asleep
+            pybullet.resetBasePositionAndOrientation(first, (0.6, 0.0, 0.15), FLAT, physicsClientId=env.client)
+            for _ in range(240):
+                pybullet.stepSimulation(physicsClientId=env.client)
+            assert env.get_object_pose(first)[0][2] < 0.03
+        finally:
+            env.close()

@@ -151,3 +151,37 @@ def test_importing_gensim_sim_does_not_import_pybullet():
     code = "import sys, gensim.sim, gensim.sim.environment; print('pybullet' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _two_stacked_and_one_alone(make_env, block_urdf):
+    """Blocks 2 on 1 at the front, block 3 alone; one action moves block 3 further along, after
+    which `rest` has put all three to sleep."""
+    env = make_env([(block_urdf, ((0.4, -0.2, 0.02), IDENTITY), {}), (block_urdf, ((0.4, -0.2, 0.06), IDENTITY), {}),
+                    (block_urdf, ((0.6, 0.1, 0.02), IDENTITY), {})])
+    env.step({"pose0": ((0.6, 0.1, 0.04), IDENTITY), "pose1": ((0.6, 0.2, 0.04), IDENTITY)})
+    return env
+
+
+def test_objects_at_rest_after_an_action_sleep_until_touched(make_env, block_urdf):
+    env = _two_stacked_and_one_alone(make_env, block_urdf)
+    lower, upper, alone = env.task.ids
+    assert set(env._asleep) == {lower, upper, alone}
+    # The tool comes down on the stack: Bullet wakes what it touches; the stack stays standing.
+    env.step({"pose0": ((0.4, -0.2, 0.08), IDENTITY), "pose1": ((0.6, -0.1, 0.04), IDENTITY)})
+    assert np.allclose(env.get_object_pose(upper)[0], (0.6, -0.1, 0.02), atol=0.01)
+    assert env.get_object_pose(lower)[0][2] == pytest.approx(0.02, abs=2e-3)
+
+
+def test_a_sleeper_moved_by_code_wakes_with_what_it_held_up(make_env, block_urdf):
+    # Bullet leaves a sleeping body where code puts it, in mid-air too: the environment wakes it,
+    # and the sleepers that lay on it, before the next physics step.
+    env = _two_stacked_and_one_alone(make_env, block_urdf)
+    lower, upper, alone = env.task.ids
+    p, c = env.p, env.client
+    p.resetBasePositionAndOrientation(alone, (0.5, 0.3, 0.15), IDENTITY, physicsClientId=c)
+    p.resetBasePositionAndOrientation(lower, (0.7, -0.3, 0.02), IDENTITY, physicsClientId=c)
+    env._moves_pending = True  # as after the task's or the expert's code (`step` sets it)
+    env.step_physics(240)
+    assert env.get_object_pose(alone)[0][2] == pytest.approx(0.02, abs=2e-3)
+    assert env.get_object_pose(upper)[0][2] == pytest.approx(0.02, abs=2e-3)
+    assert env.get_object_pose(lower)[0][2] == pytest.approx(0.02, abs=2e-3)

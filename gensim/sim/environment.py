@@ -180,6 +180,7 @@ class Environment:
         # `wake_moved`.
         self._asleep: dict[int, tuple[tuple[float, ...], Any]] = {}
         self._one_link: dict[int, bool] = {}
+        self._linked: set[int] = set()  # movable objects linked by constraints (ropes): never put to sleep
         self._in_task = False  # task code (its reward() or done()) is running
         self._moves_pending = False  # code ran that may have moved sleepers: check before the next step
         self._fallback_rng = np.random.default_rng(0)
@@ -205,7 +206,7 @@ class Environment:
         self.obj_ids = {cat: [] for cat in CATEGORIES}
         self.warnings = []
         self._dims = {}
-        self._asleep, self._one_link = {}, {}
+        self._asleep, self._one_link, self._linked = {}, {}, set()
         self.step_count = self.sim_steps = 0
         self.last_timeout = False
         self._fallback_rng = np.random.default_rng(0)
@@ -231,6 +232,7 @@ class Environment:
         elif not self.gui:
             self.ee.set_visible(False)  # no viewer: only cameras could see it, and they must not
         self.build_scene()
+        self._linked = self._linked_bodies()
         p.setPhysicsEngineParameter(numSolverIterations=self._solver_iterations(), physicsClientId=c)
         if self.gui:
             p.configureDebugVisualizer(p.COV_ENABLE_RENDERING, 1, physicsClientId=c)
@@ -252,13 +254,21 @@ class Environment:
         `SOLVER_ITERATIONS_CROWDED` above `CROWDED` movable objects, else `SOLVER_ITERATIONS`.
         Read from the world, not from how the scene was made, so that a replay of the recorded
         calls chooses the same."""
+        if self._linked:
+            return SOLVER_ITERATIONS_LINKED
+        movable = set(self.obj_ids["rigid"]) | set(self.obj_ids["deformable"])
+        return SOLVER_ITERATIONS_CROWDED if len(movable) > CROWDED else SOLVER_ITERATIONS
+
+    def _linked_bodies(self) -> set[int]:
+        """The movable objects linked to another movable object by a constraint (a rope's beads)."""
         p, c = self.p, self.client
         movable = set(self.obj_ids["rigid"]) | set(self.obj_ids["deformable"])
+        linked: set[int] = set()
         for index in range(p.getNumConstraints(physicsClientId=c)):
             info = p.getConstraintInfo(p.getConstraintUniqueId(index, physicsClientId=c), physicsClientId=c)
             if info[0] in movable and info[2] in movable:
-                return SOLVER_ITERATIONS_LINKED
-        return SOLVER_ITERATIONS_CROWDED if len(movable) > CROWDED else SOLVER_ITERATIONS
+                linked.update((info[0], info[2]))
+        return linked
 
     def _ground(self, plane: int, table: int) -> render.Ground:
         shape = self.p.getVisualShapeData(table, physicsClientId=self.client)[0]
@@ -444,6 +454,8 @@ class Environment:
         tall stack (palletizing) beside the tool's motion. Bullet zeroes a sleeping body's
         velocity; so does this, at once.
 
+        Not a rope's beads (objects linked by constraints, `_linked_bodies`): a rope's outcome
+        hangs on small differences, and its scenes step fast since `SOLVER_ITERATIONS_LINKED`.
         Only after an action (`step`), not after the reset: putting the objects just dropped
         into the scene to sleep changes the first action's outcome where it hangs on a hair
         (a block pushed against a bowl's rim), while after the reset settles the first action
@@ -458,7 +470,7 @@ class Environment:
             one_link = self._one_link.get(obj_id)
             if one_link is None:
                 one_link = self._one_link[obj_id] = p.getNumJoints(obj_id, physicsClientId=c) == 0
-            if not one_link:
+            if not one_link or obj_id in self._linked:
                 continue
             lin, ang = p.getBaseVelocity(obj_id, physicsClientId=c)
             if (lin[0] * lin[0] + lin[1] * lin[1] + lin[2] * lin[2] > SETTLE_SPEED**2

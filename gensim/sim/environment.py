@@ -180,7 +180,7 @@ class Environment:
         # `wake_moved`.
         self._asleep: dict[int, tuple[tuple[float, ...], Any]] = {}
         self._one_link: dict[int, bool] = {}
-        self._linked: set[int] = set()  # movable objects linked by constraints (ropes): never put to sleep
+        self._linked: set[int] = set()  # movable objects linked by constraints (ropes): no `rest` then
         self._in_task = False  # task code (its reward() or done()) is running
         self._moves_pending = False  # code ran that may have moved sleepers: check before the next step
         self._fallback_rng = np.random.default_rng(0)
@@ -454,8 +454,10 @@ class Environment:
         tall stack (palletizing) beside the tool's motion. Bullet zeroes a sleeping body's
         velocity; so does this, at once.
 
-        Not a rope's beads (objects linked by constraints, `_linked_bodies`): a rope's outcome
-        hangs on small differences, and its scenes step fast since `SOLVER_ITERATIONS_LINKED`.
+        Not in a scene with a rope (objects linked by constraints, `_linked_bodies`): a rope's
+        outcome hangs on small differences, with its beads asleep or with only the objects
+        around it asleep (GenSim's manipulating-two-ropes and connect-boxes-with-rope each
+        changed a seed), and such scenes step fast since `SOLVER_ITERATIONS_LINKED`.
         Only after an action (`step`), not after the reset: putting the objects just dropped
         into the scene to sleep changes the first action's outcome where it hangs on a hair
         (a block pushed against a bowl's rim), while after the reset settles the first action
@@ -466,11 +468,13 @@ class Environment:
         the expert's code ran, and so does the sandbox's recorder when task code moves one."""
         p, c = self.p, self.client
         self._asleep = {}
+        if self._linked:
+            return
         for obj_id in self.obj_ids["rigid"]:
             one_link = self._one_link.get(obj_id)
             if one_link is None:
                 one_link = self._one_link[obj_id] = p.getNumJoints(obj_id, physicsClientId=c) == 0
-            if not one_link or obj_id in self._linked:
+            if not one_link:
                 continue
             lin, ang = p.getBaseVelocity(obj_id, physicsClientId=c)
             if (lin[0] * lin[0] + lin[1] * lin[1] + lin[2] * lin[2] > SETTLE_SPEED**2

@@ -70,7 +70,7 @@ class PalletizingBoxes(Task):
         # Take the stack apart top first, one random pixel of the top layer per box.
         places = {}
         left = list(boxes)
-        taken = []
+        taken: list[int] = []
         while left:
             _, height, mask = self.get_true_image(env)
             top = np.argwhere(height > np.max(height) - 0.03)

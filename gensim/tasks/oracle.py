@@ -152,7 +152,8 @@ class Oracle:
         millimetres inwards, where the object does not tip off. Tops that lie only along one
         edge of the footprint (`_edge_sliver`) are a neighbour's edge that the rounding to
         pixels put under it (a block placed against another one): moving towards that
-        neighbour would land the object on its edge. A bowl's rim, all round, still counts."""
+        neighbour would land the object on its edge. A bowl's rim still counts, all round or on one
+        side only (`_inside`: the landing's centre lies on the bowl)."""
         footprint = self._footprint_at(obj, landing, segm, grow=0)
         if footprint is None:
             return target
@@ -167,9 +168,9 @@ class Oracle:
         if float(tops.max()) < SUPPORT_TOL:  # on the table: supported everywhere
             return target
         under = tops >= tops.max() - SUPPORT_TOL
-        if _edge_sliver(mask, rows, cols, under):
-            return target  # a neighbour the object is placed against, not its support
         b = np.asarray(self.task.bounds, dtype=np.float64).reshape(3, 2)
+        if _edge_sliver(mask, rows, cols, under) and not self._inside(segm, rows[under], cols[under], landing, b):
+            return target  # a neighbour the object is placed against, not its support
         middle = np.array([b[0, 0] + cols[under].mean() * self.task.pix_size,
                            b[1, 0] + rows[under].mean() * self.task.pix_size])
         here = np.asarray(landing[0][:2], dtype=np.float64)
@@ -180,6 +181,17 @@ class Oracle:
         shift = off * min(1.0, SUPPORT_SHIFT * self.task.pos_eps / dist)
         xyz = (float(target[0][0] + shift[0]), float(target[0][1] + shift[1]), float(target[0][2]))
         return (xyz, target[1])
+
+    def _inside(self, segm: np.ndarray, rows: np.ndarray, cols: np.ndarray, landing: Pose,
+                b: np.ndarray) -> bool:
+        """Whether the landing's centre lies on one of the objects whose tops are at `rows`,
+        `cols`: a container (a bowl) that the object goes into, whose rim the landing touches
+        on one side only, not a neighbour beside it."""
+        col = int(np.floor((float(landing[0][0]) - b[0, 0]) / self.task.pix_size))
+        row = int(np.floor((float(landing[0][1]) - b[1, 0]) / self.task.pix_size))
+        if not (0 <= row < segm.shape[0] and 0 <= col < segm.shape[1]):
+            return False
+        return bool(np.isin(segm[row, col], segm[rows, cols]))
 
     def _footprint_at(self, obj: int, landing: Pose, segm: np.ndarray,
                       grow: int = CLEAR_GROW) -> tuple[np.ndarray, np.ndarray] | None:
